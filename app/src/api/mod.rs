@@ -1,0 +1,10 @@
+//! Server functions, one file per verb. Each is thin: it finds the portal's services in
+//! context, calls one of them and hands back a typed [`ApiError`](crate::model::ApiError).
+
+mod activity;
+mod domain;
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+pub use activity::*;
+pub use domain::*;

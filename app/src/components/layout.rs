@@ -1,0 +1,85 @@
+//! The page frame: header with product name, navigation and the signed-in user slot.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Navigation entries. An area appears here only once it works end to end.
+const NAV: &[(&str, &str)] = &[("/", "Overview")];
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let (menu_open, set_menu_open) = signal(false);
+    view! {
+        <div class="min-h-screen bg-slate-50 text-slate-900">
+            <a
+                href="#main"
+                class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+            >
+                "Skip to content"
+            </a>
+            <header class="bg-slate-900 text-white">
+                <div class="mx-auto flex max-w-6xl items-center gap-6 px-4 py-3">
+                    <a href="/" class="flex items-center gap-2 text-lg font-semibold tracking-tight">
+                        <span
+                            aria-hidden="true"
+                            class="grid h-7 w-7 place-items-center rounded bg-emerald-500 text-sm font-bold text-slate-900"
+                        >
+                            "M"
+                        </span>
+                        "Meshgate"
+                    </a>
+                    <nav aria-label="Main" class="hidden flex-1 gap-1 md:flex">
+                        <NavLinks/>
+                    </nav>
+                    <div class="ml-auto flex items-center gap-3 md:ml-0">
+                        // The signed-in person appears here once sign-in lands.
+                        <div id="user-slot" class="text-sm text-slate-300"></div>
+                        <button
+                            type="button"
+                            class="rounded p-2 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400 md:hidden"
+                            aria-controls="mobile-nav"
+                            aria-expanded=move || menu_open.get().to_string()
+                            on:click=move |_| set_menu_open.update(|open| *open = !*open)
+                        >
+                            <span class="sr-only">"Menu"</span>
+                            <svg aria-hidden="true" viewBox="0 0 20 20" class="h-5 w-5 fill-current">
+                                <path d="M3 5h14v2H3zm0 4h14v2H3zm0 4h14v2H3z"></path>
+                            </svg>
+                        </button>
+                    </div>
+                </div>
+                <nav
+                    id="mobile-nav"
+                    aria-label="Main (mobile)"
+                    class="flex-col gap-1 border-t border-slate-800 px-4 py-2 md:hidden"
+                    class:flex=move || menu_open.get()
+                    class:hidden=move || !menu_open.get()
+                >
+                    <NavLinks/>
+                </nav>
+            </header>
+            <main id="main" class="mx-auto max-w-6xl px-4 py-8">
+                {children()}
+            </main>
+            <footer class="mx-auto max-w-6xl px-4 pb-8 text-xs text-slate-500">
+                "Meshgate — self-service for your data mesh"
+            </footer>
+        </div>
+    }
+}
+
+#[component]
+fn NavLinks() -> impl IntoView {
+    NAV.iter()
+        .map(|(href, label)| {
+            view! {
+                <A
+                    href=*href
+                    attr:class="rounded px-3 py-2 text-sm text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+                >
+                    {*label}
+                </A>
+            }
+        })
+        .collect_view()
+}

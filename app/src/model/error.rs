@@ -1,0 +1,62 @@
+//! The one error type every server function returns, so the UI can match on what went wrong.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// What the browser learns about a failure. Never carries database or SDK error text: the
+/// server logs that under the request id, and `Internal` hands the id to the person so
+/// support can find it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    #[error("Please sign in to continue.")]
+    NotSignedIn,
+    #[error("You don't have permission to do that.")]
+    Forbidden,
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("{what} was not found.")]
+    NotFound { what: String },
+    #[error("Meshgate can't reach its database right now. Please try again in a moment.")]
+    DatabaseUnavailable,
+    #[error("{}", if *retryable { "AWS is busy right now. Please try again in a moment." } else { "AWS refused the request." })]
+    Upstream { retryable: bool },
+    #[error("Something went wrong on our side{}.", request_id.as_deref().map(|id| format!(" (reference {id})")).unwrap_or_default())]
+    Internal { request_id: Option<String> },
+    #[error("The portal could not be reached: {0}")]
+    Transport(String),
+}
+
+impl ApiError {
+    /// Whether trying the same thing again later can succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::DatabaseUnavailable | Self::Upstream { retryable: true } | Self::Transport(_)
+        )
+    }
+
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotSignedIn => 401,
+            Self::Forbidden => 403,
+            Self::Invalid { .. } => 422,
+            Self::Conflict { .. } => 409,
+            Self::NotFound { .. } => 404,
+            Self::DatabaseUnavailable => 503,
+            Self::Upstream { .. } => 502,
+            Self::Internal { .. } | Self::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,9 @@
+//! Types shared by the server and the browser: plain data, serde, no I/O.
+
+mod activity;
+mod domain;
+mod error;
+
+pub use activity::AuditEntry;
+pub use domain::DomainInfo;
+pub use error::ApiError;

@@ -1,0 +1,810 @@
+//! The catalog: assets, listings and glossaries, with text search, filters, sorting and aggregations.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::{domain_id, id_label};
+use crate::dispatch::Call;
+use crate::ids::new_resource_id;
+use crate::state::{Asset, Form, Glossary, GlossaryTerm, State};
+use crate::wire::{self, epoch, ApiError, Outcome, PageRequest, Reply, ASSET_TYPE, CLIENT_TOKEN};
+
+/// Revisions never move: the emulator keeps one revision of everything.
+const REVISION: &str = "1";
+
+fn detailed_terms(state: &State, ids: &[String]) -> Vec<Value> {
+    ids.iter()
+        .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
+        .map(|t| json!({"name": t.name, "shortDescription": t.short_description}))
+        .collect()
+}
+
+fn forms_output(a: &Asset) -> Vec<Value> {
+    a.forms
+        .iter()
+        .map(|f| {
+            json!({
+                "formName": f.name,
+                "typeName": f.type_name,
+                "typeRevision": REVISION,
+                "content": f.content,
+            })
+        })
+        .collect()
+}
+
+/// Listings carry the forms as one JSON document in a string, keyed by form name.
+fn forms_document(a: &Asset) -> String {
+    let map: Map<String, Value> = a
+        .forms
+        .iter()
+        .map(|f| {
+            let content =
+                serde_json::from_str(&f.content).unwrap_or(Value::String(f.content.clone()));
+            (f.name.clone(), content)
+        })
+        .collect();
+    Value::Object(map).to_string()
+}
+
+fn non_empty(ids: &[String]) -> Option<&[String]> {
+    (!ids.is_empty()).then_some(ids)
+}
+
+fn asset_json(a: &Asset) -> Value {
+    json!({
+        "id": a.id,
+        "name": a.name,
+        "typeIdentifier": a.type_identifier,
+        "typeRevision": REVISION,
+        "externalIdentifier": a.external_identifier,
+        "revision": REVISION,
+        "description": a.description,
+        "createdAt": epoch(a.created_at),
+        "createdBy": a.created_by,
+        "firstRevisionCreatedAt": epoch(a.created_at),
+        "firstRevisionCreatedBy": a.created_by,
+        "glossaryTerms": non_empty(&a.glossary_terms),
+        "owningProjectId": a.owning_project_id,
+        "domainId": a.domain_id,
+        "listing": a.listing.as_ref().map(|l| json!({"listingId": l.id, "listingStatus": "ACTIVE"})),
+        "formsOutput": forms_output(a),
+        "readOnlyFormsOutput": [],
+    })
+}
+
+fn glossary_json(g: &Glossary) -> Value {
+    json!({
+        "domainId": g.domain_id,
+        "id": g.id,
+        "owningProjectId": g.owning_project_id,
+        "name": g.name,
+        "description": g.description,
+        "status": "ENABLED",
+        "createdAt": epoch(g.created_at),
+        "createdBy": g.created_by,
+        "updatedAt": epoch(g.created_at),
+        "updatedBy": g.created_by,
+    })
+}
+
+fn term_json(t: &GlossaryTerm) -> Value {
+    json!({
+        "domainId": t.domain_id,
+        "glossaryId": t.glossary_id,
+        "id": t.id,
+        "name": t.name,
+        "shortDescription": t.short_description,
+        "longDescription": t.long_description,
+        "status": "ENABLED",
+        "createdAt": epoch(t.created_at),
+        "createdBy": t.created_by,
+        "updatedAt": epoch(t.created_at),
+        "updatedBy": t.created_by,
+    })
+}
+
+fn check_revision(field: &str, revision: Option<&str>, what: &str) -> Result<(), ApiError> {
+    match revision {
+        None => Ok(()),
+        Some(r) => {
+            wire::check_len(field, r, 1, 64)?;
+            if r == REVISION {
+                Ok(())
+            } else {
+                Err(ApiError::not_found(format!(
+                    "Revision {r} of {what} not found"
+                )))
+            }
+        }
+    }
+}
+
+pub fn get_asset(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    let asset = state.asset(&domain, id)?;
+    check_revision("revision", call.query("revision"), "the asset")?;
+    Ok(Reply::ok(asset_json(asset)))
+}
+
+pub fn get_listing(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    let asset = state.listed_asset(&domain, id)?;
+    check_revision(
+        "listingRevision",
+        call.query("listingRevision"),
+        "the listing",
+    )?;
+    let listing = asset.listing.as_ref().map_or_else(
+        || Value::Null,
+        |l| {
+            json!({
+                "domainId": asset.domain_id,
+                "id": l.id,
+                "listingRevision": REVISION,
+                "createdAt": epoch(l.created_at),
+                "updatedAt": epoch(l.created_at),
+                "createdBy": l.created_by,
+                "updatedBy": l.created_by,
+                "item": {"assetListing": {
+                    "assetId": asset.id,
+                    "assetRevision": REVISION,
+                    "assetType": asset.type_identifier,
+                    "createdAt": epoch(asset.created_at),
+                    "forms": forms_document(asset),
+                    "glossaryTerms": detailed_terms(state, &asset.glossary_terms),
+                    "owningProjectId": asset.owning_project_id,
+                }},
+                "name": asset.name,
+                "description": asset.description,
+                "status": "ACTIVE",
+            })
+        },
+    );
+    Ok(Reply::ok(listing))
+}
+
+pub fn get_glossary(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    Ok(Reply::ok(glossary_json(state.glossary(&domain, id)?)))
+}
+
+pub fn get_term(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    Ok(Reply::ok(term_json(state.term(&domain, id)?)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FormInput {
+    form_name: String,
+    type_identifier: Option<String>,
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateAssetInput {
+    name: String,
+    external_identifier: Option<String>,
+    type_identifier: String,
+    type_revision: Option<String>,
+    description: Option<String>,
+    glossary_terms: Option<Vec<String>>,
+    forms_input: Option<Vec<FormInput>>,
+    owning_project_identifier: String,
+    client_token: Option<String>,
+}
+
+pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let input: CreateAssetInput = call.body()?;
+    wire::check_len("name", &input.name, 1, 256)?;
+    wire::check_opt_len(
+        "externalIdentifier",
+        input.external_identifier.as_deref(),
+        1,
+        600,
+    )?;
+    wire::check_len("typeIdentifier", &input.type_identifier, 1, 513)?;
+    wire::check_pattern("typeIdentifier", &input.type_identifier, &ASSET_TYPE)?;
+    wire::check_opt_len("typeRevision", input.type_revision.as_deref(), 1, 64)?;
+    wire::check_opt_len("description", input.description.as_deref(), 0, 2048)?;
+    if let Some(terms) = &input.glossary_terms {
+        wire::check_count("glossaryTerms", terms, 1, 20)?;
+        if let Some(unknown) = terms.iter().find(|t| state.term(&domain, t).is_err()) {
+            return Err(ApiError::validation(format!(
+                "Glossary term {unknown} does not exist"
+            )));
+        }
+    }
+    let forms = input.forms_input.unwrap_or_default();
+    wire::check_count("formsInput", &forms, 0, 10)?;
+    for form in &forms {
+        wire::check_len("formsInput.formName", &form.form_name, 1, 128)?;
+        wire::check_opt_len("formsInput.content", form.content.as_deref(), 0, 300_000)?;
+    }
+    if let Some(token) = &input.client_token {
+        wire::check_len("clientToken", token, 1, 128)?;
+        wire::check_pattern("clientToken", token, &CLIENT_TOKEN)?;
+        if let Some(id) = state.client_tokens.get(&(call.operation, token.clone())) {
+            return Ok(Reply::created(asset_json(state.asset(&domain, id)?)));
+        }
+    }
+    let project = state
+        .project(&domain, &input.owning_project_identifier)?
+        .id
+        .clone();
+    if state
+        .assets
+        .iter()
+        .any(|a| a.owning_project_id == project && a.name == input.name)
+    {
+        return Err(ApiError::conflict(format!(
+            "Project {project} already has an asset named {}",
+            input.name
+        )));
+    }
+    let asset = Asset {
+        id: new_resource_id(),
+        domain_id: domain,
+        name: input.name,
+        type_identifier: input.type_identifier,
+        external_identifier: input.external_identifier,
+        description: input.description,
+        glossary_terms: input.glossary_terms.unwrap_or_default(),
+        owning_project_id: project,
+        forms: forms
+            .into_iter()
+            .map(|f| Form {
+                type_name: f.type_identifier.unwrap_or_else(|| f.form_name.clone()),
+                name: f.form_name,
+                content: f.content.unwrap_or_default(),
+            })
+            .collect(),
+        created_at: call.now,
+        created_by: call.caller.to_owned(),
+        listing: None,
+    };
+    let body = asset_json(&asset);
+    if let Some(token) = input.client_token {
+        state
+            .client_tokens
+            .insert((call.operation, token), asset.id.clone());
+    }
+    state.assets.push(asset);
+    Ok(Reply::created(body))
+}
+
+/// One searchable thing: its wire item and the attribute values filters and text match on.
+struct Doc {
+    item: Value,
+    name: String,
+    created: DateTime<Utc>,
+    fields: Vec<(&'static str, Vec<String>)>,
+}
+
+/// Attribute names are matched loosely (case, punctuation, a namespace prefix, synonyms).
+fn normalize(attribute: &str) -> String {
+    let last = attribute.rsplit('.').next().unwrap_or(attribute);
+    let key: String = last
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    match key.as_str() {
+        "assetname" | "title" => "name".into(),
+        "owningproject" | "owningprojectidentifier" => "owningprojectid".into(),
+        "assettype" | "entitytype" | "type" => "typeidentifier".into(),
+        "glossaryterm" | "terms" => "glossaryterms".into(),
+        "identifier" | "entityid" | "assetid" => "id".into(),
+        "updatedat" | "createdat" | "firstrevisioncreatedat" => "createdat".into(),
+        _ => key,
+    }
+}
+
+impl Doc {
+    fn values(&self, attribute: &str) -> Vec<&str> {
+        let key = normalize(attribute);
+        self.fields
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .flat_map(|(_, v)| v.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// Every whitespace-separated word of the text must occur in one of the fields searched.
+    fn matches_text(&self, text: &str, search_in: &[String]) -> bool {
+        let haystack: Vec<String> = if search_in.is_empty() {
+            self.fields
+                .iter()
+                .filter(|(k, _)| TEXT_FIELDS.contains(k))
+                .flat_map(|(_, v)| v.iter().map(|s| s.to_lowercase()))
+                .collect()
+        } else {
+            search_in
+                .iter()
+                .flat_map(|a| self.values(a))
+                .map(str::to_lowercase)
+                .collect()
+        };
+        text.split_whitespace()
+            .map(str::to_lowercase)
+            .all(|word| haystack.iter().any(|h| h.contains(&word)))
+    }
+}
+
+const TEXT_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "glossaryterms",
+    "typeidentifier",
+    "externalidentifier",
+    "shortdescription",
+    "longdescription",
+];
+
+fn compare(op: &str, ordering: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    match op {
+        "LE" => ordering != Greater,
+        "LT" => ordering == Less,
+        "GE" => ordering != Less,
+        "GT" => ordering == Greater,
+        _ => ordering == Equal,
+    }
+}
+
+/// Evaluates a `FilterClause`; every branch is visited so that a bad clause is always reported.
+fn eval(clause: &Value, doc: &Doc) -> Result<bool, ApiError> {
+    let (key, inner) = wire::union_key("filters", clause)?;
+    match key {
+        "filter" => {
+            let attribute = inner["attribute"]
+                .as_str()
+                .ok_or_else(|| ApiError::validation("filters.filter.attribute is required"))?;
+            wire::check_len("filters.filter.attribute", attribute, 1, 128)?;
+            let op = inner["operator"].as_str().unwrap_or("EQ");
+            wire::check_enum(
+                "filters.filter.operator",
+                op,
+                &["EQ", "LE", "LT", "GE", "GT", "TEXT_SEARCH"],
+            )?;
+            let values = doc.values(attribute);
+            if let Some(int) = inner["intValue"].as_i64() {
+                return Ok(values
+                    .iter()
+                    .filter_map(|v| v.parse::<i64>().ok())
+                    .any(|v| compare(op, v.cmp(&int))));
+            }
+            let wanted = inner["value"].as_str().unwrap_or_default();
+            wire::check_len("filters.filter.value", wanted, 0, 128)?;
+            let wanted = wanted.to_lowercase();
+            Ok(values.iter().any(|v| {
+                let v = v.to_lowercase();
+                if op == "TEXT_SEARCH" {
+                    v.contains(&wanted)
+                } else {
+                    compare(op, v.as_str().cmp(wanted.as_str()))
+                }
+            }))
+        }
+        "and" | "or" => {
+            let clauses = inner
+                .as_array()
+                .ok_or_else(|| ApiError::validation(format!("filters.{key} must be a list")))?;
+            wire::check_count(&format!("filters.{key}"), clauses, 1, 100)?;
+            let results = clauses
+                .iter()
+                .map(|c| eval(c, doc))
+                .collect::<Result<Vec<bool>, _>>()?;
+            Ok(if key == "and" {
+                results.iter().all(|r| *r)
+            } else {
+                results.iter().any(|r| *r)
+            })
+        }
+        other => Err(ApiError::validation(format!(
+            "filters.{other} is not a member of FilterClause"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchSort {
+    attribute: String,
+    order: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SearchInItem {
+    attribute: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Aggregation {
+    attribute: String,
+    display_value: Option<String>,
+}
+
+/// The members Search and SearchListings share.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Query {
+    search_text: Option<String>,
+    search_in: Option<Vec<SearchInItem>>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+    filters: Option<Value>,
+    sort: Option<SearchSort>,
+    additional_attributes: Option<Vec<String>>,
+}
+
+impl Query {
+    fn check(&self) -> Result<(), ApiError> {
+        if let Some(items) = &self.search_in {
+            wire::check_count("searchIn", items, 1, 10)?;
+            for item in items {
+                wire::check_len("searchIn.attribute", &item.attribute, 1, 128)?;
+            }
+        }
+        if let Some(sort) = &self.sort {
+            wire::check_len("sort.attribute", &sort.attribute, 1, 128)?;
+            if let Some(order) = &sort.order {
+                wire::check_enum("sort.order", order, &["ASCENDING", "DESCENDING"])?;
+            }
+        }
+        for attribute in self.additional_attributes.iter().flatten() {
+            wire::check_enum(
+                "additionalAttributes",
+                attribute,
+                &[
+                    "FORMS",
+                    "TIME_SERIES_DATA_POINT_FORMS",
+                    "TEXT_MATCH_RATIONALE",
+                ],
+            )?;
+        }
+        if let Some(filters) = &self.filters {
+            let probe = Doc {
+                item: Value::Null,
+                name: String::new(),
+                created: DateTime::<Utc>::UNIX_EPOCH,
+                fields: Vec::new(),
+            };
+            eval(filters, &probe)?;
+        }
+        Ok(())
+    }
+
+    fn wants_forms(&self) -> bool {
+        self.additional_attributes
+            .iter()
+            .flatten()
+            .any(|a| a == "FORMS")
+    }
+
+    /// Filters, text-matches and sorts the documents; unsorted results keep catalog order.
+    fn run(&self, docs: Vec<Doc>) -> Result<Vec<Doc>, ApiError> {
+        let search_in: Vec<String> = self
+            .search_in
+            .iter()
+            .flatten()
+            .map(|s| s.attribute.clone())
+            .collect();
+        let mut hits = Vec::new();
+        for doc in docs {
+            let text_ok = self
+                .search_text
+                .as_deref()
+                .is_none_or(|t| doc.matches_text(t, &search_in));
+            let filter_ok = match &self.filters {
+                Some(f) => eval(f, &doc)?,
+                None => true,
+            };
+            if text_ok && filter_ok {
+                hits.push(doc);
+            }
+        }
+        if let Some(sort) = &self.sort {
+            if normalize(&sort.attribute) == "createdat" {
+                hits.sort_by_key(|d| d.created);
+            } else {
+                hits.sort_by_key(|d| d.name.to_lowercase());
+            }
+            if sort.order.as_deref() == Some("DESCENDING") {
+                hits.reverse();
+            }
+        }
+        Ok(hits)
+    }
+}
+
+fn asset_fields(state: &State, a: &Asset) -> Vec<(&'static str, Vec<String>)> {
+    let term_names: Vec<String> = a
+        .glossary_terms
+        .iter()
+        .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
+        .map(|t| t.name.clone())
+        .collect();
+    let unit = state
+        .projects
+        .iter()
+        .find(|p| p.id == a.owning_project_id)
+        .map(|p| p.unit_id.clone());
+    vec![
+        ("id", vec![a.id.clone()]),
+        ("name", vec![a.name.clone()]),
+        ("description", a.description.clone().into_iter().collect()),
+        ("owningprojectid", vec![a.owning_project_id.clone()]),
+        ("typeidentifier", vec![a.type_identifier.clone()]),
+        (
+            "externalidentifier",
+            a.external_identifier.clone().into_iter().collect(),
+        ),
+        (
+            "glossaryterms",
+            [a.glossary_terms.clone(), term_names].concat(),
+        ),
+        ("domainunitid", unit.into_iter().collect()),
+        (
+            "listingid",
+            a.listing.iter().map(|l| l.id.clone()).collect(),
+        ),
+        ("createdat", vec![a.created_at.timestamp().to_string()]),
+    ]
+}
+
+fn glossary_fields(g: &Glossary) -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("id", vec![g.id.clone()]),
+        ("name", vec![g.name.clone()]),
+        ("description", g.description.clone().into_iter().collect()),
+        ("owningprojectid", vec![g.owning_project_id.clone()]),
+        ("status", vec!["ENABLED".into()]),
+        ("createdat", vec![g.created_at.timestamp().to_string()]),
+    ]
+}
+
+fn term_fields(state: &State, t: &GlossaryTerm) -> Vec<(&'static str, Vec<String>)> {
+    let project = state
+        .glossaries
+        .iter()
+        .find(|g| g.id == t.glossary_id)
+        .map(|g| g.owning_project_id.clone());
+    vec![
+        ("id", vec![t.id.clone()]),
+        ("name", vec![t.name.clone()]),
+        (
+            "shortdescription",
+            t.short_description.clone().into_iter().collect(),
+        ),
+        (
+            "longdescription",
+            t.long_description.clone().into_iter().collect(),
+        ),
+        ("glossaryid", vec![t.glossary_id.clone()]),
+        ("owningprojectid", project.into_iter().collect()),
+        ("status", vec!["ENABLED".into()]),
+        ("createdat", vec![t.created_at.timestamp().to_string()]),
+    ]
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchInput {
+    search_scope: String,
+    owning_project_identifier: Option<String>,
+    #[serde(flatten)]
+    query: Query,
+}
+
+pub fn search(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let input: SearchInput = call.body()?;
+    wire::check_enum(
+        "searchScope",
+        &input.search_scope,
+        &["ASSET", "GLOSSARY", "GLOSSARY_TERM", "DATA_PRODUCT"],
+    )?;
+    wire::check_opt_len("searchText", input.query.search_text.as_deref(), 1, 512)?;
+    input.query.check()?;
+    let page = PageRequest::new(
+        input.query.max_results,
+        input.query.next_token.as_deref(),
+        (1, 50),
+    )?;
+    let forms = input.query.wants_forms();
+    let docs: Vec<Doc> = match input.search_scope.as_str() {
+        "ASSET" => state
+            .assets
+            .iter()
+            .filter(|a| a.domain_id == domain)
+            .map(|a| {
+                let mut item = asset_json(a);
+                item["identifier"] = item["id"].take();
+                for key in [
+                    "revision",
+                    "listing",
+                    "formsOutput",
+                    "readOnlyFormsOutput",
+                    "id",
+                ] {
+                    if let Some(map) = item.as_object_mut() {
+                        map.remove(key);
+                    }
+                }
+                if forms {
+                    item["additionalAttributes"] = json!({"formsOutput": forms_output(a)});
+                }
+                Doc {
+                    item: json!({ "assetItem": item }),
+                    name: a.name.clone(),
+                    created: a.created_at,
+                    fields: asset_fields(state, a),
+                }
+            })
+            .collect(),
+        "GLOSSARY" => state
+            .glossaries
+            .iter()
+            .filter(|g| g.domain_id == domain)
+            .map(|g| Doc {
+                item: json!({ "glossaryItem": glossary_json(g) }),
+                name: g.name.clone(),
+                created: g.created_at,
+                fields: glossary_fields(g),
+            })
+            .collect(),
+        "GLOSSARY_TERM" => state
+            .terms
+            .iter()
+            .filter(|t| t.domain_id == domain)
+            .map(|t| Doc {
+                item: json!({ "glossaryTermItem": term_json(t) }),
+                name: t.name.clone(),
+                created: t.created_at,
+                fields: term_fields(state, t),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let docs: Vec<Doc> = docs
+        .into_iter()
+        .filter(|d| {
+            input
+                .owning_project_identifier
+                .as_deref()
+                .is_none_or(|p| d.values("owningProjectId").contains(&p))
+        })
+        .collect();
+    let hits = input.query.run(docs)?;
+    let total = hits.len();
+    let (items, next) = page.page(hits.into_iter().map(|d| d.item).collect());
+    Ok(Reply::ok(json!({
+        "items": items,
+        "nextToken": next,
+        "totalMatchCount": total,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchListingsInput {
+    aggregations: Option<Vec<Aggregation>>,
+    #[serde(flatten)]
+    query: Query,
+}
+
+fn aggregate(state: &State, hits: &[Doc], aggregations: &[Aggregation]) -> Vec<Value> {
+    aggregations
+        .iter()
+        .map(|agg| {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for doc in hits {
+                for value in doc.values(&agg.attribute) {
+                    *counts.entry(value).or_default() += 1;
+                }
+            }
+            let items: Vec<Value> = counts
+                .into_iter()
+                .map(|(value, count)| {
+                    let display = state
+                        .projects
+                        .iter()
+                        .find(|p| p.id == value)
+                        .map(|p| p.name.as_str())
+                        .or_else(|| {
+                            state
+                                .terms
+                                .iter()
+                                .find(|t| t.id == value)
+                                .map(|t| t.name.as_str())
+                        })
+                        .unwrap_or(value);
+                    json!({"value": value, "count": count, "displayValue": display})
+                })
+                .collect();
+            json!({
+                "attribute": agg.attribute,
+                "displayValue": agg.display_value.clone().unwrap_or_else(|| agg.attribute.clone()),
+                "items": items,
+            })
+        })
+        .collect()
+}
+
+pub fn search_listings(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let input: SearchListingsInput = call.body()?;
+    wire::check_opt_len("searchText", input.query.search_text.as_deref(), 0, 512)?;
+    input.query.check()?;
+    if let Some(aggregations) = &input.aggregations {
+        wire::check_count("aggregations", aggregations, 1, 10)?;
+        for agg in aggregations {
+            wire::check_len("aggregations.attribute", &agg.attribute, 1, 128)?;
+            wire::check_opt_len(
+                "aggregations.displayValue",
+                agg.display_value.as_deref(),
+                1,
+                100,
+            )?;
+        }
+    }
+    let page = PageRequest::new(
+        input.query.max_results,
+        input.query.next_token.as_deref(),
+        (1, 50),
+    )?;
+    let forms = input.query.wants_forms();
+    let docs: Vec<Doc> = state
+        .assets
+        .iter()
+        .filter(|a| a.domain_id == domain)
+        .filter_map(|a| a.listing.as_ref().map(|l| (a, l)))
+        .map(|(a, l)| {
+            let item = json!({
+                "listingId": l.id,
+                "listingRevision": REVISION,
+                "name": a.name,
+                "entityId": a.id,
+                "entityRevision": REVISION,
+                "entityType": a.type_identifier,
+                "description": a.description,
+                "createdAt": epoch(l.created_at),
+                "listingCreatedBy": l.created_by,
+                "listingUpdatedBy": l.created_by,
+                "glossaryTerms": detailed_terms(state, &a.glossary_terms),
+                "owningProjectId": a.owning_project_id,
+                "additionalAttributes": forms.then(|| json!({"forms": forms_document(a)})),
+            });
+            Doc {
+                item: json!({ "assetListing": item }),
+                name: a.name.clone(),
+                created: l.created_at,
+                fields: asset_fields(state, a),
+            }
+        })
+        .collect();
+    let hits = input.query.run(docs)?;
+    let aggregates = input
+        .aggregations
+        .as_deref()
+        .map(|aggs| aggregate(state, &hits, aggs));
+    let total = hits.len();
+    let (items, next) = page.page(hits.into_iter().map(|d| d.item).collect());
+    Ok(Reply::ok(json!({
+        "items": items,
+        "nextToken": next,
+        "totalMatchCount": total,
+        "aggregates": aggregates,
+    })))
+}

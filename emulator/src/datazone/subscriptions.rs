@@ -1,0 +1,620 @@
+//! Subscriptions: requests and their decisions, subscriptions, and the grants that fulfil them.
+
+use std::cmp::Reverse;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{descending, domain_id, id_label};
+use crate::dispatch::Call;
+use crate::ids::{new_resource_id, seeded_resource_id};
+use crate::seed::environment_id;
+use crate::state::{State, Subscriber, Subscription, SubscriptionGrant, SubscriptionRequest};
+use crate::wire::{self, epoch, ApiError, Outcome, Reply};
+
+const REVISION: &str = "1";
+
+fn principal_json(state: &State, who: &Subscriber) -> Value {
+    match who {
+        Subscriber::Project(id) => json!({"project": {
+            "id": id,
+            "name": state.projects.iter().find(|p| &p.id == id).map(|p| &p.name),
+        }}),
+        Subscriber::User(id) => json!({"user": {
+            "id": id,
+            "details": state.user(id).map(|u| json!({"sso": {
+                "username": u.user_name,
+                "firstName": u.given_name,
+                "lastName": u.family_name,
+            }})),
+        }}),
+        Subscriber::Group(id) => json!({"group": {
+            "id": id,
+            "name": state.group(id).map(|g| &g.name),
+        }}),
+    }
+}
+
+/// A `SubscribedListing`; a listing whose project has since been deleted keeps its id only.
+fn listing_json(state: &State, listing_id: &str) -> Value {
+    let Some(asset) = state
+        .assets
+        .iter()
+        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing_id))
+    else {
+        return json!({
+            "id": listing_id,
+            "name": listing_id,
+            "description": "",
+            "item": {"assetListing": {"entityId": ""}},
+            "ownerProjectId": "",
+        });
+    };
+    let terms: Vec<Value> = asset
+        .glossary_terms
+        .iter()
+        .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
+        .map(|t| json!({"name": t.name, "shortDescription": t.short_description}))
+        .collect();
+    json!({
+        "id": listing_id,
+        "revision": REVISION,
+        "name": asset.name,
+        "description": asset.description.clone().unwrap_or_default(),
+        "item": {"assetListing": {
+            "entityId": asset.id,
+            "entityRevision": REVISION,
+            "entityType": asset.type_identifier,
+            "glossaryTerms": terms,
+        }},
+        "ownerProjectId": asset.owning_project_id,
+        "ownerProjectName": state
+            .projects
+            .iter()
+            .find(|p| p.id == asset.owning_project_id)
+            .map(|p| &p.name),
+    })
+}
+
+fn request_json(state: &State, r: &SubscriptionRequest, summary: bool) -> Value {
+    let mut value = json!({
+        "id": r.id,
+        "createdBy": r.created_by,
+        "updatedBy": r.updated_by,
+        "domainId": r.domain_id,
+        "status": r.status,
+        "createdAt": epoch(r.created_at),
+        "updatedAt": epoch(r.updated_at),
+        "requestReason": r.reason,
+        "subscribedPrincipals": [principal_json(state, &r.subscriber)],
+        "subscribedListings": [listing_json(state, &r.listing_id)],
+        "reviewerId": r.reviewer_id,
+        "decisionComment": r.decision_comment,
+        "existingSubscriptionId": r.existing_subscription_id,
+    });
+    let key = if summary {
+        "metadataFormsSummary"
+    } else {
+        "metadataForms"
+    };
+    value[key] = json!([]);
+    value
+}
+
+fn subscription_json(state: &State, s: &Subscription) -> Value {
+    json!({
+        "id": s.id,
+        "createdBy": s.created_by,
+        "updatedBy": s.updated_by,
+        "domainId": s.domain_id,
+        "status": s.status,
+        "createdAt": epoch(s.created_at),
+        "updatedAt": epoch(s.updated_at),
+        "subscribedPrincipal": principal_json(state, &s.subscriber),
+        "subscribedListing": listing_json(state, &s.listing_id),
+        "subscriptionRequestId": s.request_id,
+        "retainPermissions": s.retain_permissions,
+    })
+}
+
+fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value {
+    let (overall, asset_status) = g.status(now);
+    let target = state
+        .projects
+        .iter()
+        .find(|p| {
+            state.subscriptions.iter().any(|s| {
+                s.id == g.subscription_id && s.subscriber == Subscriber::Project(p.id.clone())
+            })
+        })
+        .map(|p| format!("{} Lakehouse Database", p.name));
+    json!({
+        "id": g.id,
+        "createdBy": g.created_by,
+        "domainId": g.domain_id,
+        "createdAt": epoch(g.created_at),
+        "updatedAt": epoch(g.updated_at(now)),
+        "environmentId": g.environment_id,
+        "subscriptionTargetId": g.target_id,
+        "grantedEntity": {"listing": {"id": g.listing_id, "revision": REVISION}},
+        "status": overall,
+        "assets": [{
+            "assetId": g.asset_id,
+            "assetRevision": REVISION,
+            "status": asset_status,
+            "targetName": target,
+            "grantedTimestamp": g.granted_timestamp(now).map(epoch),
+        }],
+        "subscriptionId": g.subscription_id,
+    })
+}
+
+/// Resolves one `SubscribedPrincipalInput` to an existing project, user or group.
+fn subscriber(state: &State, domain: &str, principal: &Value) -> Result<Subscriber, ApiError> {
+    let (key, inner) = wire::union_key("subscribedPrincipals", principal)?;
+    let identifier = inner["identifier"].as_str().ok_or_else(|| {
+        ApiError::validation(format!("subscribedPrincipals.{key}.identifier is required"))
+    })?;
+    match key {
+        "project" => Ok(Subscriber::Project(
+            state.project(domain, identifier)?.id.clone(),
+        )),
+        "user" => state
+            .user_by_any(identifier)
+            .map(|u| Subscriber::User(u.id.clone()))
+            .ok_or_else(|| ApiError::not_found(format!("User {identifier} not found"))),
+        "group" => state
+            .group_by_any(identifier)
+            .map(|g| Subscriber::Group(g.id.clone()))
+            .ok_or_else(|| ApiError::not_found(format!("Group {identifier} not found"))),
+        "iam" => Err(ApiError::validation(
+            "IAM principals cannot subscribe in this domain",
+        )),
+        other => Err(ApiError::validation(format!(
+            "subscribedPrincipals.{other} is not a member of SubscribedPrincipalInput"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListingInput {
+    identifier: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRequestInput {
+    subscribed_principals: Vec<Value>,
+    subscribed_listings: Vec<ListingInput>,
+    request_reason: String,
+    client_token: Option<String>,
+}
+
+pub fn create_request(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let input: CreateRequestInput = call.body()?;
+    wire::check_count("subscribedPrincipals", &input.subscribed_principals, 1, 1)?;
+    wire::check_count("subscribedListings", &input.subscribed_listings, 1, 1)?;
+    wire::check_len("requestReason", &input.request_reason, 1, 4096)?;
+    if let Some(token) = &input.client_token {
+        if let Some(id) = state.client_tokens.get(&(call.operation, token.clone())) {
+            if let Some(existing) = state.requests.iter().find(|r| &r.id == id) {
+                return Ok(Reply::ok(request_json(state, existing, false)));
+            }
+        }
+    }
+    let who = subscriber(state, &domain, &input.subscribed_principals[0])?;
+    let listing_id = state
+        .listed_asset(&domain, &input.subscribed_listings[0].identifier)?
+        .listing
+        .as_ref()
+        .map(|l| l.id.clone())
+        .unwrap_or_default();
+    if state
+        .requests
+        .iter()
+        .any(|r| r.subscriber == who && r.listing_id == listing_id && r.status == "PENDING")
+    {
+        return Err(ApiError::conflict(
+            "A pending subscription request for this listing and principal already exists",
+        ));
+    }
+    if state
+        .subscriptions
+        .iter()
+        .any(|s| s.subscriber == who && s.listing_id == listing_id && s.status == "APPROVED")
+    {
+        return Err(ApiError::conflict(
+            "The principal is already subscribed to this listing",
+        ));
+    }
+    let request = SubscriptionRequest {
+        id: new_resource_id(),
+        domain_id: domain,
+        status: "PENDING".into(),
+        subscriber: who,
+        listing_id,
+        reason: input.request_reason,
+        reviewer_id: None,
+        decision_comment: None,
+        existing_subscription_id: None,
+        created_at: call.now,
+        updated_at: call.now,
+        created_by: call.caller.to_owned(),
+        updated_by: None,
+    };
+    let body = request_json(state, &request, false);
+    if let Some(token) = input.client_token {
+        state
+            .client_tokens
+            .insert((call.operation, token), request.id.clone());
+    }
+    state.requests.push(request);
+    Ok(Reply::ok(body))
+}
+
+fn find_request<'s>(
+    state: &'s State,
+    domain: &str,
+    id: &str,
+) -> Result<&'s SubscriptionRequest, ApiError> {
+    state
+        .requests
+        .iter()
+        .find(|r| r.domain_id == domain && r.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("Subscription request {id} not found")))
+}
+
+pub fn get_request(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    let request = find_request(state, &domain, id)?;
+    Ok(Reply::ok(request_json(state, request, false)))
+}
+
+/// The project that owns a listing, which is the project that approves requests for it.
+fn approver_project(state: &State, listing_id: &str) -> Option<String> {
+    state
+        .assets
+        .iter()
+        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing_id))
+        .map(|a| a.owning_project_id.clone())
+}
+
+/// The list filters requests and subscriptions share.
+fn matches_owner(call: &Call, who: &Subscriber) -> bool {
+    call.query("owningProjectId")
+        .is_none_or(|p| *who == Subscriber::Project(p.to_owned()))
+        && call
+            .query("owningUserId")
+            .is_none_or(|u| *who == Subscriber::User(u.to_owned()))
+        && call
+            .query("owningGroupId")
+            .is_none_or(|g| *who == Subscriber::Group(g.to_owned()))
+}
+
+/// Checks `sortBy` and `sortOrder`; lists default to newest first.
+fn sort_spec(call: &Call) -> Result<(bool, bool), ApiError> {
+    let by_updated = match call.query("sortBy") {
+        Some(s) => {
+            wire::check_enum("sortBy", s, &["CREATED_AT", "UPDATED_AT"])?;
+            s == "UPDATED_AT"
+        }
+        None => false,
+    };
+    if let Some(arn) = call.query("owningIamPrincipalArn") {
+        wire::check_len("owningIamPrincipalArn", arn, 1, 255)?;
+    }
+    Ok((by_updated, descending(call, true)?))
+}
+
+fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> DateTime<Utc>, descending: bool) -> Vec<T> {
+    if descending {
+        items.sort_by_key(|i| Reverse(key(i)));
+    } else {
+        items.sort_by_key(|i| key(i));
+    }
+    items
+}
+
+pub fn list_requests(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    if let Some(status) = call.query("status") {
+        wire::check_enum("status", status, &["PENDING", "ACCEPTED", "REJECTED"])?;
+    }
+    let (by_updated, descending) = sort_spec(call)?;
+    let page = call.query_page((1, 50))?;
+    let requests: Vec<&SubscriptionRequest> = state
+        .requests
+        .iter()
+        .filter(|r| r.domain_id == domain)
+        .filter(|r| call.query("status").is_none_or(|s| r.status == s))
+        .filter(|r| {
+            call.query("subscribedListingId")
+                .is_none_or(|l| r.listing_id == l)
+        })
+        .filter(|r| matches_owner(call, &r.subscriber))
+        .filter(|r| {
+            call.query("approverProjectId")
+                .is_none_or(|p| approver_project(state, &r.listing_id).as_deref() == Some(p))
+        })
+        .collect();
+    let requests = sorted(
+        requests,
+        |r| {
+            if by_updated {
+                r.updated_at
+            } else {
+                r.created_at
+            }
+        },
+        descending,
+    );
+    let (items, next) = page.page(
+        requests
+            .into_iter()
+            .map(|r| request_json(state, r, true))
+            .collect(),
+    );
+    Ok(Reply::ok(json!({"items": items, "nextToken": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DecisionInput {
+    decision_comment: Option<String>,
+}
+
+/// Checks that a request can still be decided and returns its index.
+fn pending_request(state: &State, call: &Call) -> Result<(usize, Option<String>), ApiError> {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    let input: DecisionInput = call.body()?;
+    wire::check_opt_len(
+        "decisionComment",
+        input.decision_comment.as_deref(),
+        1,
+        4096,
+    )?;
+    let index = state
+        .requests
+        .iter()
+        .position(|r| r.domain_id == domain && r.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("Subscription request {id} not found")))?;
+    let status = &state.requests[index].status;
+    if status != "PENDING" {
+        return Err(ApiError::conflict(format!(
+            "Subscription request {id} is already {status}"
+        )));
+    }
+    Ok((index, input.decision_comment))
+}
+
+pub fn accept_request(state: &mut State, call: &Call) -> Outcome {
+    let (index, comment) = pending_request(state, call)?;
+    let subscription_id = new_resource_id();
+    let request = &mut state.requests[index];
+    request.status = "ACCEPTED".into();
+    request.decision_comment = comment;
+    request.reviewer_id = Some(call.caller.to_owned());
+    request.updated_by = Some(call.caller.to_owned());
+    request.updated_at = call.now;
+    request.existing_subscription_id = Some(subscription_id.clone());
+    let request = request.clone();
+    let asset_id = state
+        .assets
+        .iter()
+        .find(|a| {
+            a.listing
+                .as_ref()
+                .is_some_and(|l| l.id == request.listing_id)
+        })
+        .map(|a| a.id.clone())
+        .unwrap_or_default();
+    let (target_id, environment) = match &request.subscriber {
+        Subscriber::Project(p) => (
+            seeded_resource_id(&format!("target:{p}")),
+            Some(environment_id(p, "Lakehouse Database")),
+        ),
+        Subscriber::User(id) | Subscriber::Group(id) => {
+            (seeded_resource_id(&format!("target:{id}")), None)
+        }
+    };
+    state.grants.push(SubscriptionGrant {
+        id: new_resource_id(),
+        domain_id: request.domain_id.clone(),
+        subscription_id: subscription_id.clone(),
+        listing_id: request.listing_id.clone(),
+        asset_id,
+        target_id,
+        environment_id: environment,
+        started: call.now,
+        delay: call.deploy_delay(),
+        revoked_at: None,
+        created_at: call.now,
+        created_by: call.caller.to_owned(),
+    });
+    state.subscriptions.push(Subscription {
+        id: subscription_id,
+        domain_id: request.domain_id.clone(),
+        status: "APPROVED".into(),
+        subscriber: request.subscriber.clone(),
+        listing_id: request.listing_id.clone(),
+        request_id: Some(request.id.clone()),
+        retain_permissions: None,
+        created_at: call.now,
+        updated_at: call.now,
+        created_by: call.caller.to_owned(),
+        updated_by: None,
+    });
+    Ok(Reply::ok(request_json(state, &request, false)))
+}
+
+pub fn reject_request(state: &mut State, call: &Call) -> Outcome {
+    let (index, comment) = pending_request(state, call)?;
+    let request = &mut state.requests[index];
+    request.status = "REJECTED".into();
+    request.decision_comment = comment;
+    request.reviewer_id = Some(call.caller.to_owned());
+    request.updated_by = Some(call.caller.to_owned());
+    request.updated_at = call.now;
+    let request = request.clone();
+    Ok(Reply::ok(request_json(state, &request, false)))
+}
+
+fn find_subscription<'s>(state: &'s State, call: &Call) -> Result<&'s Subscription, ApiError> {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    state
+        .subscriptions
+        .iter()
+        .find(|s| s.domain_id == domain && s.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("Subscription {id} not found")))
+}
+
+pub fn get_subscription(state: &mut State, call: &Call) -> Outcome {
+    let subscription = find_subscription(state, call)?;
+    Ok(Reply::ok(subscription_json(state, subscription)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RevokeInput {
+    retain_permissions: Option<bool>,
+}
+
+/// Ends an APPROVED subscription with `status` and revokes its grants.
+fn end_subscription(state: &mut State, call: &Call, status: &str, retain: Option<bool>) -> Outcome {
+    let id = find_subscription(state, call)?.id.clone();
+    let subscription = state
+        .subscriptions
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("Subscription {id} not found")))?;
+    if subscription.status != "APPROVED" {
+        return Err(ApiError::conflict(format!(
+            "Subscription {id} is already {}",
+            subscription.status
+        )));
+    }
+    subscription.status = status.into();
+    subscription.updated_at = call.now;
+    subscription.updated_by = Some(call.caller.to_owned());
+    if retain.is_some() {
+        subscription.retain_permissions = retain;
+    }
+    for grant in state.grants.iter_mut().filter(|g| g.subscription_id == id) {
+        grant.revoked_at = Some(call.now);
+    }
+    let subscription = find_subscription(state, call)?;
+    Ok(Reply::ok(subscription_json(state, subscription)))
+}
+
+pub fn revoke_subscription(state: &mut State, call: &Call) -> Outcome {
+    let input: RevokeInput = call.body()?;
+    end_subscription(state, call, "REVOKED", input.retain_permissions)
+}
+
+pub fn cancel_subscription(state: &mut State, call: &Call) -> Outcome {
+    end_subscription(state, call, "CANCELLED", None)
+}
+
+pub fn list_subscriptions(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    if let Some(status) = call.query("status") {
+        wire::check_enum("status", status, &["APPROVED", "REVOKED", "CANCELLED"])?;
+    }
+    let (by_updated, descending) = sort_spec(call)?;
+    let page = call.query_page((1, 50))?;
+    let subscriptions: Vec<&Subscription> = state
+        .subscriptions
+        .iter()
+        .filter(|s| s.domain_id == domain)
+        .filter(|s| call.query("status").is_none_or(|v| s.status == v))
+        .filter(|s| {
+            call.query("subscriptionRequestIdentifier")
+                .is_none_or(|r| s.request_id.as_deref() == Some(r))
+        })
+        .filter(|s| {
+            call.query("subscribedListingId")
+                .is_none_or(|l| s.listing_id == l)
+        })
+        .filter(|s| matches_owner(call, &s.subscriber))
+        .filter(|s| {
+            call.query("approverProjectId")
+                .is_none_or(|p| approver_project(state, &s.listing_id).as_deref() == Some(p))
+        })
+        .collect();
+    let subscriptions = sorted(
+        subscriptions,
+        |s| {
+            if by_updated {
+                s.updated_at
+            } else {
+                s.created_at
+            }
+        },
+        descending,
+    );
+    let (items, next) = page.page(
+        subscriptions
+            .into_iter()
+            .map(|s| subscription_json(state, s))
+            .collect(),
+    );
+    Ok(Reply::ok(json!({"items": items, "nextToken": next})))
+}
+
+pub fn list_grants(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let (by_updated, descending) = sort_spec(call)?;
+    let page = call.query_page((1, 50))?;
+    let owner_of = |g: &SubscriptionGrant| {
+        state
+            .subscriptions
+            .iter()
+            .find(|s| s.id == g.subscription_id)
+            .map(|s| s.subscriber.clone())
+    };
+    let grants: Vec<&SubscriptionGrant> = state
+        .grants
+        .iter()
+        .filter(|g| g.domain_id == domain)
+        .filter(|g| {
+            call.query("environmentId")
+                .is_none_or(|e| g.environment_id.as_deref() == Some(e))
+        })
+        .filter(|g| {
+            call.query("subscriptionTargetId")
+                .is_none_or(|t| g.target_id == t)
+        })
+        .filter(|g| {
+            call.query("subscribedListingId")
+                .is_none_or(|l| g.listing_id == l)
+        })
+        .filter(|g| {
+            call.query("subscriptionId")
+                .is_none_or(|s| g.subscription_id == s)
+        })
+        .filter(|g| owner_of(g).is_some_and(|who| matches_owner(call, &who)))
+        .collect();
+    let grants = sorted(
+        grants,
+        |g| {
+            if by_updated {
+                g.updated_at(call.now)
+            } else {
+                g.created_at
+            }
+        },
+        descending,
+    );
+    let (items, next) = page.page(
+        grants
+            .into_iter()
+            .map(|g| grant_json(state, g, call.now))
+            .collect(),
+    );
+    Ok(Reply::ok(json!({"items": items, "nextToken": next})))
+}

@@ -1,0 +1,476 @@
+//! The in-memory world every API reads and writes: domains, projects, catalog, subscriptions, people.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+
+use crate::wire::ApiError;
+
+/// A user or a group, as owners and members are named throughout DataZone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    User(String),
+    Group(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Domain {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub account_id: String,
+    pub region: String,
+    pub root_unit_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Domain {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:datazone:{}:{}:domain/{}",
+            self.region, self.account_id, self.id
+        )
+    }
+
+    pub fn portal_url(&self) -> String {
+        format!(
+            "https://{}.sagemaker.{}.on.aws",
+            self.id.replace('_', "-"),
+            self.region
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DomainUnit {
+    pub id: String,
+    pub domain_id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub description: Option<String>,
+    pub owners: Vec<Principal>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProjectProfile {
+    pub id: String,
+    pub domain_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub unit_id: String,
+    pub environment_configurations: Vec<Value>,
+    pub resource_tags: Vec<Value>,
+    pub allow_custom_tags: Option<bool>,
+    pub tags_description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// The environment deployment a project goes through; its status is a function of time.
+#[derive(Clone, Debug)]
+pub struct Deployment {
+    pub started: DateTime<Utc>,
+    pub delay: TimeDelta,
+    pub fails: bool,
+}
+
+impl Deployment {
+    /// A deployment that finished long ago, for seeded projects.
+    pub fn done(at: DateTime<Utc>) -> Self {
+        Self {
+            started: at,
+            delay: TimeDelta::zero(),
+            fails: false,
+        }
+    }
+
+    /// PENDING_DEPLOYMENT for the first fifth of the delay, IN_PROGRESS until it ends.
+    pub fn status(&self, now: DateTime<Utc>) -> &'static str {
+        let elapsed = now - self.started;
+        if elapsed < self.delay / 5 {
+            "PENDING_DEPLOYMENT"
+        } else if elapsed < self.delay {
+            "IN_PROGRESS"
+        } else if self.fails {
+            "FAILED_DEPLOYMENT"
+        } else {
+            "SUCCESSFUL"
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Membership {
+    pub member: Principal,
+    pub designation: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub id: String,
+    pub domain_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub unit_id: String,
+    pub profile_id: Option<String>,
+    pub category: Option<String>,
+    pub glossary_terms: Vec<String>,
+    pub resource_tags: Vec<(String, String)>,
+    pub user_parameters: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+    pub deployment: Deployment,
+    pub members: Vec<Membership>,
+    /// When set, the project is DELETING and disappears at this instant.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Project {
+    pub fn status(&self) -> &'static str {
+        if self.deleted_at.is_some() {
+            "DELETING"
+        } else {
+            "ACTIVE"
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PolicyGrant {
+    pub domain_id: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub policy_type: String,
+    pub principal: Value,
+    pub detail: Value,
+    pub grant_id: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Glossary {
+    pub id: String,
+    pub domain_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub owning_project_id: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct GlossaryTerm {
+    pub id: String,
+    pub domain_id: String,
+    pub glossary_id: String,
+    pub name: String,
+    pub short_description: Option<String>,
+    pub long_description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Form {
+    pub name: String,
+    pub type_name: String,
+    pub content: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Listing {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Asset {
+    pub id: String,
+    pub domain_id: String,
+    pub name: String,
+    pub type_identifier: String,
+    pub external_identifier: Option<String>,
+    pub description: Option<String>,
+    pub glossary_terms: Vec<String>,
+    pub owning_project_id: String,
+    pub forms: Vec<Form>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub listing: Option<Listing>,
+}
+
+/// Who a subscription or subscription request is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subscriber {
+    Project(String),
+    User(String),
+    Group(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct SubscriptionRequest {
+    pub id: String,
+    pub domain_id: String,
+    pub status: String,
+    pub subscriber: Subscriber,
+    pub listing_id: String,
+    pub reason: String,
+    pub reviewer_id: Option<String>,
+    pub decision_comment: Option<String>,
+    pub existing_subscription_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_by: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    pub id: String,
+    pub domain_id: String,
+    pub status: String,
+    pub subscriber: Subscriber,
+    pub listing_id: String,
+    pub request_id: Option<String>,
+    pub retain_permissions: Option<bool>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_by: Option<String>,
+}
+
+/// The fulfilment of a subscription in one target; progresses with time like a deployment.
+#[derive(Clone, Debug)]
+pub struct SubscriptionGrant {
+    pub id: String,
+    pub domain_id: String,
+    pub subscription_id: String,
+    pub listing_id: String,
+    pub asset_id: String,
+    pub target_id: String,
+    pub environment_id: Option<String>,
+    pub started: DateTime<Utc>,
+    pub delay: TimeDelta,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+impl SubscriptionGrant {
+    fn granted_at(&self) -> DateTime<Utc> {
+        self.started + self.delay
+    }
+
+    /// `(overall status, asset status)` at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> (&'static str, &'static str) {
+        if self.revoked_at.is_some_and(|at| at <= now) {
+            return ("COMPLETED", "REVOKED");
+        }
+        let elapsed = now - self.started;
+        if elapsed < self.delay / 5 {
+            ("PENDING", "GRANT_PENDING")
+        } else if elapsed < self.delay {
+            ("IN_PROGRESS", "GRANT_IN_PROGRESS")
+        } else {
+            ("COMPLETED", "GRANTED")
+        }
+    }
+
+    pub fn granted_timestamp(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let at = self.granted_at();
+        (at <= now).then_some(at)
+    }
+
+    pub fn updated_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.revoked_at {
+            Some(at) if at <= now => at,
+            _ => self.granted_timestamp(now).unwrap_or(self.created_at),
+        }
+    }
+}
+
+// `user_name` mirrors Identity Store's `UserName`, the sign-in name, not the display name.
+#[allow(clippy::struct_field_names)]
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub user_name: String,
+    pub display_name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    pub title: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupMembership {
+    pub id: String,
+    pub group_id: String,
+    pub user_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The Identity Center instance the domain signs users in with.
+#[derive(Clone, Debug)]
+pub struct Directory {
+    pub identity_store_id: String,
+    pub instance_arn: String,
+    pub account_id: String,
+    pub region: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything the emulator knows; replaced wholesale on a state reset.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub directory: Directory,
+    pub domains: Vec<Domain>,
+    pub units: Vec<DomainUnit>,
+    pub profiles: Vec<ProjectProfile>,
+    pub projects: Vec<Project>,
+    pub policy_grants: Vec<PolicyGrant>,
+    pub glossaries: Vec<Glossary>,
+    pub terms: Vec<GlossaryTerm>,
+    pub assets: Vec<Asset>,
+    pub requests: Vec<SubscriptionRequest>,
+    pub subscriptions: Vec<Subscription>,
+    pub grants: Vec<SubscriptionGrant>,
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub group_memberships: Vec<GroupMembership>,
+    /// Resource ids already created per (operation, clientToken), for idempotent retries.
+    pub client_tokens: HashMap<(&'static str, String), String>,
+}
+
+impl State {
+    /// Applies what time has done since the last call: deleted projects disappear.
+    pub fn advance(&mut self, now: DateTime<Utc>) {
+        let gone: Vec<String> = self
+            .projects
+            .iter()
+            .filter(|p| p.deleted_at.is_some_and(|at| at <= now))
+            .map(|p| p.id.clone())
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        // A deleted project takes the catalog content it owned with it.
+        self.projects.retain(|p| !gone.contains(&p.id));
+        self.assets.retain(|a| !gone.contains(&a.owning_project_id));
+        let glossaries: Vec<String> = self
+            .glossaries
+            .iter()
+            .filter(|g| gone.contains(&g.owning_project_id))
+            .map(|g| g.id.clone())
+            .collect();
+        self.glossaries.retain(|g| !glossaries.contains(&g.id));
+        self.terms.retain(|t| !glossaries.contains(&t.glossary_id));
+    }
+
+    pub fn domain(&self, id: &str) -> Result<&Domain, ApiError> {
+        self.domains
+            .iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Domain {id} not found")))
+    }
+
+    pub fn unit(&self, domain_id: &str, id: &str) -> Result<&DomainUnit, ApiError> {
+        self.units
+            .iter()
+            .find(|u| u.domain_id == domain_id && u.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Domain unit {id} not found")))
+    }
+
+    pub fn profile(&self, domain_id: &str, id: &str) -> Result<&ProjectProfile, ApiError> {
+        self.profiles
+            .iter()
+            .find(|p| p.domain_id == domain_id && p.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Project profile {id} not found")))
+    }
+
+    pub fn project(&self, domain_id: &str, id: &str) -> Result<&Project, ApiError> {
+        self.projects
+            .iter()
+            .find(|p| p.domain_id == domain_id && p.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Project {id} not found")))
+    }
+
+    pub fn project_mut(&mut self, domain_id: &str, id: &str) -> Result<&mut Project, ApiError> {
+        self.projects
+            .iter_mut()
+            .find(|p| p.domain_id == domain_id && p.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Project {id} not found")))
+    }
+
+    pub fn asset(&self, domain_id: &str, id: &str) -> Result<&Asset, ApiError> {
+        self.assets
+            .iter()
+            .find(|a| a.domain_id == domain_id && a.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Asset {id} not found")))
+    }
+
+    /// The published asset behind a listing id.
+    pub fn listed_asset(&self, domain_id: &str, listing_id: &str) -> Result<&Asset, ApiError> {
+        self.assets
+            .iter()
+            .find(|a| {
+                a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id)
+            })
+            .ok_or_else(|| ApiError::not_found(format!("Listing {listing_id} not found")))
+    }
+
+    pub fn glossary(&self, domain_id: &str, id: &str) -> Result<&Glossary, ApiError> {
+        self.glossaries
+            .iter()
+            .find(|g| g.domain_id == domain_id && g.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Glossary {id} not found")))
+    }
+
+    pub fn term(&self, domain_id: &str, id: &str) -> Result<&GlossaryTerm, ApiError> {
+        self.terms
+            .iter()
+            .find(|t| t.domain_id == domain_id && t.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Glossary term {id} not found")))
+    }
+
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// A user named by id or by userName, the two ways DataZone callers refer to SSO users.
+    pub fn user_by_any(&self, identifier: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.id == identifier || u.user_name.eq_ignore_ascii_case(identifier))
+    }
+
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// A group named by id or by display name.
+    pub fn group_by_any(&self, identifier: &str) -> Option<&Group> {
+        self.groups
+            .iter()
+            .find(|g| g.id == identifier || g.name == identifier)
+    }
+}

@@ -1,0 +1,9 @@
+//! Conformance of Meshgate's emulator, checked with the official AWS SDK clients over real HTTP.
+
+mod catalog;
+mod common;
+mod faults;
+mod governance;
+mod identity;
+mod projects;
+mod subscriptions;

@@ -1,0 +1,60 @@
+//! AWS access: SDK clients built once from configuration, and the ports the services use.
+//! SDK types stop here; the rest of the server sees plain data and [`AppError`].
+
+mod domain;
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_datazone::error::{ProvideErrorMetadata, SdkError};
+
+use crate::config::Config;
+use crate::error::AppError;
+
+/// The SDK clients and the resolved domain, shared by every request.
+#[derive(Clone)]
+pub struct Aws {
+    pub datazone: aws_sdk_datazone::Client,
+    pub domain_id: String,
+    pub region: String,
+}
+
+impl Aws {
+    /// Loads credentials and region the SDK's usual way, applies the endpoint override and
+    /// role from configuration, and resolves a domain given by name to its id.
+    pub async fn connect(config: &Config) -> Result<Self, AppError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if !config.aws_region.is_empty() {
+            loader = loader.region(Region::new(config.aws_region.clone()));
+        }
+        if !config.aws_endpoint_url.is_empty() {
+            loader = loader.endpoint_url(&config.aws_endpoint_url);
+        }
+        let mut sdk = loader.load().await;
+        if !config.aws_role_arn.is_empty() {
+            let role = AssumeRoleProvider::builder(&config.aws_role_arn)
+                .session_name("meshgate")
+                .configure(&sdk)
+                .build()
+                .await;
+            sdk = sdk.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(role)).build();
+        }
+        let region = sdk.region().map(ToString::to_string).unwrap_or_default();
+        let datazone = aws_sdk_datazone::Client::new(&sdk);
+        let domain_id = domain::resolve(&datazone, &config.aws_domain).await?;
+        let endpoint = if config.aws_endpoint_url.is_empty() { "AWS" } else { config.aws_endpoint_url.as_str() };
+        tracing::info!(%endpoint, %region, domain = %domain_id, "AWS endpoint in use");
+        Ok(Self { datazone, domain_id, region })
+    }
+}
+
+/// An SDK failure as the server reports it: throttling and 5xx are worth retrying.
+pub fn upstream<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &'static str, error: SdkError<E>) -> AppError {
+    let retryable = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ServiceError(e) => e.raw().status().is_server_error() || e.raw().status().as_u16() == 429,
+        _ => false,
+    };
+    let code = error.code().unwrap_or("unknown").to_owned();
+    let detail = aws_sdk_datazone::error::DisplayErrorContext(&error).to_string();
+    AppError::Upstream { operation, code, retryable, detail }
+}

@@ -1,0 +1,32 @@
+//! The overview's activity feed, read from the audit trail.
+
+use app::api::ports::Activity;
+use app::model::{ApiError, AuditEntry};
+use async_trait::async_trait;
+use sqlx::PgPool;
+
+use crate::error::AppError;
+use crate::store::audit;
+
+pub struct AuditTrail {
+    pub pool: PgPool,
+}
+
+#[async_trait]
+impl Activity for AuditTrail {
+    async fn recent(&self, limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
+        let events = audit::recent(&self.pool, i64::from(limit)).await.map_err(AppError::from)?;
+        Ok(events
+            .into_iter()
+            .map(|e| AuditEntry {
+                id: e.id,
+                at: e.created_at,
+                actor: e.actor,
+                action: e.action,
+                target_kind: e.target_kind,
+                target_id: e.target_id,
+                request_id: e.request_id,
+            })
+            .collect())
+    }
+}

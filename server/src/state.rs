@@ -1,0 +1,22 @@
+//! Shared state, built once at start and cloned cheaply into every handler.
+
+use std::time::Duration;
+
+use app::api::ports::Services;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub services: Services,
+    pub database_timeout: Duration,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,299 @@
+//! `cargo xtask`: the two commands a newcomer needs (`run`, `test`) plus `bench` and `pg`.
+//! Each installs what is missing first, so a fresh machine needs nothing by hand.
+
+mod pg;
+mod tools;
+mod util;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pg::Cluster;
+use util::{free_port, root, run, terminate, wait_for_ok, Result, Stages};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  run     start Postgres and the portal on http://127.0.0.1:3000 (Ctrl-C stops all)
+  test    formatting, sqlx offline data, clippy, every Rust test, Playwright
+  bench   print the budgets: bundle size, start-up time to /readyz, idle memory
+  pg      start|stop|url: the throwaway Postgres cluster under target/pg";
+
+/// How long a starting portal may take to answer /readyz.
+const READY_WAIT: Duration = Duration::from_mins(1);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = interrupted.clone();
+    // Children get Ctrl-C themselves; xtask stays alive to stop what it started.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    prepare_env();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run_portal(&interrupted),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        Some("pg") => pg_command(args.get(1).map(String::as_str)),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nxtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds share one target directory outside the clone (warm across fresh clones on one
+/// machine), and sqlx macros read the committed offline data rather than a live database.
+fn prepare_env() {
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        std::env::set_var("CARGO_TARGET_DIR", cache.join("meshgate/target"));
+    }
+    std::env::set_var("SQLX_OFFLINE", "true");
+    std::env::set_var("CARGO_TERM_COLOR", std::env::var("CARGO_TERM_COLOR").unwrap_or_else(|_| "auto".into()));
+}
+
+fn target_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_TARGET_DIR").expect("set by prepare_env"))
+}
+
+fn install_common() -> Result {
+    tools::debian(&[("postgresql", tools::postgres_present())])?;
+    tools::rust()?;
+    tools::npm(&root())
+}
+
+fn build_release() -> Result {
+    run(Command::new("cargo").args(["leptos", "build", "--release"]))?;
+    run(Command::new("cargo").args(["build", "--release", "--package", "emulator"]))
+}
+
+/// The local AWS stand-in with the demo mesh, on a free port; returns its endpoint.
+fn spawn_emulator(slot: &mut Option<Child>) -> Result<String> {
+    let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+    let mut cmd = Command::new(target_dir().join("release/emulator"));
+    cmd.current_dir(root()).args(["--listen", &addr.to_string()]);
+    let emulator = slot.insert(spawn(&mut cmd)?);
+    wait_for_ok(addr, "/_emulator/faults", emulator, READY_WAIT)?;
+    Ok(format!("http://{addr}"))
+}
+
+/// The release portal on `addr` against `database_url`, using the demo mesh of the
+/// emulator at `aws_endpoint` (which accepts any credentials).
+fn portal(addr: SocketAddr, database_url: &str, aws_endpoint: &str) -> Command {
+    let mut cmd = Command::new(target_dir().join("release/meshgate"));
+    cmd.current_dir(root())
+        .env("MESHGATE_LISTEN", addr.to_string())
+        .env("MESHGATE_DATABASE_URL", database_url)
+        .env("MESHGATE_SITE_ROOT", root().join("target/site"))
+        .env("MESHGATE_AWS_DOMAIN", "enterprise-data-mesh")
+        .env("MESHGATE_AWS_REGION", "us-east-1")
+        .env("MESHGATE_AWS_ENDPOINT_URL", aws_endpoint)
+        .env("AWS_ACCESS_KEY_ID", "meshgate-local")
+        .env("AWS_SECRET_ACCESS_KEY", "meshgate-local")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
+fn spawn(cmd: &mut Command) -> Result<Child> {
+    cmd.spawn().map_err(|e| format!("cannot start {}: {e}", util::describe(cmd)))
+}
+
+/// Stops what a command started, also when it fails half-way.
+#[derive(Default)]
+struct Running {
+    portal: Option<Child>,
+    emulator: Option<Child>,
+    cluster: Option<Cluster>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for child in [&mut self.portal, &mut self.emulator].into_iter().flatten() {
+            terminate(child, Duration::from_secs(10));
+        }
+        if let Some(cluster) = &self.cluster {
+            let _ = cluster.stop();
+        }
+    }
+}
+
+fn run_portal(interrupted: &AtomicBool) -> Result {
+    let mut stages = Stages::new();
+    stages.run("install missing tools", install_common)?;
+    let mut running = Running::default();
+    let database_url = running.cluster.insert(Cluster::start()?).database("meshgate")?;
+    stages.run("build (release)", build_release)?;
+    let aws_endpoint = spawn_emulator(&mut running.emulator)?;
+    let addr: SocketAddr = ([127, 0, 0, 1], 3000).into();
+    let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
+    wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
+    stages.summary();
+    println!("\n  Meshgate is running at http://{addr}   (Ctrl-C stops it)");
+    println!("  AWS emulator (demo mesh): {aws_endpoint}\n");
+    while !interrupted.load(Ordering::SeqCst) {
+        if let Ok(Some(status)) = server.try_wait() {
+            return Err(format!("the portal stopped unexpectedly ({status})"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("\nstopping…");
+    Ok(())
+}
+
+fn test() -> Result {
+    let mut stages = Stages::new();
+    let result = test_stages(&mut stages);
+    stages.summary();
+    result
+}
+
+fn test_stages(stages: &mut Stages) -> Result {
+    stages.run("install missing tools", || {
+        tools::debian(&[("postgresql", tools::postgres_present()), ("chromium", tools::chromium_present())])?;
+        tools::rust()?;
+        tools::sqlx_cli()?;
+        tools::npm(&root())?;
+        tools::npm(&root().join("end2end"))
+    })?;
+    let mut running = Running::default();
+    let cluster = running.cluster.insert(Cluster::start()?);
+    stages.run("rustfmt", || run(Command::new("cargo").args(["fmt", "--all", "--check"])))?;
+    stages.run("sqlx offline data is current", || {
+        let url = cluster.fresh_database("meshgate_sqlx")?;
+        run(Command::new("cargo").args(["sqlx", "migrate", "run", "--source", "migrations", "--database-url", &url]))?;
+        run(Command::new("cargo")
+            .args(["sqlx", "prepare", "--check", "--database-url", &url])
+            .env_remove("SQLX_OFFLINE")
+            .current_dir(root().join("server")))
+    })?;
+    stages.run("clippy", || {
+        run(Command::new("cargo").args(["clippy", "--workspace", "--exclude", "frontend", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
+        run(Command::new("cargo").args(["clippy", "-p", "frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))
+    })?;
+    let admin_url = cluster.url("postgres");
+    stages.run("cargo test", || {
+        run(Command::new("cargo").args(["test", "--workspace", "--exclude", "frontend"]).env("DATABASE_URL", &admin_url))
+    })?;
+    stages.run("build (release)", build_release)?;
+    let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+    let database_url = cluster.fresh_database("meshgate_e2e")?;
+    let aws_endpoint = spawn_emulator(&mut running.emulator)?;
+    let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
+    wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
+    let base_url = format!("http://{addr}");
+    let playwright = |args: &[&str]| {
+        run(Command::new("npx")
+            .args(["playwright", "test"])
+            .args(args)
+            .env("BASE_URL", &base_url)
+            .current_dir(root().join("end2end")))
+    };
+    stages.run("playwright", || playwright(&["--grep-invert", "@outage"]))?;
+    stages.run("playwright with the database stopped", || {
+        cluster.stop()?;
+        let outcome = playwright(&["--grep", "@outage"]);
+        cluster.launch()?;
+        outcome
+    })
+}
+
+fn bench() -> Result {
+    install_common()?;
+    let mut running = Running::default();
+    let cluster = running.cluster.insert(Cluster::start()?);
+    build_release()?;
+    let aws_endpoint = spawn_emulator(&mut running.emulator)?;
+
+    println!("\nBundle a browser downloads for the home page (target/site/pkg):");
+    let mut total = (0, 0);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("target/site/pkg"))
+        .map_err(|e| format!("target/site/pkg: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    for file in files {
+        let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
+        let gzipped = gzip_len(&bytes);
+        println!("  {:<28} {:>9} B raw {:>9} B gzip", file.file_name().unwrap_or_default().to_string_lossy(), bytes.len(), gzipped);
+        total = (total.0 + bytes.len(), total.1 + gzipped);
+    }
+    let verdict = if total.1 <= 250 * 1024 { "within" } else { "OVER" };
+    println!("  {:<28} {:>9} B raw {:>9} B gzip ({verdict} the 250 KiB gzip budget)", "total", total.0, total.1);
+
+    println!("\nStart-up, process start to /readyz = 200 (first run migrates an empty database):");
+    let database_url = cluster.fresh_database("meshgate_bench")?;
+    let mut times = Vec::new();
+    let mut rss = Vec::new();
+    for round in 0..6 {
+        let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+        let started = Instant::now();
+        let mut portal = spawn(portal(addr, &database_url, &aws_endpoint).env("MESHGATE_LOG_FILTER", "warn").stdout(std::process::Stdio::null()))?;
+        let ready = wait_for_ok(addr, "/readyz", &mut portal, READY_WAIT).map(|_| started.elapsed());
+        let idle = ready.is_ok().then(|| {
+            std::thread::sleep(Duration::from_secs(1));
+            rss_kib(portal.id())
+        });
+        let after_load = ready.is_ok().then(|| {
+            for _ in 0..200 {
+                let _ = util::http_get(addr, "/");
+            }
+            rss_kib(portal.id())
+        });
+        terminate(&mut portal, Duration::from_secs(10));
+        let ready = ready?;
+        let label = if round == 0 { "cold (migrates)" } else { "warm" };
+        println!("  run {round}: {:>7.1} ms  {label}", ready.as_secs_f64() * 1000.0);
+        if round > 0 {
+            times.push(ready);
+        }
+        rss.push((idle.flatten(), after_load.flatten()));
+    }
+    times.sort();
+    println!("  warm median: {:.1} ms", times[times.len() / 2].as_secs_f64() * 1000.0);
+    println!("\nServer memory (VmRSS):");
+    if let Some((Some(idle), Some(loaded))) = rss.last() {
+        println!("  idle after start: {:.1} MiB", f64::from(*idle) / 1024.0);
+        println!("  after 200 home-page renders: {:.1} MiB", f64::from(*loaded) / 1024.0);
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory").len()
+}
+
+fn rss_kib(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn pg_command(action: Option<&str>) -> Result {
+    match action {
+        Some("start") => {
+            tools::debian(&[("postgresql", tools::postgres_present())])?;
+            let cluster = Cluster::start()?;
+            println!("{}", cluster.url("meshgate"));
+            cluster.database("meshgate").map(drop)
+        }
+        Some("url") => Cluster::start().map(|c| println!("{}", c.url("meshgate"))),
+        Some("stop") => Cluster::start()?.stop(),
+        _ => Err("usage: cargo xtask pg start|stop|url".into()),
+    }
+}
