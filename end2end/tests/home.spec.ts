@@ -24,6 +24,14 @@ test("the overview hydrates and refreshes through a server function", async ({ p
   expect(errors).toEqual([]);
 });
 
+test("the overview names the demo mesh's DataZone domain from the emulator", async ({ page }) => {
+  await page.goto("/");
+  const domain = page.getByTestId("domain");
+  await expect(domain).toContainText("enterprise-data-mesh");
+  await expect(domain).toContainText("dzd_");
+  await expect(domain.getByRole("link", { name: "Open SageMaker Unified Studio" })).toHaveAttribute("href", /^https:\/\//);
+});
+
 test("the navigation menu opens on a narrow screen", async ({ page }) => {
   await page.setViewportSize({ width: 375, height: 800 });
   await page.goto("/");

@@ -1,6 +1,7 @@
 //! Layered configuration: built-in defaults, then an optional TOML file, then `MESHGATE_*`
 //! environment variables; validated once at start.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -16,18 +17,66 @@ use sqlx::postgres::PgConnectOptions;
 /// the key in capitals), its default, and what it does. `meshgate --help` prints this table
 /// and the defaults layer is built from it, so the two cannot drift apart.
 pub const SETTINGS: &[Setting] = &[
-    Setting { key: "listen", default: Some("127.0.0.1:3000"), help: "Address and port the portal listens on (port 0 picks a free one)." },
-    Setting { key: "database_url", default: None, help: "PostgreSQL connection URL (secret). Required." },
-    Setting { key: "database_max_connections", default: Some("10"), help: "Largest number of pooled database connections." },
-    Setting { key: "database_timeout_ms", default: Some("3000"), help: "How long a request waits for a database connection before failing." },
-    Setting { key: "database_startup_wait_ms", default: Some("30000"), help: "How long start-up keeps retrying an unreachable database." },
-    Setting { key: "site_root", default: Some("target/site"), help: "Directory of the built web assets (pkg/, favicon)." },
-    Setting { key: "aws_domain", default: None, help: "The DataZone domain: its id (dzd_…) or its name. Required." },
-    Setting { key: "aws_region", default: Some(""), help: "AWS region; empty uses the SDK's usual sources (AWS_REGION, profile)." },
-    Setting { key: "aws_endpoint_url", default: Some(""), help: "Send every AWS call here instead of AWS (the local emulator); empty for AWS." },
-    Setting { key: "aws_role_arn", default: Some(""), help: "Role to assume for AWS calls; empty uses the ambient credentials (task role)." },
-    Setting { key: "log_format", default: Some("text"), help: "Log format: text or json." },
-    Setting { key: "log_filter", default: Some("info"), help: "Log filter, in tracing-subscriber EnvFilter syntax." },
+    Setting {
+        key: "listen",
+        default: Some("127.0.0.1:3000"),
+        help: "Address and port the portal listens on (port 0 picks a free one).",
+    },
+    Setting {
+        key: "database_url",
+        default: None,
+        help: "PostgreSQL connection URL (secret). Required.",
+    },
+    Setting {
+        key: "database_max_connections",
+        default: Some("10"),
+        help: "Largest number of pooled database connections.",
+    },
+    Setting {
+        key: "database_timeout_ms",
+        default: Some("3000"),
+        help: "How long a request waits for a database connection before failing.",
+    },
+    Setting {
+        key: "database_startup_wait_ms",
+        default: Some("30000"),
+        help: "How long start-up keeps retrying an unreachable database.",
+    },
+    Setting {
+        key: "site_root",
+        default: Some("target/site"),
+        help: "Directory of the built web assets (pkg/, favicon).",
+    },
+    Setting {
+        key: "aws_domain",
+        default: None,
+        help: "The DataZone domain: its id (dzd_…) or its name. Required.",
+    },
+    Setting {
+        key: "aws_region",
+        default: Some(""),
+        help: "AWS region; empty uses the SDK's usual sources (AWS_REGION, profile).",
+    },
+    Setting {
+        key: "aws_endpoint_url",
+        default: Some(""),
+        help: "Send every AWS call here instead of AWS (the local emulator); empty for AWS.",
+    },
+    Setting {
+        key: "aws_role_arn",
+        default: Some(""),
+        help: "Role to assume for AWS calls; empty uses the ambient credentials (task role).",
+    },
+    Setting {
+        key: "log_format",
+        default: Some("text"),
+        help: "Log format: text or json.",
+    },
+    Setting {
+        key: "log_filter",
+        default: Some("info"),
+        help: "Log filter, in tracing-subscriber EnvFilter syntax.",
+    },
 ];
 
 pub struct Setting {
@@ -122,16 +171,25 @@ impl Config {
             return invalid("database_url (MESHGATE_DATABASE_URL) is not a PostgreSQL URL such as postgres://user:password@host:5432/meshgate");
         }
         if self.database_max_connections == 0 {
-            return invalid("database_max_connections (MESHGATE_DATABASE_MAX_CONNECTIONS) must be at least 1");
+            return invalid(
+                "database_max_connections (MESHGATE_DATABASE_MAX_CONNECTIONS) must be at least 1",
+            );
         }
         if self.database_timeout_ms == 0 {
-            return invalid("database_timeout_ms (MESHGATE_DATABASE_TIMEOUT_MS) must be at least 1");
+            return invalid(
+                "database_timeout_ms (MESHGATE_DATABASE_TIMEOUT_MS) must be at least 1",
+            );
         }
         if self.aws_domain.trim().is_empty() {
             return invalid("aws_domain (MESHGATE_AWS_DOMAIN) must name the DataZone domain, by id (dzd_…) or name");
         }
-        if !self.aws_endpoint_url.is_empty() && !self.aws_endpoint_url.starts_with("http://") && !self.aws_endpoint_url.starts_with("https://") {
-            return invalid("aws_endpoint_url (MESHGATE_AWS_ENDPOINT_URL) must be an http:// or https:// URL");
+        if !self.aws_endpoint_url.is_empty()
+            && !self.aws_endpoint_url.starts_with("http://")
+            && !self.aws_endpoint_url.starts_with("https://")
+        {
+            return invalid(
+                "aws_endpoint_url (MESHGATE_AWS_ENDPOINT_URL) must be an http:// or https:// URL",
+            );
         }
         if !self.aws_role_arn.is_empty() && !self.aws_role_arn.starts_with("arn:") {
             return invalid("aws_role_arn (MESHGATE_AWS_ROLE_ARN) must be an IAM role ARN (arn:aws:iam::…:role/…)");
@@ -167,7 +225,8 @@ impl Config {
 /// A default as written in the table: numbers become numbers, anything else a string, the
 /// same reading the environment provider gives `MESHGATE_*` values.
 fn default_value(text: &str) -> serde_json::Value {
-    serde_json::from_str::<serde_json::Number>(text).map_or_else(|_| text.into(), serde_json::Value::Number)
+    serde_json::from_str::<serde_json::Number>(text)
+        .map_or_else(|_| text.into(), serde_json::Value::Number)
 }
 
 /// The settings table as `--help` shows it.
@@ -179,7 +238,7 @@ pub fn settings_help() -> String {
             Some("") => "optional".to_owned(),
             Some(d) => format!("default {d}"),
         };
-        out.push_str(&format!("  {:<34} {} [{}]\n", s.env_var(), s.help, default));
+        let _ = writeln!(out, "  {:<34} {} [{}]", s.env_var(), s.help, default);
     }
     out
 }

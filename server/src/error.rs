@@ -8,24 +8,38 @@ pub enum AppError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
     #[error("AWS {operation} failed ({code}): {detail}")]
-    Upstream { operation: &'static str, code: String, retryable: bool, detail: String },
+    Upstream {
+        operation: &'static str,
+        code: String,
+        retryable: bool,
+        detail: String,
+    },
 }
 
 impl AppError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid { field, message: message.into() }
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 
     fn is_database_unreachable(error: &sqlx::Error) -> bool {
         matches!(
             error,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+            sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
         )
     }
 }
@@ -44,10 +58,18 @@ pub fn current_request_id() -> Option<String> {
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::Invalid { field, message } => ApiError::Invalid { field: field.to_owned(), message },
+            AppError::Invalid { field, message } => ApiError::Invalid {
+                field: field.to_owned(),
+                message,
+            },
             AppError::Conflict(message) => ApiError::Conflict { message },
             AppError::NotFound(what) => ApiError::NotFound { what },
-            AppError::Upstream { operation, code, retryable, detail } => {
+            AppError::Upstream {
+                operation,
+                code,
+                retryable,
+                detail,
+            } => {
                 tracing::warn!(operation, code, retryable, detail, "AWS call failed");
                 ApiError::Upstream { retryable }
             }
@@ -57,7 +79,9 @@ impl From<AppError> for ApiError {
             }
             AppError::Database(e) => {
                 tracing::error!(error = %e, "database error");
-                ApiError::Internal { request_id: current_request_id() }
+                ApiError::Internal {
+                    request_id: current_request_id(),
+                }
             }
         }
     }

@@ -38,7 +38,10 @@ impl Application {
     /// Connects to the database, applies migrations and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let pool = store::connect(&config).await.map_err(|e| {
-            anyhow::anyhow!("cannot reach the database at {}: {e}", config.database_location())
+            anyhow::anyhow!(
+                "cannot reach the database at {}: {e}",
+                config.database_location()
+            )
         })?;
         store::migrate(&pool).await?;
         Self::build_with_pool(config, pool).await
@@ -46,7 +49,9 @@ impl Application {
 
     /// Connects to AWS and binds the listener around an existing, migrated pool.
     pub async fn build_with_pool(config: Config, pool: PgPool) -> anyhow::Result<Self> {
-        let aws = Aws::connect(&config).await.map_err(|e| anyhow::anyhow!("cannot use the DataZone domain {}: {e}", config.aws_domain))?;
+        let aws = Aws::connect(&config).await.map_err(|e| {
+            anyhow::anyhow!("cannot use the DataZone domain {}: {e}", config.aws_domain)
+        })?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -62,16 +67,27 @@ impl Application {
             services: services::build(&pool, &aws),
             database_timeout: config.database_timeout(),
         };
-        Ok(Self { listener, router: router(state), pool })
+        Ok(Self {
+            listener,
+            router: router(state),
+            pool,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         self.pool.close().await;
         Ok(())
     }
@@ -118,9 +134,15 @@ fn metrics() -> (PrometheusMetricLayer<'static>, PrometheusHandle) {
             .with_prefix("meshgate")
             .with_ignore_patterns(&["/metrics", "/healthz"])
             .with_endpoint_label_type(EndpointLabel::MatchedPathWithFallbackFn(|path| {
-                if path.starts_with("/pkg/") { "/pkg/{file}".to_owned() } else { "unmatched".to_owned() }
+                if path.starts_with("/pkg/") {
+                    "/pkg/{file}".to_owned()
+                } else {
+                    "unmatched".to_owned()
+                }
             }))
     };
-    let handle = HANDLE.get_or_init(|| builder().with_default_metrics().build_pair().1).clone();
+    let handle = HANDLE
+        .get_or_init(|| builder().with_default_metrics().build_pair().1)
+        .clone();
     (builder().build(), handle)
 }

@@ -1,5 +1,8 @@
 //! Configuration layering, validation and secrecy.
 
+// figment::Jail dictates the closure's error type.
+#![allow(clippy::result_large_err)]
+
 use std::io::Write;
 
 use meshgate::config::{settings_help, LogFormat, SETTINGS};
@@ -13,7 +16,11 @@ fn the_environment_overrides_the_file_which_overrides_the_defaults() {
         jail.create_file("meshgate.toml", &format!("database_url = \"{URL}\"\naws_domain = \"dzd_abc123\"\nlisten = \"0.0.0.0:8080\"\nlog_format = \"json\"\n"))?;
         jail.set_env("MESHGATE_LISTEN", "127.0.0.1:9000");
         let config = Config::load(Some(std::path::Path::new("meshgate.toml"))).unwrap();
-        assert_eq!(config.listen.to_string(), "127.0.0.1:9000", "env wins over file");
+        assert_eq!(
+            config.listen.to_string(),
+            "127.0.0.1:9000",
+            "env wins over file"
+        );
         assert_eq!(config.log_format, LogFormat::Json, "file wins over default");
         assert_eq!(config.database_max_connections, 10, "default kept");
         Ok(())
@@ -44,7 +51,10 @@ fn invalid_values_are_refused_with_a_clear_message() {
 
         jail.set_env("MESHGATE_DATABASE_MAX_CONNECTIONS", "many");
         let error = Config::load(None).unwrap_err().to_string();
-        assert!(error.contains("MESHGATE_DATABASE_MAX_CONNECTIONS"), "{error}");
+        assert!(
+            error.contains("MESHGATE_DATABASE_MAX_CONNECTIONS"),
+            "{error}"
+        );
 
         jail.set_env("MESHGATE_DATABASE_MAX_CONNECTIONS", "5");
         jail.set_env("MESHGATE_AWS_ENDPOINT_URL", "localhost:4566");
@@ -77,10 +87,18 @@ fn secrets_never_appear_in_debug_output_or_logs() {
 fn help_lists_every_setting_with_its_variable() {
     let help = settings_help();
     for setting in SETTINGS {
-        assert!(help.contains(&setting.env_var()), "{} missing from --help", setting.key);
+        assert!(
+            help.contains(&setting.env_var()),
+            "{} missing from --help",
+            setting.key
+        );
     }
     let mut file = tempfile::NamedTempFile::new().unwrap();
-    writeln!(file, "database_url = \"{URL}\"\naws_domain = \"enterprise-data-mesh\"").unwrap();
+    writeln!(
+        file,
+        "database_url = \"{URL}\"\naws_domain = \"enterprise-data-mesh\""
+    )
+    .unwrap();
     // Every setting but the database and the domain has a default, so these two make a config.
     assert!(Config::from_figment(Config::figment(Some(file.path())).unwrap()).is_ok());
 }

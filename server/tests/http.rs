@@ -22,11 +22,16 @@ async fn spawn(pool: PgPool) -> TestApp {
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "meshgate-test");
         std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     });
-    let aws = emulator::spawn(emulator::EmulatorConfig::default()).await.unwrap();
+    let aws = emulator::spawn(emulator::EmulatorConfig::default())
+        .await
+        .unwrap();
     let figment = Config::figment(None)
         .unwrap()
         .merge(("listen", "127.0.0.1:0"))
-        .merge(("database_url", "postgres://postgres@127.0.0.1/pool-given-by-the-test"))
+        .merge((
+            "database_url",
+            "postgres://postgres@127.0.0.1/pool-given-by-the-test",
+        ))
         .merge(("database_timeout_ms", 1000))
         .merge(("aws_domain", "enterprise-data-mesh"))
         .merge(("aws_region", "us-east-1"))
@@ -35,12 +40,20 @@ async fn spawn(pool: PgPool) -> TestApp {
     let app = Application::build_with_pool(config, pool).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { base, client: reqwest::Client::new(), _aws: aws }
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        _aws: aws,
+    }
 }
 
 impl TestApp {
     async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -84,10 +97,16 @@ async fn readiness_is_unavailable_while_migrations_are_pending(pool: PgPool) {
 
 #[tokio::test]
 async fn an_unreachable_database_gives_503_readiness_and_a_clear_page() {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let pool = PgPoolOptions::new()
         .acquire_timeout(Duration::from_millis(500))
-        .connect_lazy(&format!("postgres://postgres@127.0.0.1:{closed_port}/meshgate"))
+        .connect_lazy(&format!(
+            "postgres://postgres@127.0.0.1:{closed_port}/meshgate"
+        ))
         .unwrap();
     let app = spawn(pool).await;
 
@@ -95,7 +114,11 @@ async fn an_unreachable_database_gives_503_readiness_and_a_clear_page() {
     let page = app.get("/").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Meshgate can&#x27;t reach its database") || html.contains("Meshgate can't reach its database"), "{html}");
+    assert!(
+        html.contains("Meshgate can&#x27;t reach its database")
+            || html.contains("Meshgate can't reach its database"),
+        "{html}"
+    );
     assert!(html.contains("Try again"));
 
     let call = app
@@ -117,7 +140,13 @@ async fn every_response_carries_a_request_id_and_keeps_a_given_one(pool: PgPool)
     let id = generated.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
-    let given = app.client.get(format!("{}/healthz", app.base)).header("x-request-id", "lb-1234").send().await.unwrap();
+    let given = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "lb-1234")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(given.headers()["x-request-id"], "lb-1234");
 }
 
@@ -127,9 +156,17 @@ async fn metrics_count_requests_per_route(pool: PgPool) {
     app.get("/readyz").await;
     app.get("/no-such-page").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains(r#"meshgate_http_requests_total{method="GET",status="200",endpoint="/readyz"}"#), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"meshgate_http_requests_total{method="GET",status="200",endpoint="/readyz"}"#
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains(r#"endpoint="unmatched""#), "{metrics}");
-    assert!(metrics.contains("meshgate_http_requests_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("meshgate_http_requests_duration_seconds_bucket"),
+        "{metrics}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -144,8 +181,12 @@ async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_overview_lists_the_newest_audit_events_first(pool: PgPool) {
-    audit::record(&pool, &event("alice", "project.requested")).await.unwrap();
-    audit::record(&pool, &event("bob", "project.approved")).await.unwrap();
+    audit::record(&pool, &event("alice", "project.requested"))
+        .await
+        .unwrap();
+    audit::record(&pool, &event("bob", "project.approved"))
+        .await
+        .unwrap();
     let app = spawn(pool).await;
 
     let html = app.get("/").await.text().await.unwrap();
@@ -153,7 +194,13 @@ async fn the_overview_lists_the_newest_audit_events_first(pool: PgPool) {
     let approved = html.find("project.approved").expect("second event shown");
     assert!(approved < requested, "newest first");
 
-    let call = app.client.post(format!("{}/api/recent_activity", app.base)).form(&[("limit", "1")]).send().await.unwrap();
+    let call = app
+        .client
+        .post(format!("{}/api/recent_activity", app.base))
+        .form(&[("limit", "1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(call.status(), 200);
     let events: Vec<serde_json::Value> = call.json().await.unwrap();
     assert_eq!(events.len(), 1);
@@ -190,10 +237,18 @@ async fn migrating_records_the_schema_change_exactly_once(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn audit_events_cannot_be_changed_or_deleted(pool: PgPool) {
-    let id = audit::record(&pool, &event("alice", "project.requested")).await.unwrap();
-    let update = sqlx::query("UPDATE audit_events SET actor = 'mallory' WHERE id = $1").bind(id).execute(&pool).await;
+    let id = audit::record(&pool, &event("alice", "project.requested"))
+        .await
+        .unwrap();
+    let update = sqlx::query("UPDATE audit_events SET actor = 'mallory' WHERE id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await;
     assert!(update.unwrap_err().to_string().contains("insert-only"));
-    let delete = sqlx::query("DELETE FROM audit_events WHERE id = $1").bind(id).execute(&pool).await;
+    let delete = sqlx::query("DELETE FROM audit_events WHERE id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await;
     assert!(delete.unwrap_err().to_string().contains("insert-only"));
 }
 

@@ -62,7 +62,10 @@ fn prepare_env() {
         std::env::set_var("CARGO_TARGET_DIR", cache.join("meshgate/target"));
     }
     std::env::set_var("SQLX_OFFLINE", "true");
-    std::env::set_var("CARGO_TERM_COLOR", std::env::var("CARGO_TERM_COLOR").unwrap_or_else(|_| "auto".into()));
+    std::env::set_var(
+        "CARGO_TERM_COLOR",
+        std::env::var("CARGO_TERM_COLOR").unwrap_or_else(|_| "auto".into()),
+    );
 }
 
 fn target_dir() -> PathBuf {
@@ -84,7 +87,8 @@ fn build_release() -> Result {
 fn spawn_emulator(slot: &mut Option<Child>) -> Result<String> {
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
     let mut cmd = Command::new(target_dir().join("release/emulator"));
-    cmd.current_dir(root()).args(["--listen", &addr.to_string()]);
+    cmd.current_dir(root())
+        .args(["--listen", &addr.to_string()]);
     let emulator = slot.insert(spawn(&mut cmd)?);
     wait_for_ok(addr, "/_emulator/faults", emulator, READY_WAIT)?;
     Ok(format!("http://{addr}"))
@@ -108,7 +112,8 @@ fn portal(addr: SocketAddr, database_url: &str, aws_endpoint: &str) -> Command {
 }
 
 fn spawn(cmd: &mut Command) -> Result<Child> {
-    cmd.spawn().map_err(|e| format!("cannot start {}: {e}", util::describe(cmd)))
+    cmd.spawn()
+        .map_err(|e| format!("cannot start {}: {e}", util::describe(cmd)))
 }
 
 /// Stops what a command started, also when it fails half-way.
@@ -134,11 +139,16 @@ fn run_portal(interrupted: &AtomicBool) -> Result {
     let mut stages = Stages::new();
     stages.run("install missing tools", install_common)?;
     let mut running = Running::default();
-    let database_url = running.cluster.insert(Cluster::start()?).database("meshgate")?;
+    let database_url = running
+        .cluster
+        .insert(Cluster::start()?)
+        .database("meshgate")?;
     stages.run("build (release)", build_release)?;
     let aws_endpoint = spawn_emulator(&mut running.emulator)?;
     let addr: SocketAddr = ([127, 0, 0, 1], 3000).into();
-    let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
+    let server = running
+        .portal
+        .insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
     stages.summary();
     println!("\n  Meshgate is running at http://{addr}   (Ctrl-C stops it)");
@@ -162,7 +172,10 @@ fn test() -> Result {
 
 fn test_stages(stages: &mut Stages) -> Result {
     stages.run("install missing tools", || {
-        tools::debian(&[("postgresql", tools::postgres_present()), ("chromium", tools::chromium_present())])?;
+        tools::debian(&[
+            ("postgresql", tools::postgres_present()),
+            ("chromium", tools::chromium_present()),
+        ])?;
         tools::rust()?;
         tools::sqlx_cli()?;
         tools::npm(&root())?;
@@ -170,28 +183,61 @@ fn test_stages(stages: &mut Stages) -> Result {
     })?;
     let mut running = Running::default();
     let cluster = running.cluster.insert(Cluster::start()?);
-    stages.run("rustfmt", || run(Command::new("cargo").args(["fmt", "--all", "--check"])))?;
+    stages.run("rustfmt", || {
+        run(Command::new("cargo").args(["fmt", "--all", "--check"]))
+    })?;
     stages.run("sqlx offline data is current", || {
         let url = cluster.fresh_database("meshgate_sqlx")?;
-        run(Command::new("cargo").args(["sqlx", "migrate", "run", "--source", "migrations", "--database-url", &url]))?;
+        run(Command::new("cargo").args([
+            "sqlx",
+            "migrate",
+            "run",
+            "--source",
+            "migrations",
+            "--database-url",
+            &url,
+        ]))?;
         run(Command::new("cargo")
             .args(["sqlx", "prepare", "--check", "--database-url", &url])
             .env_remove("SQLX_OFFLINE")
             .current_dir(root().join("server")))
     })?;
     stages.run("clippy", || {
-        run(Command::new("cargo").args(["clippy", "--workspace", "--exclude", "frontend", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
-        run(Command::new("cargo").args(["clippy", "-p", "frontend", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))
+        run(Command::new("cargo").args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "frontend",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        run(Command::new("cargo").args([
+            "clippy",
+            "-p",
+            "frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     })?;
     let admin_url = cluster.url("postgres");
     stages.run("cargo test", || {
-        run(Command::new("cargo").args(["test", "--workspace", "--exclude", "frontend"]).env("DATABASE_URL", &admin_url))
+        run(Command::new("cargo")
+            .args(["test", "--workspace", "--exclude", "frontend"])
+            .env("DATABASE_URL", &admin_url))
     })?;
     stages.run("build (release)", build_release)?;
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
     let database_url = cluster.fresh_database("meshgate_e2e")?;
     let aws_endpoint = spawn_emulator(&mut running.emulator)?;
-    let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
+    let server = running
+        .portal
+        .insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
     let base_url = format!("http://{addr}");
     let playwright = |args: &[&str]| {
@@ -227,11 +273,23 @@ fn bench() -> Result {
     for file in files {
         let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
         let gzipped = gzip_len(&bytes);
-        println!("  {:<28} {:>9} B raw {:>9} B gzip", file.file_name().unwrap_or_default().to_string_lossy(), bytes.len(), gzipped);
+        println!(
+            "  {:<28} {:>9} B raw {:>9} B gzip",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            bytes.len(),
+            gzipped
+        );
         total = (total.0 + bytes.len(), total.1 + gzipped);
     }
-    let verdict = if total.1 <= 250 * 1024 { "within" } else { "OVER" };
-    println!("  {:<28} {:>9} B raw {:>9} B gzip ({verdict} the 250 KiB gzip budget)", "total", total.0, total.1);
+    let verdict = if total.1 <= 250 * 1024 {
+        "within"
+    } else {
+        "OVER"
+    };
+    println!(
+        "  {:<28} {:>9} B raw {:>9} B gzip ({verdict} the 250 KiB gzip budget)",
+        "total", total.0, total.1
+    );
 
     println!("\nStart-up, process start to /readyz = 200 (first run migrates an empty database):");
     let database_url = cluster.fresh_database("meshgate_bench")?;
@@ -240,8 +298,13 @@ fn bench() -> Result {
     for round in 0..6 {
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
         let started = Instant::now();
-        let mut portal = spawn(portal(addr, &database_url, &aws_endpoint).env("MESHGATE_LOG_FILTER", "warn").stdout(std::process::Stdio::null()))?;
-        let ready = wait_for_ok(addr, "/readyz", &mut portal, READY_WAIT).map(|_| started.elapsed());
+        let mut portal = spawn(
+            portal(addr, &database_url, &aws_endpoint)
+                .env("MESHGATE_LOG_FILTER", "warn")
+                .stdout(std::process::Stdio::null()),
+        )?;
+        let ready =
+            wait_for_ok(addr, "/readyz", &mut portal, READY_WAIT).map(|_| started.elapsed());
         let idle = ready.is_ok().then(|| {
             std::thread::sleep(Duration::from_secs(1));
             rss_kib(portal.id())
@@ -254,19 +317,32 @@ fn bench() -> Result {
         });
         terminate(&mut portal, Duration::from_secs(10));
         let ready = ready?;
-        let label = if round == 0 { "cold (migrates)" } else { "warm" };
-        println!("  run {round}: {:>7.1} ms  {label}", ready.as_secs_f64() * 1000.0);
+        let label = if round == 0 {
+            "cold (migrates)"
+        } else {
+            "warm"
+        };
+        println!(
+            "  run {round}: {:>7.1} ms  {label}",
+            ready.as_secs_f64() * 1000.0
+        );
         if round > 0 {
             times.push(ready);
         }
         rss.push((idle.flatten(), after_load.flatten()));
     }
     times.sort();
-    println!("  warm median: {:.1} ms", times[times.len() / 2].as_secs_f64() * 1000.0);
+    println!(
+        "  warm median: {:.1} ms",
+        times[times.len() / 2].as_secs_f64() * 1000.0
+    );
     println!("\nServer memory (VmRSS):");
     if let Some((Some(idle), Some(loaded))) = rss.last() {
         println!("  idle after start: {:.1} MiB", f64::from(*idle) / 1024.0);
-        println!("  after 200 home-page renders: {:.1} MiB", f64::from(*loaded) / 1024.0);
+        println!(
+            "  after 200 home-page renders: {:.1} MiB",
+            f64::from(*loaded) / 1024.0
+        );
     }
     Ok(())
 }

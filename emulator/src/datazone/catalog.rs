@@ -140,10 +140,10 @@ pub fn get_listing(state: &mut State, call: &Call) -> Outcome {
         call.query("listingRevision"),
         "the listing",
     )?;
-    let listing = asset.listing.as_ref().map_or_else(
-        || Value::Null,
-        |l| {
-            json!({
+    let Some(l) = asset.listing.as_ref() else {
+        return Err(ApiError::not_found(format!("Listing {id} not found")));
+    };
+    let listing = json!({
                 "domainId": asset.domain_id,
                 "id": l.id,
                 "listingRevision": REVISION,
@@ -163,9 +163,7 @@ pub fn get_listing(state: &mut State, call: &Call) -> Outcome {
                 "name": asset.name,
                 "description": asset.description,
                 "status": "ACTIVE",
-            })
-        },
-    );
+    });
     Ok(Reply::ok(listing))
 }
 

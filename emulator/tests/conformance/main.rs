@@ -1,5 +1,6 @@
 //! Conformance of Meshgate's emulator, checked with the official AWS SDK clients over real HTTP.
 
+mod binary;
 mod catalog;
 mod common;
 mod faults;

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use aws_sdk_datazone::types::{Member, OverallDeploymentStatus, ProjectStatus, UserDesignation};
-use emulator::FaultsPatch;
+use emulator::{Faults, FaultsPatch};
 
-use crate::common::mesh;
+use crate::common::{mesh, mesh_with, test_faults};
 
 #[tokio::test]
 async fn domains_are_listed_and_described_with_their_identity_center_link() {
@@ -223,7 +223,11 @@ async fn an_unknown_project_is_not_found() {
 
 #[tokio::test]
 async fn a_deleted_project_is_deleting_and_then_gone() {
-    let m = mesh().await;
+    let m = mesh_with(Faults {
+        deploy_delay_ms: 1000,
+        ..test_faults()
+    })
+    .await;
     let created =
         m.dz.create_project()
             .domain_identifier(&m.domain)
@@ -245,7 +249,7 @@ async fn a_deleted_project_is_deleting_and_then_gone() {
             .await
             .unwrap();
     assert_eq!(deleting.project_status(), Some(&ProjectStatus::Deleting));
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let err =
         m.dz.get_project()
             .domain_identifier(&m.domain)

@@ -8,7 +8,9 @@ use aws_sdk_datazone::types::{
     SubscriptionStatus,
 };
 
-use crate::common::{mesh, Mesh};
+use emulator::Faults;
+
+use crate::common::{mesh, mesh_with, test_faults, Mesh};
 
 async fn listing_id(m: &Mesh, asset: &str) -> String {
     let out =
@@ -44,7 +46,12 @@ fn listing(id: &str) -> SubscribedListingInput {
 
 #[tokio::test]
 async fn a_request_is_accepted_into_a_subscription_whose_grant_completes() {
-    let m = mesh().await;
+    // Long enough that the grant is still in progress when it is first listed, even on a busy machine.
+    let m = mesh_with(Faults {
+        deploy_delay_ms: 1000,
+        ..test_faults()
+    })
+    .await;
     let project = m.project_id("RevenueForecast Dev").await;
     let listing_id = listing_id(&m, "bookings_daily").await;
     let request =
@@ -109,7 +116,7 @@ async fn a_request_is_accepted_into_a_subscription_whose_grant_completes() {
         grants.items()[0].status(),
         &SubscriptionGrantOverallStatus::Completed
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let grants =
         m.dz.list_subscription_grants()
             .domain_identifier(&m.domain)

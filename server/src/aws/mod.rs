@@ -36,25 +36,48 @@ impl Aws {
                 .configure(&sdk)
                 .build()
                 .await;
-            sdk = sdk.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(role)).build();
+            sdk = sdk
+                .into_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(role),
+                )
+                .build();
         }
         let region = sdk.region().map(ToString::to_string).unwrap_or_default();
         let datazone = aws_sdk_datazone::Client::new(&sdk);
         let domain_id = domain::resolve(&datazone, &config.aws_domain).await?;
-        let endpoint = if config.aws_endpoint_url.is_empty() { "AWS" } else { config.aws_endpoint_url.as_str() };
+        let endpoint = if config.aws_endpoint_url.is_empty() {
+            "AWS"
+        } else {
+            config.aws_endpoint_url.as_str()
+        };
         tracing::info!(%endpoint, %region, domain = %domain_id, "AWS endpoint in use");
-        Ok(Self { datazone, domain_id, region })
+        Ok(Self {
+            datazone,
+            domain_id,
+            region,
+        })
     }
 }
 
 /// An SDK failure as the server reports it: throttling and 5xx are worth retrying.
-pub fn upstream<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &'static str, error: SdkError<E>) -> AppError {
+pub fn upstream<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    operation: &'static str,
+    error: SdkError<E>,
+) -> AppError {
     let retryable = match &error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(e) => e.raw().status().is_server_error() || e.raw().status().as_u16() == 429,
+        SdkError::ServiceError(e) => {
+            e.raw().status().is_server_error() || e.raw().status().as_u16() == 429
+        }
         _ => false,
     };
     let code = error.code().unwrap_or("unknown").to_owned();
     let detail = aws_sdk_datazone::error::DisplayErrorContext(&error).to_string();
-    AppError::Upstream { operation, code, retryable, detail }
+    AppError::Upstream {
+        operation,
+        code,
+        retryable,
+        detail,
+    }
 }

@@ -15,7 +15,9 @@ pub struct AuditTrail {
 #[async_trait]
 impl Activity for AuditTrail {
     async fn recent(&self, limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
-        let events = audit::recent(&self.pool, i64::from(limit)).await.map_err(AppError::from)?;
+        let events = audit::recent(&self.pool, i64::from(limit))
+            .await
+            .map_err(AppError::from)?;
         Ok(events
             .into_iter()
             .map(|e| AuditEntry {
