@@ -46,18 +46,12 @@ impl Call<'_> {
     }
 
     pub fn query(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     pub fn query_int(&self, key: &str) -> Result<Option<i64>, ApiError> {
         self.query(key)
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| ApiError::validation(format!("{key} must be an integer")))
-            })
+            .map(|v| v.parse().map_err(|_| ApiError::validation(format!("{key} must be an integer"))))
             .transpose()
     }
 
@@ -77,11 +71,7 @@ impl Call<'_> {
 
     /// The page asked for with the query members `maxResults` and `nextToken`.
     pub fn query_page(&self, range: (i64, i64)) -> Result<PageRequest, ApiError> {
-        PageRequest::new(
-            self.query_int("maxResults")?,
-            self.query("nextToken"),
-            range,
-        )
+        PageRequest::new(self.query_int("maxResults")?, self.query("nextToken"), range)
     }
 
     pub fn deploy_delay(&self) -> TimeDelta {
@@ -142,11 +132,7 @@ fn classify(target: Option<&str>, signing: Option<&str>, path: &str) -> Option<A
 fn decode_segments(path: &str) -> Vec<String> {
     path.split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect()
 }
 
@@ -170,31 +156,13 @@ fn resolve(api: Api, method: &Method, path: &str, target: Option<&str>) -> Optio
 /// The fallback handler that serves every AWS API on the listener.
 pub async fn aws(AxumState(emulator): AxumState<Emulator>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let target = header("x-amz-target");
     let signature = wire::sigv4(&parts.headers);
     let path = parts.uri.path().to_owned();
-    let Some(api) = classify(
-        target.as_deref(),
-        signature.as_ref().map(|s| s.service.as_str()),
-        &path,
-    ) else {
-        let dialect = if target.is_some() {
-            Dialect::AwsJson
-        } else {
-            Dialect::RestJson
-        };
-        return ApiError::unknown_operation(format!(
-            "No operation matches {} {path}",
-            parts.method
-        ))
-        .render(dialect);
+    let Some(api) = classify(target.as_deref(), signature.as_ref().map(|s| s.service.as_str()), &path) else {
+        let dialect = if target.is_some() { Dialect::AwsJson } else { Dialect::RestJson };
+        return ApiError::unknown_operation(format!("No operation matches {} {path}", parts.method)).render(dialect);
     };
     let dialect = api.dialect();
     let Some(signature) = signature else {
@@ -209,23 +177,15 @@ pub async fn aws(AxumState(emulator): AxumState<Emulator>, request: Request) -> 
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "InvalidSignatureException",
-            format!(
-                "Credential should be scoped to correct service: '{}'",
-                api.signing_name()
-            ),
+            format!("Credential should be scoped to correct service: '{}'", api.signing_name()),
         )
         .render(dialect);
     }
     let Some(route) = resolve(api, &parts.method, &path, target.as_deref()) else {
-        return ApiError::unknown_operation(format!(
-            "No operation matches {} {path}",
-            parts.method
-        ))
-        .render(dialect);
+        return ApiError::unknown_operation(format!("No operation matches {} {path}", parts.method)).render(dialect);
     };
     let Ok(bytes) = to_bytes(Body::new(body), BODY_LIMIT).await else {
-        return ApiError::validation("The request body is too large or was cut short")
-            .render(dialect);
+        return ApiError::validation("The request body is too large or was cut short").render(dialect);
     };
     emulator.count(route.operation);
 
@@ -244,15 +204,11 @@ pub async fn aws(AxumState(emulator): AxumState<Emulator>, request: Request) -> 
         Injected::Nothing => {}
     }
     if !emulator.take_quota(route.operation, Instant::now()) {
-        return ApiError::throttling(format!("Rate exceeded for operation {}", route.operation))
-            .render(dialect);
+        return ApiError::throttling(format!("Rate exceeded for operation {}", route.operation)).render(dialect);
     }
 
-    let query = parts
-        .uri
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
+    let query =
+        parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let call = Call {
         operation: route.operation,
         labels: route.labels,
@@ -269,9 +225,7 @@ pub async fn aws(AxumState(emulator): AxumState<Emulator>, request: Request) -> 
     };
     match outcome {
         Ok(reply) => reply.render(dialect),
-        Err(err) if api == Api::DataZone => {
-            datazone::modeled_error(route.operation, err).render(dialect)
-        }
+        Err(err) if api == Api::DataZone => datazone::modeled_error(route.operation, err).render(dialect),
         Err(err) => err.render(dialect),
     }
 }
@@ -282,22 +236,9 @@ mod tests {
 
     #[test]
     fn apis_are_told_apart_by_target_then_signing_name() {
-        assert_eq!(
-            classify(
-                Some("AWSIdentityStore.GetUserId"),
-                Some("identitystore"),
-                "/"
-            ),
-            Some(Api::IdentityStore)
-        );
-        assert_eq!(
-            classify(Some("SWBExternalService.ListInstances"), None, "/"),
-            Some(Api::SsoAdmin)
-        );
-        assert_eq!(
-            classify(None, Some("datazone"), "/v2/domains"),
-            Some(Api::DataZone)
-        );
+        assert_eq!(classify(Some("AWSIdentityStore.GetUserId"), Some("identitystore"), "/"), Some(Api::IdentityStore));
+        assert_eq!(classify(Some("SWBExternalService.ListInstances"), None, "/"), Some(Api::SsoAdmin));
+        assert_eq!(classify(None, Some("datazone"), "/v2/domains"), Some(Api::DataZone));
         assert_eq!(classify(Some("Other.Op"), None, "/"), None);
         assert_eq!(classify(None, None, "/favicon.ico"), None);
     }

@@ -113,11 +113,7 @@ impl Faults {
 
     /// The latency to add to one call.
     pub fn latency(&self) -> Duration {
-        let jitter = if self.latency_jitter_ms == 0 {
-            0
-        } else {
-            fastrand::u64(0..=self.latency_jitter_ms)
-        };
+        let jitter = if self.latency_jitter_ms == 0 { 0 } else { fastrand::u64(0..=self.latency_jitter_ms) };
         Duration::from_millis(self.latency_ms.saturating_add(jitter))
     }
 
@@ -152,9 +148,7 @@ impl Faults {
 /// AWS's documented per-account rates for the operations Meshgate must pace itself on.
 pub fn quota_tps(operation: &str) -> Option<f64> {
     match operation {
-        "AcceptSubscriptionRequest" | "RejectSubscriptionRequest" | "CancelSubscription" => {
-            Some(3.0)
-        }
+        "AcceptSubscriptionRequest" | "RejectSubscriptionRequest" | "CancelSubscription" => Some(3.0),
         "Search" | "SearchListings" => Some(20.0),
         _ => None,
     }
@@ -178,10 +172,7 @@ impl Quotas {
         let Some(rate) = quota_tps(operation) else {
             return true;
         };
-        let bucket = self.buckets.entry(operation).or_insert(Bucket {
-            tokens: rate,
-            refilled: now,
-        });
+        let bucket = self.buckets.entry(operation).or_insert(Bucket { tokens: rate, refilled: now });
         let elapsed = now.saturating_duration_since(bucket.refilled).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
         bucket.refilled = now;
@@ -210,19 +201,13 @@ mod tests {
             assert!(quotas.try_take("AcceptSubscriptionRequest", start));
         }
         assert!(!quotas.try_take("AcceptSubscriptionRequest", start));
-        assert!(quotas.try_take(
-            "AcceptSubscriptionRequest",
-            start + Duration::from_millis(400)
-        ));
+        assert!(quotas.try_take("AcceptSubscriptionRequest", start + Duration::from_millis(400)));
         assert!(quotas.try_take("GetProject", start));
     }
 
     #[test]
     fn fail_next_is_consumed_one_deployment_at_a_time() {
-        let mut faults = Faults {
-            deploy_fail_next: 1,
-            ..Faults::default()
-        };
+        let mut faults = Faults { deploy_fail_next: 1, ..Faults::default() };
         assert!(faults.take_deploy_failure());
         assert!(!faults.take_deploy_failure());
     }
@@ -230,10 +215,7 @@ mod tests {
     #[test]
     fn rates_outside_zero_to_one_are_refused() {
         let mut faults = Faults::default();
-        let patch = FaultsPatch {
-            throttle_rate: Some(1.5),
-            ..FaultsPatch::default()
-        };
+        let patch = FaultsPatch { throttle_rate: Some(1.5), ..FaultsPatch::default() };
         assert!(faults.apply(patch).is_err());
         assert_eq!(faults, Faults::default());
     }

@@ -6,9 +6,7 @@ use serde_json::{json, Value};
 use crate::dispatch::{Call, Handler, Route};
 use crate::ids::IdGen;
 use crate::state::{Group, GroupMembership, State, User};
-use crate::wire::{
-    self, epoch, ApiError, Outcome, PageRequest, Reply, IDENTITY_RESOURCE_ID, IDENTITY_STORE_ID,
-};
+use crate::wire::{self, epoch, ApiError, Outcome, PageRequest, Reply, IDENTITY_RESOURCE_ID, IDENTITY_STORE_ID};
 
 pub fn route(name: &str) -> Option<Route> {
     let (operation, handler): (&'static str, Handler) = match name {
@@ -19,27 +17,18 @@ pub fn route(name: &str) -> Option<Route> {
         "ListUsers" => ("ListUsers", list_users),
         "ListGroups" => ("ListGroups", list_groups),
         "ListGroupMemberships" => ("ListGroupMemberships", list_group_memberships),
-        "ListGroupMembershipsForMember" => (
-            "ListGroupMembershipsForMember",
-            list_group_memberships_for_member,
-        ),
+        "ListGroupMembershipsForMember" => ("ListGroupMembershipsForMember", list_group_memberships_for_member),
         "IsMemberInGroups" => ("IsMemberInGroups", is_member_in_groups),
         "CreateUser" => ("CreateUser", create_user),
         "CreateGroup" => ("CreateGroup", create_group),
         "CreateGroupMembership" => ("CreateGroupMembership", create_group_membership),
         _ => return None,
     };
-    Some(Route {
-        operation,
-        handler,
-        labels: Vec::new(),
-    })
+    Some(Route { operation, handler, labels: Vec::new() })
 }
 
 fn not_found(kind: &str, id: &str) -> ApiError {
-    ApiError::not_found(format!("{kind} {id} not found"))
-        .with("ResourceType", kind)
-        .with("ResourceId", id)
+    ApiError::not_found(format!("{kind} {id} not found")).with("ResourceType", kind).with("ResourceId", id)
 }
 
 /// Checks `IdentityStoreId` (an id or an ARN) and that it names this directory.
@@ -129,31 +118,27 @@ fn unique_attribute(input: &AlternateIdInput) -> Result<Option<(String, String)>
     let (key, inner) = wire::union_key("AlternateIdentifier", &input.alternate_identifier)?;
     match key {
         "UniqueAttribute" => {
-            let path = inner["AttributePath"].as_str().ok_or_else(|| {
-                ApiError::validation(
-                    "AlternateIdentifier.UniqueAttribute.AttributePath is required",
-                )
-            })?;
+            let path = inner["AttributePath"]
+                .as_str()
+                .ok_or_else(|| ApiError::validation("AlternateIdentifier.UniqueAttribute.AttributePath is required"))?;
             wire::check_len("AttributePath", path, 1, 255)?;
-            let value = inner["AttributeValue"].as_str().ok_or_else(|| {
-                ApiError::validation("AttributeValue must be a string for this attribute path")
-            })?;
+            let value = inner["AttributeValue"]
+                .as_str()
+                .ok_or_else(|| ApiError::validation("AttributeValue must be a string for this attribute path"))?;
             Ok(Some((path.to_owned(), value.to_owned())))
         }
         "ExternalId" => {
             for member in ["Issuer", "Id"] {
                 let value = inner[member].as_str().ok_or_else(|| {
-                    ApiError::validation(format!(
-                        "AlternateIdentifier.ExternalId.{member} is required"
-                    ))
+                    ApiError::validation(format!("AlternateIdentifier.ExternalId.{member} is required"))
                 })?;
                 wire::check_len(member, value, 1, 256)?;
             }
             Ok(None)
         }
-        other => Err(ApiError::validation(format!(
-            "AlternateIdentifier.{other} is not a member of AlternateIdentifier"
-        ))),
+        other => {
+            Err(ApiError::validation(format!("AlternateIdentifier.{other} is not a member of AlternateIdentifier")))
+        }
     }
 }
 
@@ -162,14 +147,8 @@ fn get_user_id(state: &mut State, call: &Call) -> Outcome {
     check_store(state, &input.identity_store_id)?;
     let user = match unique_attribute(&input)? {
         Some((path, value)) => match path.as_str() {
-            "userName" => state
-                .users
-                .iter()
-                .find(|u| u.user_name.eq_ignore_ascii_case(&value)),
-            "emails.value" => state
-                .users
-                .iter()
-                .find(|u| u.email.eq_ignore_ascii_case(&value)),
+            "userName" => state.users.iter().find(|u| u.user_name.eq_ignore_ascii_case(&value)),
+            "emails.value" => state.users.iter().find(|u| u.email.eq_ignore_ascii_case(&value)),
             _ => {
                 return Err(ApiError::validation(format!(
                     "{path} is not a unique attribute of users; use userName or emails.value"
@@ -190,13 +169,9 @@ fn get_group_id(state: &mut State, call: &Call) -> Outcome {
     let input: AlternateIdInput = call.body()?;
     check_store(state, &input.identity_store_id)?;
     let group = match unique_attribute(&input)? {
-        Some((path, value)) if path == "displayName" => {
-            state.groups.iter().find(|g| g.name == value)
-        }
+        Some((path, value)) if path == "displayName" => state.groups.iter().find(|g| g.name == value),
         Some((path, _)) => {
-            return Err(ApiError::validation(format!(
-                "{path} is not a unique attribute of groups; use displayName"
-            )));
+            return Err(ApiError::validation(format!("{path} is not a unique attribute of groups; use displayName")));
         }
         None => None,
     };
@@ -270,10 +245,7 @@ impl ListInput {
         if filter.attribute_path.eq_ignore_ascii_case(path) {
             Ok(Some(&filter.attribute_value))
         } else {
-            Err(ApiError::validation(format!(
-                "Filtering by {} is not supported; use {path}",
-                filter.attribute_path
-            )))
+            Err(ApiError::validation(format!("Filtering by {} is not supported; use {path}", filter.attribute_path)))
         }
     }
 }
@@ -321,9 +293,7 @@ fn list_group_memberships(state: &mut State, call: &Call) -> Outcome {
     let input: GroupMembershipsInput = call.body()?;
     check_store(state, &input.identity_store_id)?;
     let group = resource_id("GroupId", &input.group_id)?;
-    state
-        .group(group)
-        .ok_or_else(|| not_found("GROUP", group))?;
+    state.group(group).ok_or_else(|| not_found("GROUP", group))?;
     let page = PageRequest::new(input.max_results, input.next_token.as_deref(), (1, 100))?;
     let items: Vec<Value> = state
         .group_memberships
@@ -332,22 +302,16 @@ fn list_group_memberships(state: &mut State, call: &Call) -> Outcome {
         .map(|m| membership_json(&input.identity_store_id, m))
         .collect();
     let (items, next) = page.page(items);
-    Ok(Reply::ok(
-        json!({"GroupMemberships": items, "NextToken": next}),
-    ))
+    Ok(Reply::ok(json!({"GroupMemberships": items, "NextToken": next})))
 }
 
 /// Reads the `MemberId` union, whose only member is `UserId`, and checks the user exists.
 fn member_user<'s>(state: &'s State, member: &Value) -> Result<&'s User, ApiError> {
     let (key, inner) = wire::union_key("MemberId", member)?;
     if key != "UserId" {
-        return Err(ApiError::validation(format!(
-            "MemberId.{key} is not a member of MemberId"
-        )));
+        return Err(ApiError::validation(format!("MemberId.{key} is not a member of MemberId")));
     }
-    let raw = inner
-        .as_str()
-        .ok_or_else(|| ApiError::validation("MemberId.UserId must be a string"))?;
+    let raw = inner.as_str().ok_or_else(|| ApiError::validation("MemberId.UserId must be a string"))?;
     let id = resource_id("MemberId.UserId", raw)?;
     state.user(id).ok_or_else(|| not_found("USER", id))
 }
@@ -373,9 +337,7 @@ fn list_group_memberships_for_member(state: &mut State, call: &Call) -> Outcome 
         .map(|m| membership_json(&input.identity_store_id, m))
         .collect();
     let (items, next) = page.page(items);
-    Ok(Reply::ok(
-        json!({"GroupMemberships": items, "NextToken": next}),
-    ))
+    Ok(Reply::ok(json!({"GroupMemberships": items, "NextToken": next})))
 }
 
 #[derive(Deserialize)]
@@ -394,10 +356,7 @@ fn is_member_in_groups(state: &mut State, call: &Call) -> Outcome {
     let mut results = Vec::new();
     for raw in &input.group_ids {
         let group = resource_id("GroupIds", raw)?;
-        let exists = state
-            .group_memberships
-            .iter()
-            .any(|m| m.group_id == group && m.user_id == user);
+        let exists = state.group_memberships.iter().any(|m| m.group_id == group && m.user_id == user);
         results.push(json!({
             "GroupId": raw,
             "MemberId": {"UserId": user},
@@ -443,47 +402,27 @@ struct CreateUserInput {
 fn create_user(state: &mut State, call: &Call) -> Outcome {
     let input: CreateUserInput = call.body()?;
     check_store(state, &input.identity_store_id)?;
-    let user_name = input
-        .user_name
-        .ok_or_else(|| ApiError::validation("UserName is required"))?;
+    let user_name = input.user_name.ok_or_else(|| ApiError::validation("UserName is required"))?;
     wire::check_len("UserName", &user_name, 1, 128)?;
     if user_name.chars().any(char::is_whitespace) {
         return Err(ApiError::validation("UserName must not contain spaces"));
     }
-    let display_name = input
-        .display_name
-        .ok_or_else(|| ApiError::validation("DisplayName is required"))?;
+    let display_name = input.display_name.ok_or_else(|| ApiError::validation("DisplayName is required"))?;
     check_text("DisplayName", Some(&display_name))?;
     check_text("Title", input.title.as_deref())?;
     let emails = input.emails.unwrap_or_default();
     wire::check_count("Emails", &emails, 0, 1)?;
     if ["administrator", "awsadministrators"].contains(&user_name.to_lowercase().as_str()) {
-        return Err(ApiError::validation(format!(
-            "{user_name} is a reserved name"
-        )));
+        return Err(ApiError::validation(format!("{user_name} is a reserved name")));
     }
-    if state
-        .users
-        .iter()
-        .any(|u| u.user_name.eq_ignore_ascii_case(&user_name))
-    {
+    if state.users.iter().any(|u| u.user_name.eq_ignore_ascii_case(&user_name)) {
         return Err(conflict(format!("A user named {user_name} already exists")));
     }
-    let (given, family) = input
-        .name
-        .map(|n| {
-            (
-                n.given_name.unwrap_or_default(),
-                n.family_name.unwrap_or_default(),
-            )
-        })
-        .unwrap_or_default();
+    let (given, family) =
+        input.name.map(|n| (n.given_name.unwrap_or_default(), n.family_name.unwrap_or_default())).unwrap_or_default();
     let user = User {
         id: IdGen::random().identity_center(),
-        email: emails
-            .into_iter()
-            .find_map(|e| e.value)
-            .unwrap_or_else(|| format!("{user_name}@example.com")),
+        email: emails.into_iter().find_map(|e| e.value).unwrap_or_else(|| format!("{user_name}@example.com")),
         user_name,
         display_name,
         given_name: given,
@@ -512,20 +451,14 @@ struct CreateGroupInput {
 fn create_group(state: &mut State, call: &Call) -> Outcome {
     let input: CreateGroupInput = call.body()?;
     check_store(state, &input.identity_store_id)?;
-    let name = input
-        .display_name
-        .ok_or_else(|| ApiError::validation("DisplayName is required"))?;
+    let name = input.display_name.ok_or_else(|| ApiError::validation("DisplayName is required"))?;
     check_text("DisplayName", Some(&name))?;
     check_text("Description", input.description.as_deref())?;
     if state.groups.iter().any(|g| g.name == name) {
         return Err(conflict(format!("A group named {name} already exists")));
     }
-    let group = Group {
-        id: IdGen::random().identity_center(),
-        name,
-        description: input.description,
-        created_at: call.now,
-    };
+    let group =
+        Group { id: IdGen::random().identity_center(), name, description: input.description, created_at: call.now };
     let body = json!({
         "IdentityStoreId": input.identity_store_id,
         "GroupId": group.id,
@@ -550,23 +483,13 @@ fn create_group_membership(state: &mut State, call: &Call) -> Outcome {
     let input: CreateMembershipInput = call.body()?;
     check_store(state, &input.identity_store_id)?;
     let group = resource_id("GroupId", &input.group_id)?.to_owned();
-    state
-        .group(&group)
-        .ok_or_else(|| not_found("GROUP", &group))?;
+    state.group(&group).ok_or_else(|| not_found("GROUP", &group))?;
     let user = member_user(state, &input.member_id)?.id.clone();
-    if state
-        .group_memberships
-        .iter()
-        .any(|m| m.group_id == group && m.user_id == user)
-    {
+    if state.group_memberships.iter().any(|m| m.group_id == group && m.user_id == user) {
         return Err(conflict("The user is already a member of the group".into()));
     }
-    let membership = GroupMembership {
-        id: IdGen::random().identity_center(),
-        group_id: group,
-        user_id: user,
-        created_at: call.now,
-    };
+    let membership =
+        GroupMembership { id: IdGen::random().identity_center(), group_id: group, user_id: user, created_at: call.now };
     let body = json!({
         "IdentityStoreId": input.identity_store_id,
         "MembershipId": membership.id,

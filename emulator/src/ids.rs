@@ -68,14 +68,7 @@ impl IdGen {
 
     pub fn uuid(&mut self) -> String {
         let hex = self.pick(HEX, 32);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
     }
 
     /// The 16-character suffix of an sso-admin instance ARN.
@@ -97,20 +90,12 @@ pub fn seeded_resource_id(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{
-        DOMAIN_ID, DOMAIN_UNIT_ID, IDENTITY_RESOURCE_ID, IDENTITY_STORE_ID, RESOURCE_ID,
-    };
+    use crate::wire::{DOMAIN_ID, DOMAIN_UNIT_ID, IDENTITY_RESOURCE_ID, IDENTITY_STORE_ID, RESOURCE_ID};
 
     #[test]
     fn seeded_ids_are_stable_and_match_the_model_patterns() {
-        assert_eq!(
-            seeded_resource_id("project:a"),
-            seeded_resource_id("project:a")
-        );
-        assert_ne!(
-            seeded_resource_id("project:a"),
-            seeded_resource_id("project:b")
-        );
+        assert_eq!(seeded_resource_id("project:a"), seeded_resource_id("project:a"));
+        assert_ne!(seeded_resource_id("project:a"), seeded_resource_id("project:b"));
         let mut g = IdGen::seeded("x");
         assert!(DOMAIN_ID.is_match(&g.domain()));
         let id = g.resource();

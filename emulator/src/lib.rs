@@ -43,10 +43,7 @@ pub struct EmulatorConfig {
 impl Default for EmulatorConfig {
     /// The demo mesh, a 3 s deployment delay, quotas on and no injected faults.
     fn default() -> Self {
-        Self {
-            seed: Seed::demo(),
-            faults: Faults::default(),
-        }
+        Self { seed: Seed::demo(), faults: Faults::default() }
     }
 }
 
@@ -100,10 +97,7 @@ impl Emulator {
 
     /// Calls per operation name since the last reset.
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        lock(&self.inner.calls)
-            .iter()
-            .map(|(op, n)| ((*op).to_owned(), *n))
-            .collect()
+        lock(&self.inner.calls).iter().map(|(op, n)| ((*op).to_owned(), *n)).collect()
     }
 
     /// Clears the call counts and, with `state`, puts the mesh back to the seed.
@@ -126,11 +120,7 @@ impl Emulator {
 
     /// The id of the first domain in the seed (the demo's `enterprise-data-mesh`).
     pub fn domain_id(&self) -> String {
-        lock(&self.inner.state)
-            .domains
-            .first()
-            .map(|d| d.id.clone())
-            .unwrap_or_default()
+        lock(&self.inner.state).domains.first().map(|d| d.id.clone()).unwrap_or_default()
     }
 
     fn count(&self, operation: &'static str) {
@@ -159,10 +149,7 @@ async fn get_faults(AxumState(emulator): AxumState<Emulator>) -> Response {
     axum::Json(emulator.faults()).into_response()
 }
 
-async fn post_faults(
-    AxumState(emulator): AxumState<Emulator>,
-    body: axum::body::Bytes,
-) -> Response {
+async fn post_faults(AxumState(emulator): AxumState<Emulator>, body: axum::body::Bytes) -> Response {
     let patch: FaultsPatch = match serde_json::from_slice(&body) {
         Ok(patch) => patch,
         Err(err) => return control_error(&err.to_string()),
@@ -198,11 +185,7 @@ async fn post_reset(AxumState(emulator): AxumState<Emulator>, body: axum::body::
 }
 
 fn control_error(message: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        axum::Json(json!({ "message": message })),
-    )
-        .into_response()
+    (StatusCode::BAD_REQUEST, axum::Json(json!({ "message": message }))).into_response()
 }
 
 /// Serves the emulator on `listener` until the task is dropped or the process ends.
@@ -241,9 +224,5 @@ pub async fn spawn(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(serve_emulator(listener, emulator.clone()));
-    Ok(RunningEmulator {
-        addr,
-        emulator,
-        task,
-    })
+    Ok(RunningEmulator { addr, emulator, task })
 }

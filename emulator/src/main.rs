@@ -42,10 +42,7 @@ struct Args {
 }
 
 fn check_rate(name: &str, rate: f64) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        (0.0..=1.0).contains(&rate),
-        "--{name} must be between 0 and 1"
-    );
+    anyhow::ensure!((0.0..=1.0).contains(&rate), "--{name} must be between 0 and 1");
     Ok(())
 }
 
@@ -53,8 +50,7 @@ fn check_rate(name: &str, rate: f64) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "emulator=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "emulator=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 
 use crate::ids::{seeded_resource_id, IdGen};
 use crate::state::{
-    Asset, Deployment, Directory, Domain, DomainUnit, Form, Glossary, GlossaryTerm, Group,
-    GroupMembership, Listing, Membership, PolicyGrant, Principal, Project, ProjectProfile, State,
-    Subscriber, Subscription, SubscriptionGrant, SubscriptionRequest, User,
+    Asset, Deployment, Directory, Domain, DomainUnit, Form, Glossary, GlossaryTerm, Group, GroupMembership, Listing,
+    Membership, PolicyGrant, Principal, Project, ProjectProfile, State, Subscriber, Subscription, SubscriptionGrant,
+    SubscriptionRequest, User,
 };
 
 const DEMO: &str = include_str!("../seed/demo.toml");
@@ -22,10 +22,7 @@ const SEED_CREATOR: &str = "meshgate-seed";
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("cannot read seed file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("seed is not valid TOML: {0}")]
     Toml(#[from] toml::de::Error),
     #[error("seed is not valid JSON: {0}")]
@@ -114,9 +111,7 @@ pub struct UserSeed {
 
 impl UserSeed {
     pub fn email(&self) -> String {
-        self.email
-            .clone()
-            .unwrap_or_else(|| format!("{}@example.com", self.user_name))
+        self.email.clone().unwrap_or_else(|| format!("{}@example.com", self.user_name))
     }
 }
 
@@ -290,10 +285,8 @@ impl Seed {
     /// Reads a seed file: JSON when the name ends in `.json`, TOML otherwise. The seed is also
     /// built once so that a broken reference fails at start rather than at the first reset.
     pub fn from_path(path: &Path) -> Result<Self, SeedError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SeedError::Read { path: path.display().to_string(), source })?;
         let seed = if path.extension().is_some_and(|ext| ext == "json") {
             Self::from_json_str(&text)?
         } else {
@@ -408,18 +401,15 @@ impl<'a> Builder<'a> {
             if self.users.insert(u.user_name.clone(), id.clone()).is_some() {
                 return Err(invalid(format!("user {} appears twice", u.user_name)));
             }
-            let (given, family) = u
-                .display_name
-                .split_once(' ')
-                .unwrap_or((u.display_name.as_str(), ""));
+            let (given, family) = u.display_name.split_once(' ').unwrap_or((u.display_name.as_str(), ""));
             let created_at = self.clock.tick();
             for group in &u.groups {
-                let group_id = self.groups.get(group).ok_or_else(|| {
-                    invalid(format!("user {} is in unknown group {group}", u.user_name))
-                })?;
+                let group_id = self
+                    .groups
+                    .get(group)
+                    .ok_or_else(|| invalid(format!("user {} is in unknown group {group}", u.user_name)))?;
                 self.state.group_memberships.push(GroupMembership {
-                    id: IdGen::seeded(&format!("membership:{group}:{}", u.user_name))
-                        .identity_center(),
+                    id: IdGen::seeded(&format!("membership:{group}:{}", u.user_name)).identity_center(),
                     group_id: group_id.clone(),
                     user_id: id.clone(),
                     created_at,
@@ -487,17 +477,11 @@ impl<'a> Builder<'a> {
 
     fn unit_id(&self, path: Option<&str>) -> Result<String, SeedError> {
         let path = path.unwrap_or_default();
-        self.unit_paths
-            .get(path)
-            .cloned()
-            .ok_or_else(|| invalid(format!("unknown domain unit {path}")))
+        self.unit_paths.get(path).cloned().ok_or_else(|| invalid(format!("unknown domain unit {path}")))
     }
 
     fn user_id(&self, name: &str) -> Result<String, SeedError> {
-        self.users
-            .get(name)
-            .cloned()
-            .ok_or_else(|| invalid(format!("unknown user {name}")))
+        self.users.get(name).cloned().ok_or_else(|| invalid(format!("unknown user {name}")))
     }
 
     fn units(&mut self) -> Result<(), SeedError> {
@@ -506,11 +490,7 @@ impl<'a> Builder<'a> {
             let (parent_path, name) = u.path.rsplit_once('/').unwrap_or(("", u.path.as_str()));
             let parent_id = self.unit_id(Some(parent_path))?;
             let id = seeded_resource_id(&format!("unit:{}:{}", self.seed.domain.name, u.path));
-            let owners = u
-                .owners
-                .iter()
-                .map(|o| self.principal(o))
-                .collect::<Result<Vec<_>, _>>()?;
+            let owners = u.owners.iter().map(|o| self.principal(o)).collect::<Result<Vec<_>, _>>()?;
             let at = self.clock.tick();
             self.unit_paths.insert(u.path.clone(), id.clone());
             self.state.units.push(DomainUnit {
@@ -584,22 +564,13 @@ impl<'a> Builder<'a> {
                 .profile
                 .as_ref()
                 .map(|name| {
-                    self.profiles
-                        .get(name)
-                        .cloned()
-                        .ok_or_else(|| invalid(format!("unknown project profile {name}")))
+                    self.profiles.get(name).cloned().ok_or_else(|| invalid(format!("unknown project profile {name}")))
                 })
                 .transpose()?;
             let mut members = Vec::new();
-            for (names, designation) in [
-                (&p.owners, "PROJECT_OWNER"),
-                (&p.contributors, "PROJECT_CONTRIBUTOR"),
-            ] {
+            for (names, designation) in [(&p.owners, "PROJECT_OWNER"), (&p.contributors, "PROJECT_CONTRIBUTOR")] {
                 for name in names {
-                    members.push(Membership {
-                        member: self.principal(name)?,
-                        designation: designation.into(),
-                    });
+                    members.push(Membership { member: self.principal(name)?, designation: designation.into() });
                 }
             }
             let at = self.clock.tick();
@@ -642,10 +613,7 @@ impl<'a> Builder<'a> {
                 .profiles
                 .iter()
                 .map(|name| {
-                    self.profiles
-                        .get(name)
-                        .cloned()
-                        .ok_or_else(|| invalid(format!("unknown project profile {name}")))
+                    self.profiles.get(name).cloned().ok_or_else(|| invalid(format!("unknown project profile {name}")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let detail = policy_detail(&g.policy, g.include_children, &profiles, &unit_id)
@@ -698,10 +666,7 @@ impl<'a> Builder<'a> {
     }
 
     fn project_id(&self, name: &str) -> Result<String, SeedError> {
-        self.projects
-            .get(name)
-            .cloned()
-            .ok_or_else(|| invalid(format!("unknown project {name}")))
+        self.projects.get(name).cloned().ok_or_else(|| invalid(format!("unknown project {name}")))
     }
 
     fn assets(&mut self) -> Result<(), SeedError> {
@@ -712,17 +677,9 @@ impl<'a> Builder<'a> {
             let glossary_terms = a
                 .terms
                 .iter()
-                .map(|t| {
-                    self.terms
-                        .get(t)
-                        .cloned()
-                        .ok_or_else(|| invalid(format!("unknown glossary term {t}")))
-                })
+                .map(|t| self.terms.get(t).cloned().ok_or_else(|| invalid(format!("unknown glossary term {t}"))))
                 .collect::<Result<Vec<_>, _>>()?;
-            let database = a
-                .database
-                .clone()
-                .unwrap_or_else(|| a.project.to_lowercase().replace([' ', '-'], "_"));
+            let database = a.database.clone().unwrap_or_else(|| a.project.to_lowercase().replace([' ', '-'], "_"));
             let id = seeded_resource_id(&format!("asset:{}:{}", a.project, a.name));
             let at = self.clock.tick();
             let listing = a.published.then(|| Listing {
@@ -755,10 +712,7 @@ impl<'a> Builder<'a> {
     fn requests(&mut self) -> Result<(), SeedError> {
         let domain_id = self.domain_id();
         for (index, r) in self.seed.subscription_requests.iter().enumerate() {
-            let asset_id = self
-                .assets
-                .get(&r.asset)
-                .ok_or_else(|| invalid(format!("unknown asset {}", r.asset)))?;
+            let asset_id = self.assets.get(&r.asset).ok_or_else(|| invalid(format!("unknown asset {}", r.asset)))?;
             let listing_id = self
                 .state
                 .assets
@@ -775,13 +729,11 @@ impl<'a> Builder<'a> {
             }
             let created_at = self.clock.tick();
             let decided_at = (r.status != "PENDING").then(|| self.clock.tick());
-            let request_id =
-                seeded_resource_id(&format!("request:{index}:{}:{}", r.asset, r.project));
+            let request_id = seeded_resource_id(&format!("request:{index}:{}:{}", r.asset, r.project));
             let mut existing_subscription_id = None;
             if r.status == "ACCEPTED" {
                 let at = decided_at.unwrap_or(created_at);
-                let subscription_id =
-                    seeded_resource_id(&format!("subscription:{index}:{}:{}", r.asset, r.project));
+                let subscription_id = seeded_resource_id(&format!("subscription:{index}:{}:{}", r.asset, r.project));
                 existing_subscription_id = Some(subscription_id.clone());
                 self.state.subscriptions.push(Subscription {
                     id: subscription_id.clone(),
@@ -853,12 +805,7 @@ pub fn glue_form(database: &str, table: &str, region: &str, account: &str) -> Fo
 }
 
 /// The `PolicyGrantDetail` union member for a managed policy type, or `None` if it is unknown.
-pub fn policy_detail(
-    policy: &str,
-    include_children: bool,
-    profiles: &[String],
-    unit_id: &str,
-) -> Option<Value> {
+pub fn policy_detail(policy: &str, include_children: bool, profiles: &[String], unit_id: &str) -> Option<Value> {
     let children = json!({"includeChildDomainUnits": include_children});
     let (key, body) = match policy {
         "CREATE_DOMAIN_UNIT" => ("createDomainUnit", children),
@@ -869,9 +816,7 @@ pub fn policy_detail(
         "CREATE_FORM_TYPE" => ("createFormType", children),
         "CREATE_ASSET_TYPE" => ("createAssetType", children),
         "CREATE_PROJECT" => ("createProject", children),
-        "CREATE_ENVIRONMENT_PROFILE" => {
-            ("createEnvironmentProfile", json!({"domainUnitId": unit_id}))
-        }
+        "CREATE_ENVIRONMENT_PROFILE" => ("createEnvironmentProfile", json!({"domainUnitId": unit_id})),
         "DELEGATE_CREATE_ENVIRONMENT_PROFILE" => ("delegateCreateEnvironmentProfile", json!({})),
         "CREATE_ENVIRONMENT" => ("createEnvironment", json!({})),
         "CREATE_ENVIRONMENT_FROM_BLUEPRINT" => ("createEnvironmentFromBlueprint", json!({})),

@@ -8,11 +8,7 @@ use crate::state::State;
 use crate::wire::{self, epoch, Outcome, PageRequest, Reply};
 
 pub fn route(name: &str) -> Option<Route> {
-    (name == "ListInstances").then(|| Route {
-        operation: "ListInstances",
-        handler: list_instances,
-        labels: Vec::new(),
-    })
+    (name == "ListInstances").then(|| Route { operation: "ListInstances", handler: list_instances, labels: Vec::new() })
 }
 
 #[derive(Deserialize)]
@@ -55,7 +51,5 @@ fn list_instances(state: &mut State, call: &Call) -> Outcome {
         }],
     });
     let (instances, next) = page.page(vec![instance]);
-    Ok(Reply::ok(
-        json!({"Instances": instances, "NextToken": next}),
-    ))
+    Ok(Reply::ok(json!({"Instances": instances, "NextToken": next})))
 }

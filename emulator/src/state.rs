@@ -27,18 +27,11 @@ pub struct Domain {
 
 impl Domain {
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:datazone:{}:{}:domain/{}",
-            self.region, self.account_id, self.id
-        )
+        format!("arn:aws:datazone:{}:{}:domain/{}", self.region, self.account_id, self.id)
     }
 
     pub fn portal_url(&self) -> String {
-        format!(
-            "https://{}.sagemaker.{}.on.aws",
-            self.id.replace('_', "-"),
-            self.region
-        )
+        format!("https://{}.sagemaker.{}.on.aws", self.id.replace('_', "-"), self.region)
     }
 }
 
@@ -84,11 +77,7 @@ pub struct Deployment {
 impl Deployment {
     /// A deployment that finished long ago, for seeded projects.
     pub fn done(at: DateTime<Utc>) -> Self {
-        Self {
-            started: at,
-            delay: TimeDelta::zero(),
-            fails: false,
-        }
+        Self { started: at, delay: TimeDelta::zero(), fails: false }
     }
 
     /// PENDING_DEPLOYMENT for the first fifth of the delay, IN_PROGRESS until it ends.
@@ -364,33 +353,22 @@ pub struct State {
 impl State {
     /// Applies what time has done since the last call: deleted projects disappear.
     pub fn advance(&mut self, now: DateTime<Utc>) {
-        let gone: Vec<String> = self
-            .projects
-            .iter()
-            .filter(|p| p.deleted_at.is_some_and(|at| at <= now))
-            .map(|p| p.id.clone())
-            .collect();
+        let gone: Vec<String> =
+            self.projects.iter().filter(|p| p.deleted_at.is_some_and(|at| at <= now)).map(|p| p.id.clone()).collect();
         if gone.is_empty() {
             return;
         }
         // A deleted project takes the catalog content it owned with it.
         self.projects.retain(|p| !gone.contains(&p.id));
         self.assets.retain(|a| !gone.contains(&a.owning_project_id));
-        let glossaries: Vec<String> = self
-            .glossaries
-            .iter()
-            .filter(|g| gone.contains(&g.owning_project_id))
-            .map(|g| g.id.clone())
-            .collect();
+        let glossaries: Vec<String> =
+            self.glossaries.iter().filter(|g| gone.contains(&g.owning_project_id)).map(|g| g.id.clone()).collect();
         self.glossaries.retain(|g| !glossaries.contains(&g.id));
         self.terms.retain(|t| !glossaries.contains(&t.glossary_id));
     }
 
     pub fn domain(&self, id: &str) -> Result<&Domain, ApiError> {
-        self.domains
-            .iter()
-            .find(|d| d.id == id)
-            .ok_or_else(|| ApiError::not_found(format!("Domain {id} not found")))
+        self.domains.iter().find(|d| d.id == id).ok_or_else(|| ApiError::not_found(format!("Domain {id} not found")))
     }
 
     pub fn unit(&self, domain_id: &str, id: &str) -> Result<&DomainUnit, ApiError> {
@@ -432,9 +410,7 @@ impl State {
     pub fn listed_asset(&self, domain_id: &str, listing_id: &str) -> Result<&Asset, ApiError> {
         self.assets
             .iter()
-            .find(|a| {
-                a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id)
-            })
+            .find(|a| a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id))
             .ok_or_else(|| ApiError::not_found(format!("Listing {listing_id} not found")))
     }
 
@@ -458,9 +434,7 @@ impl State {
 
     /// A user named by id or by userName, the two ways DataZone callers refer to SSO users.
     pub fn user_by_any(&self, identifier: &str) -> Option<&User> {
-        self.users
-            .iter()
-            .find(|u| u.id == identifier || u.user_name.eq_ignore_ascii_case(identifier))
+        self.users.iter().find(|u| u.id == identifier || u.user_name.eq_ignore_ascii_case(identifier))
     }
 
     pub fn group(&self, id: &str) -> Option<&Group> {
@@ -469,8 +443,6 @@ impl State {
 
     /// A group named by id or by display name.
     pub fn group_by_any(&self, identifier: &str) -> Option<&Group> {
-        self.groups
-            .iter()
-            .find(|g| g.id == identifier || g.name == identifier)
+        self.groups.iter().find(|g| g.id == identifier || g.name == identifier)
     }
 }

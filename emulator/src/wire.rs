@@ -40,12 +40,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            extra: Vec::new(),
-        }
+        Self { status, code, message: message.into(), extra: Vec::new() }
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -69,27 +64,15 @@ impl ApiError {
     }
 
     pub fn quota_exceeded(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::PAYMENT_REQUIRED,
-            "ServiceQuotaExceededException",
-            message,
-        )
+        Self::new(StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException", message)
     }
 
     pub fn throttling(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "ThrottlingException",
-            message,
-        )
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "ThrottlingException", message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalServerException",
-            message,
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", message)
     }
 
     pub fn unknown_operation(message: impl Into<String>) -> Self {
@@ -158,10 +141,7 @@ impl Reply {
 pub type Outcome = Result<Reply, ApiError>;
 
 fn finish_headers(headers: &mut HeaderMap, dialect: Dialect) {
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(dialect.content_type()),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(dialect.content_type()));
     if let Ok(id) = HeaderValue::from_str(&request_id()) {
         headers.insert("x-amzn-requestid", id);
     }
@@ -174,12 +154,9 @@ fn request_id() -> String {
 /// Drops `null` members so that outputs only carry what is set, as AWS does.
 pub fn strip_nulls(value: Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, strip_nulls(v)))
-                .collect(),
-        ),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect())
+        }
         Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
         other => other,
     }
@@ -200,11 +177,7 @@ pub fn iso(ts: DateTime<Utc>) -> Value {
 
 /// Parses a request body; an empty body stands for `{}` because SDKs omit it when nothing is set.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
+    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
     serde_json::from_slice(text).map_err(|err| {
         if err.is_data() {
             ApiError::validation(format!("1 validation error detected: {err}"))
@@ -225,11 +198,7 @@ const TOKEN_PREFIX: &str = "mg1:";
 
 impl PageRequest {
     /// `range` is the model's `maxResults` range; its upper bound is also the default page size.
-    pub fn new(
-        max_results: Option<i64>,
-        next_token: Option<&str>,
-        range: (i64, i64),
-    ) -> Result<Self, ApiError> {
+    pub fn new(max_results: Option<i64>, next_token: Option<&str>, range: (i64, i64)) -> Result<Self, ApiError> {
         let size = match max_results {
             Some(n) => {
                 check_range("maxResults", n, range.0, range.1)?;
@@ -239,8 +208,7 @@ impl PageRequest {
         };
         let offset = match next_token {
             None => 0,
-            Some(token) => decode_token(token)
-                .ok_or_else(|| ApiError::validation("The nextToken is not valid"))?,
+            Some(token) => decode_token(token).ok_or_else(|| ApiError::validation("The nextToken is not valid"))?,
         };
         Ok(Self { size, offset })
     }
@@ -250,11 +218,7 @@ impl PageRequest {
         let total = items.len();
         let end = self.offset.saturating_add(self.size).min(total);
         let next = (end < total).then(|| encode_token(end));
-        let page = items
-            .into_iter()
-            .skip(self.offset)
-            .take(end.saturating_sub(self.offset))
-            .collect();
+        let page = items.into_iter().skip(self.offset).take(end.saturating_sub(self.offset)).collect();
         (page, next)
     }
 }
@@ -280,19 +244,13 @@ pub struct Signature {
 pub fn sigv4(headers: &HeaderMap) -> Option<Signature> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let rest = value.strip_prefix("AWS4-HMAC-SHA256")?.trim_start();
-    let credential = rest
-        .split(',')
-        .map(str::trim)
-        .find_map(|part| part.strip_prefix("Credential="))?;
+    let credential = rest.split(',').map(str::trim).find_map(|part| part.strip_prefix("Credential="))?;
     let mut scope = credential.split('/');
     let access_key = scope.next().filter(|s| !s.is_empty())?.to_owned();
     let _date = scope.next()?;
     let _region = scope.next()?;
     let service = scope.next().filter(|s| !s.is_empty())?.to_owned();
-    (scope.next()? == "aws4_request").then_some(Signature {
-        access_key,
-        service,
-    })
+    (scope.next()? == "aws4_request").then_some(Signature { access_key, service })
 }
 
 /// Builds an anchored pattern the way the service models state them (without `^`/`$`).
@@ -374,21 +332,14 @@ pub fn check_count<T>(field: &str, items: &[T], min: usize, max: usize) -> Resul
 }
 
 /// Checks an optional member with `check_len`.
-pub fn check_opt_len(
-    field: &str,
-    value: Option<&str>,
-    min: usize,
-    max: usize,
-) -> Result<(), ApiError> {
+pub fn check_opt_len(field: &str, value: Option<&str>, min: usize, max: usize) -> Result<(), ApiError> {
     value.map_or(Ok(()), |v| check_len(field, v, min, max))
 }
 
 /// Checks a union member: exactly one key must be set (nulls do not count).
 pub fn union_key<'a>(field: &str, value: &'a Value) -> Result<(&'a str, &'a Value), ApiError> {
-    let set: Vec<(&String, &Value)> = value
-        .as_object()
-        .map(|map| map.iter().filter(|(_, v)| !v.is_null()).collect())
-        .unwrap_or_default();
+    let set: Vec<(&String, &Value)> =
+        value.as_object().map(|map| map.iter().filter(|(_, v)| !v.is_null()).collect()).unwrap_or_default();
     match set.as_slice() {
         [(key, inner)] => Ok((key.as_str(), inner)),
         _ => Err(ApiError::validation(format!(
@@ -432,9 +383,7 @@ mod tests {
 
     #[test]
     fn epoch_timestamps_keep_milliseconds() {
-        let ts = DateTime::parse_from_rfc3339("2024-05-01T12:00:00.250Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let ts = DateTime::parse_from_rfc3339("2024-05-01T12:00:00.250Z").unwrap().with_timezone(&Utc);
         assert_eq!(epoch(ts), json!(1_714_564_800.25));
         assert_eq!(iso(ts), json!("2024-05-01T12:00:00.250Z"));
     }

@@ -42,8 +42,7 @@ fn forms_document(a: &Asset) -> String {
         .forms
         .iter()
         .map(|f| {
-            let content =
-                serde_json::from_str(&f.content).unwrap_or(Value::String(f.content.clone()));
+            let content = serde_json::from_str(&f.content).unwrap_or(Value::String(f.content.clone()));
             (f.name.clone(), content)
         })
         .collect();
@@ -115,9 +114,7 @@ fn check_revision(field: &str, revision: Option<&str>, what: &str) -> Result<(),
             if r == REVISION {
                 Ok(())
             } else {
-                Err(ApiError::not_found(format!(
-                    "Revision {r} of {what} not found"
-                )))
+                Err(ApiError::not_found(format!("Revision {r} of {what} not found")))
             }
         }
     }
@@ -135,11 +132,7 @@ pub fn get_listing(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let id = id_label(call, 1, "identifier")?;
     let asset = state.listed_asset(&domain, id)?;
-    check_revision(
-        "listingRevision",
-        call.query("listingRevision"),
-        "the listing",
-    )?;
+    check_revision("listingRevision", call.query("listingRevision"), "the listing")?;
     let Some(l) = asset.listing.as_ref() else {
         return Err(ApiError::not_found(format!("Listing {id} not found")));
     };
@@ -205,12 +198,7 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let input: CreateAssetInput = call.body()?;
     wire::check_len("name", &input.name, 1, 256)?;
-    wire::check_opt_len(
-        "externalIdentifier",
-        input.external_identifier.as_deref(),
-        1,
-        600,
-    )?;
+    wire::check_opt_len("externalIdentifier", input.external_identifier.as_deref(), 1, 600)?;
     wire::check_len("typeIdentifier", &input.type_identifier, 1, 513)?;
     wire::check_pattern("typeIdentifier", &input.type_identifier, &ASSET_TYPE)?;
     wire::check_opt_len("typeRevision", input.type_revision.as_deref(), 1, 64)?;
@@ -218,9 +206,7 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
     if let Some(terms) = &input.glossary_terms {
         wire::check_count("glossaryTerms", terms, 1, 20)?;
         if let Some(unknown) = terms.iter().find(|t| state.term(&domain, t).is_err()) {
-            return Err(ApiError::validation(format!(
-                "Glossary term {unknown} does not exist"
-            )));
+            return Err(ApiError::validation(format!("Glossary term {unknown} does not exist")));
         }
     }
     let forms = input.forms_input.unwrap_or_default();
@@ -236,19 +222,9 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
             return Ok(Reply::created(asset_json(state.asset(&domain, id)?)));
         }
     }
-    let project = state
-        .project(&domain, &input.owning_project_identifier)?
-        .id
-        .clone();
-    if state
-        .assets
-        .iter()
-        .any(|a| a.owning_project_id == project && a.name == input.name)
-    {
-        return Err(ApiError::conflict(format!(
-            "Project {project} already has an asset named {}",
-            input.name
-        )));
+    let project = state.project(&domain, &input.owning_project_identifier)?.id.clone();
+    if state.assets.iter().any(|a| a.owning_project_id == project && a.name == input.name) {
+        return Err(ApiError::conflict(format!("Project {project} already has an asset named {}", input.name)));
     }
     let asset = Asset {
         id: new_resource_id(),
@@ -273,9 +249,7 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
     };
     let body = asset_json(&asset);
     if let Some(token) = input.client_token {
-        state
-            .client_tokens
-            .insert((call.operation, token), asset.id.clone());
+        state.client_tokens.insert((call.operation, token), asset.id.clone());
     }
     state.assets.push(asset);
     Ok(Reply::created(body))
@@ -292,11 +266,7 @@ struct Doc {
 /// Attribute names are matched loosely (case, punctuation, a namespace prefix, synonyms).
 fn normalize(attribute: &str) -> String {
     let last = attribute.rsplit('.').next().unwrap_or(attribute);
-    let key: String = last
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_lowercase();
+    let key: String = last.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
     match key.as_str() {
         "assetname" | "title" => "name".into(),
         "owningproject" | "owningprojectidentifier" => "owningprojectid".into(),
@@ -311,11 +281,7 @@ fn normalize(attribute: &str) -> String {
 impl Doc {
     fn values(&self, attribute: &str) -> Vec<&str> {
         let key = normalize(attribute);
-        self.fields
-            .iter()
-            .filter(|(k, _)| *k == key)
-            .flat_map(|(_, v)| v.iter().map(String::as_str))
-            .collect()
+        self.fields.iter().filter(|(k, _)| *k == key).flat_map(|(_, v)| v.iter().map(String::as_str)).collect()
     }
 
     /// Every whitespace-separated word of the text must occur in one of the fields searched.
@@ -327,15 +293,9 @@ impl Doc {
                 .flat_map(|(_, v)| v.iter().map(|s| s.to_lowercase()))
                 .collect()
         } else {
-            search_in
-                .iter()
-                .flat_map(|a| self.values(a))
-                .map(str::to_lowercase)
-                .collect()
+            search_in.iter().flat_map(|a| self.values(a)).map(str::to_lowercase).collect()
         };
-        text.split_whitespace()
-            .map(str::to_lowercase)
-            .all(|word| haystack.iter().any(|h| h.contains(&word)))
+        text.split_whitespace().map(str::to_lowercase).all(|word| haystack.iter().any(|h| h.contains(&word)))
     }
 }
 
@@ -370,17 +330,10 @@ fn eval(clause: &Value, doc: &Doc) -> Result<bool, ApiError> {
                 .ok_or_else(|| ApiError::validation("filters.filter.attribute is required"))?;
             wire::check_len("filters.filter.attribute", attribute, 1, 128)?;
             let op = inner["operator"].as_str().unwrap_or("EQ");
-            wire::check_enum(
-                "filters.filter.operator",
-                op,
-                &["EQ", "LE", "LT", "GE", "GT", "TEXT_SEARCH"],
-            )?;
+            wire::check_enum("filters.filter.operator", op, &["EQ", "LE", "LT", "GE", "GT", "TEXT_SEARCH"])?;
             let values = doc.values(attribute);
             if let Some(int) = inner["intValue"].as_i64() {
-                return Ok(values
-                    .iter()
-                    .filter_map(|v| v.parse::<i64>().ok())
-                    .any(|v| compare(op, v.cmp(&int))));
+                return Ok(values.iter().filter_map(|v| v.parse::<i64>().ok()).any(|v| compare(op, v.cmp(&int))));
             }
             let wanted = inner["value"].as_str().unwrap_or_default();
             wire::check_len("filters.filter.value", wanted, 0, 128)?;
@@ -395,23 +348,13 @@ fn eval(clause: &Value, doc: &Doc) -> Result<bool, ApiError> {
             }))
         }
         "and" | "or" => {
-            let clauses = inner
-                .as_array()
-                .ok_or_else(|| ApiError::validation(format!("filters.{key} must be a list")))?;
+            let clauses =
+                inner.as_array().ok_or_else(|| ApiError::validation(format!("filters.{key} must be a list")))?;
             wire::check_count(&format!("filters.{key}"), clauses, 1, 100)?;
-            let results = clauses
-                .iter()
-                .map(|c| eval(c, doc))
-                .collect::<Result<Vec<bool>, _>>()?;
-            Ok(if key == "and" {
-                results.iter().all(|r| *r)
-            } else {
-                results.iter().any(|r| *r)
-            })
+            let results = clauses.iter().map(|c| eval(c, doc)).collect::<Result<Vec<bool>, _>>()?;
+            Ok(if key == "and" { results.iter().all(|r| *r) } else { results.iter().any(|r| *r) })
         }
-        other => Err(ApiError::validation(format!(
-            "filters.{other} is not a member of FilterClause"
-        ))),
+        other => Err(ApiError::validation(format!("filters.{other} is not a member of FilterClause"))),
     }
 }
 
@@ -464,11 +407,7 @@ impl Query {
             wire::check_enum(
                 "additionalAttributes",
                 attribute,
-                &[
-                    "FORMS",
-                    "TIME_SERIES_DATA_POINT_FORMS",
-                    "TEXT_MATCH_RATIONALE",
-                ],
+                &["FORMS", "TIME_SERIES_DATA_POINT_FORMS", "TEXT_MATCH_RATIONALE"],
             )?;
         }
         if let Some(filters) = &self.filters {
@@ -484,26 +423,15 @@ impl Query {
     }
 
     fn wants_forms(&self) -> bool {
-        self.additional_attributes
-            .iter()
-            .flatten()
-            .any(|a| a == "FORMS")
+        self.additional_attributes.iter().flatten().any(|a| a == "FORMS")
     }
 
     /// Filters, text-matches and sorts the documents; unsorted results keep catalog order.
     fn run(&self, docs: Vec<Doc>) -> Result<Vec<Doc>, ApiError> {
-        let search_in: Vec<String> = self
-            .search_in
-            .iter()
-            .flatten()
-            .map(|s| s.attribute.clone())
-            .collect();
+        let search_in: Vec<String> = self.search_in.iter().flatten().map(|s| s.attribute.clone()).collect();
         let mut hits = Vec::new();
         for doc in docs {
-            let text_ok = self
-                .search_text
-                .as_deref()
-                .is_none_or(|t| doc.matches_text(t, &search_in));
+            let text_ok = self.search_text.as_deref().is_none_or(|t| doc.matches_text(t, &search_in));
             let filter_ok = match &self.filters {
                 Some(f) => eval(f, &doc)?,
                 None => true,
@@ -533,30 +461,17 @@ fn asset_fields(state: &State, a: &Asset) -> Vec<(&'static str, Vec<String>)> {
         .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
         .map(|t| t.name.clone())
         .collect();
-    let unit = state
-        .projects
-        .iter()
-        .find(|p| p.id == a.owning_project_id)
-        .map(|p| p.unit_id.clone());
+    let unit = state.projects.iter().find(|p| p.id == a.owning_project_id).map(|p| p.unit_id.clone());
     vec![
         ("id", vec![a.id.clone()]),
         ("name", vec![a.name.clone()]),
         ("description", a.description.clone().into_iter().collect()),
         ("owningprojectid", vec![a.owning_project_id.clone()]),
         ("typeidentifier", vec![a.type_identifier.clone()]),
-        (
-            "externalidentifier",
-            a.external_identifier.clone().into_iter().collect(),
-        ),
-        (
-            "glossaryterms",
-            [a.glossary_terms.clone(), term_names].concat(),
-        ),
+        ("externalidentifier", a.external_identifier.clone().into_iter().collect()),
+        ("glossaryterms", [a.glossary_terms.clone(), term_names].concat()),
         ("domainunitid", unit.into_iter().collect()),
-        (
-            "listingid",
-            a.listing.iter().map(|l| l.id.clone()).collect(),
-        ),
+        ("listingid", a.listing.iter().map(|l| l.id.clone()).collect()),
         ("createdat", vec![a.created_at.timestamp().to_string()]),
     ]
 }
@@ -573,22 +488,12 @@ fn glossary_fields(g: &Glossary) -> Vec<(&'static str, Vec<String>)> {
 }
 
 fn term_fields(state: &State, t: &GlossaryTerm) -> Vec<(&'static str, Vec<String>)> {
-    let project = state
-        .glossaries
-        .iter()
-        .find(|g| g.id == t.glossary_id)
-        .map(|g| g.owning_project_id.clone());
+    let project = state.glossaries.iter().find(|g| g.id == t.glossary_id).map(|g| g.owning_project_id.clone());
     vec![
         ("id", vec![t.id.clone()]),
         ("name", vec![t.name.clone()]),
-        (
-            "shortdescription",
-            t.short_description.clone().into_iter().collect(),
-        ),
-        (
-            "longdescription",
-            t.long_description.clone().into_iter().collect(),
-        ),
+        ("shortdescription", t.short_description.clone().into_iter().collect()),
+        ("longdescription", t.long_description.clone().into_iter().collect()),
         ("glossaryid", vec![t.glossary_id.clone()]),
         ("owningprojectid", project.into_iter().collect()),
         ("status", vec!["ENABLED".into()]),
@@ -608,18 +513,10 @@ struct SearchInput {
 pub fn search(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let input: SearchInput = call.body()?;
-    wire::check_enum(
-        "searchScope",
-        &input.search_scope,
-        &["ASSET", "GLOSSARY", "GLOSSARY_TERM", "DATA_PRODUCT"],
-    )?;
+    wire::check_enum("searchScope", &input.search_scope, &["ASSET", "GLOSSARY", "GLOSSARY_TERM", "DATA_PRODUCT"])?;
     wire::check_opt_len("searchText", input.query.search_text.as_deref(), 1, 512)?;
     input.query.check()?;
-    let page = PageRequest::new(
-        input.query.max_results,
-        input.query.next_token.as_deref(),
-        (1, 50),
-    )?;
+    let page = PageRequest::new(input.query.max_results, input.query.next_token.as_deref(), (1, 50))?;
     let forms = input.query.wants_forms();
     let docs: Vec<Doc> = match input.search_scope.as_str() {
         "ASSET" => state
@@ -629,13 +526,7 @@ pub fn search(state: &mut State, call: &Call) -> Outcome {
             .map(|a| {
                 let mut item = asset_json(a);
                 item["identifier"] = item["id"].take();
-                for key in [
-                    "revision",
-                    "listing",
-                    "formsOutput",
-                    "readOnlyFormsOutput",
-                    "id",
-                ] {
+                for key in ["revision", "listing", "formsOutput", "readOnlyFormsOutput", "id"] {
                     if let Some(map) = item.as_object_mut() {
                         map.remove(key);
                     }
@@ -677,12 +568,7 @@ pub fn search(state: &mut State, call: &Call) -> Outcome {
     };
     let docs: Vec<Doc> = docs
         .into_iter()
-        .filter(|d| {
-            input
-                .owning_project_identifier
-                .as_deref()
-                .is_none_or(|p| d.values("owningProjectId").contains(&p))
-        })
+        .filter(|d| input.owning_project_identifier.as_deref().is_none_or(|p| d.values("owningProjectId").contains(&p)))
         .collect();
     let hits = input.query.run(docs)?;
     let total = hits.len();
@@ -720,13 +606,7 @@ fn aggregate(state: &State, hits: &[Doc], aggregations: &[Aggregation]) -> Vec<V
                         .iter()
                         .find(|p| p.id == value)
                         .map(|p| p.name.as_str())
-                        .or_else(|| {
-                            state
-                                .terms
-                                .iter()
-                                .find(|t| t.id == value)
-                                .map(|t| t.name.as_str())
-                        })
+                        .or_else(|| state.terms.iter().find(|t| t.id == value).map(|t| t.name.as_str()))
                         .unwrap_or(value);
                     json!({"value": value, "count": count, "displayValue": display})
                 })
@@ -749,19 +629,10 @@ pub fn search_listings(state: &mut State, call: &Call) -> Outcome {
         wire::check_count("aggregations", aggregations, 1, 10)?;
         for agg in aggregations {
             wire::check_len("aggregations.attribute", &agg.attribute, 1, 128)?;
-            wire::check_opt_len(
-                "aggregations.displayValue",
-                agg.display_value.as_deref(),
-                1,
-                100,
-            )?;
+            wire::check_opt_len("aggregations.displayValue", agg.display_value.as_deref(), 1, 100)?;
         }
     }
-    let page = PageRequest::new(
-        input.query.max_results,
-        input.query.next_token.as_deref(),
-        (1, 50),
-    )?;
+    let page = PageRequest::new(input.query.max_results, input.query.next_token.as_deref(), (1, 50))?;
     let forms = input.query.wants_forms();
     let docs: Vec<Doc> = state
         .assets
@@ -793,10 +664,7 @@ pub fn search_listings(state: &mut State, call: &Call) -> Outcome {
         })
         .collect();
     let hits = input.query.run(docs)?;
-    let aggregates = input
-        .aggregations
-        .as_deref()
-        .map(|aggs| aggregate(state, &hits, aggs));
+    let aggregates = input.aggregations.as_deref().map(|aggs| aggregate(state, &hits, aggs));
     let total = hits.len();
     let (items, next) = page.page(hits.into_iter().map(|d| d.item).collect());
     Ok(Reply::ok(json!({

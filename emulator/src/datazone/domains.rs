@@ -6,14 +6,8 @@ use crate::dispatch::Call;
 use crate::state::{Domain, State};
 use crate::wire::{self, epoch, Outcome, Reply, DOMAIN_ID};
 
-const DOMAIN_STATUSES: &[&str] = &[
-    "CREATING",
-    "AVAILABLE",
-    "CREATION_FAILED",
-    "DELETING",
-    "DELETED",
-    "DELETION_FAILED",
-];
+const DOMAIN_STATUSES: &[&str] =
+    &["CREATING", "AVAILABLE", "CREATION_FAILED", "DELETING", "DELETED", "DELETION_FAILED"];
 
 fn summary(d: &Domain) -> Value {
     json!({
@@ -36,12 +30,8 @@ pub fn list_domains(state: &mut State, call: &Call) -> Outcome {
         wire::check_enum("status", status, DOMAIN_STATUSES)?;
     }
     let page = call.query_page((1, 25))?;
-    let items: Vec<Value> = state
-        .domains
-        .iter()
-        .filter(|_| status.is_none_or(|s| s == "AVAILABLE"))
-        .map(summary)
-        .collect();
+    let items: Vec<Value> =
+        state.domains.iter().filter(|_| status.is_none_or(|s| s == "AVAILABLE")).map(summary).collect();
     let (items, next) = page.page(items);
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))
 }

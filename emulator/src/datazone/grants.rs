@@ -9,12 +9,8 @@ use crate::ids::IdGen;
 use crate::state::{PolicyGrant, State};
 use crate::wire::{self, epoch, ApiError, Outcome, PageRequest, Reply, CLIENT_TOKEN};
 
-const ENTITY_TYPES: &[&str] = &[
-    "DOMAIN_UNIT",
-    "ENVIRONMENT_BLUEPRINT_CONFIGURATION",
-    "ENVIRONMENT_PROFILE",
-    "ASSET_TYPE",
-];
+const ENTITY_TYPES: &[&str] =
+    &["DOMAIN_UNIT", "ENVIRONMENT_BLUEPRINT_CONFIGURATION", "ENVIRONMENT_PROFILE", "ASSET_TYPE"];
 
 const POLICY_TYPES: &[&str] = &[
     "CREATE_DOMAIN_UNIT",
@@ -82,34 +78,23 @@ fn check_principal(principal: &Value) -> Result<(), ApiError> {
             }
         }
         "project" => {
-            let designation = inner["projectDesignation"].as_str().ok_or_else(|| {
-                ApiError::validation("principal.project.projectDesignation is required")
-            })?;
+            let designation = inner["projectDesignation"]
+                .as_str()
+                .ok_or_else(|| ApiError::validation("principal.project.projectDesignation is required"))?;
             wire::check_enum(
                 "principal.project.projectDesignation",
                 designation,
-                &[
-                    "OWNER",
-                    "CONTRIBUTOR",
-                    "PROJECT_CATALOG_STEWARD",
-                    "USER_CREATED_DESIGNATION",
-                ],
+                &["OWNER", "CONTRIBUTOR", "PROJECT_CATALOG_STEWARD", "USER_CREATED_DESIGNATION"],
             )?;
         }
         "domainUnit" => {
-            let designation = inner["domainUnitDesignation"].as_str().ok_or_else(|| {
-                ApiError::validation("principal.domainUnit.domainUnitDesignation is required")
-            })?;
-            wire::check_enum(
-                "principal.domainUnit.domainUnitDesignation",
-                designation,
-                &["OWNER"],
-            )?;
+            let designation = inner["domainUnitDesignation"]
+                .as_str()
+                .ok_or_else(|| ApiError::validation("principal.domainUnit.domainUnitDesignation is required"))?;
+            wire::check_enum("principal.domainUnit.domainUnitDesignation", designation, &["OWNER"])?;
         }
         other => {
-            return Err(ApiError::validation(format!(
-                "principal.{other} is not a member of PolicyGrantPrincipal"
-            )));
+            return Err(ApiError::validation(format!("principal.{other} is not a member of PolicyGrantPrincipal")));
         }
     }
     Ok(())
@@ -175,9 +160,7 @@ pub fn add_grant(state: &mut State, call: &Call) -> Outcome {
         grant_id
     };
     if let Some(token) = input.client_token {
-        state
-            .client_tokens
-            .insert((call.operation, token), grant_id.clone());
+        state.client_tokens.insert((call.operation, token), grant_id.clone());
     }
     Ok(Reply::created(json!({ "grantId": grant_id })))
 }
@@ -206,10 +189,7 @@ pub fn remove_grant(state: &mut State, call: &Call) -> Outcome {
             && g.entity_id == entity_id
             && g.policy_type == input.policy_type
             && g.principal == principal
-            && input
-                .grant_identifier
-                .as_ref()
-                .is_none_or(|id| &g.grant_id == id))
+            && input.grant_identifier.as_ref().is_none_or(|id| &g.grant_id == id))
     });
     Ok(Reply::Empty(axum::http::StatusCode::NO_CONTENT))
 }
@@ -217,15 +197,9 @@ pub fn remove_grant(state: &mut State, call: &Call) -> Outcome {
 pub fn list_grants(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let (entity_type, entity_id) = entity(state, call, &domain)?;
-    let policy_type = call
-        .query("policyType")
-        .ok_or_else(|| ApiError::validation("policyType is required"))?;
+    let policy_type = call.query("policyType").ok_or_else(|| ApiError::validation("policyType is required"))?;
     wire::check_enum("policyType", policy_type, POLICY_TYPES)?;
-    let page = PageRequest::new(
-        call.query_int("maxResults")?,
-        call.query("nextToken"),
-        (1, 25),
-    )?;
+    let page = PageRequest::new(call.query_int("maxResults")?, call.query("nextToken"), (1, 25))?;
     let items: Vec<Value> = state
         .policy_grants
         .iter()

@@ -19,182 +19,105 @@ use crate::wire::{self, ApiError, DOMAIN_ID, RESOURCE_ID};
 /// Maps `METHOD /v2/domains/...` (percent-decoded segments) to an operation.
 pub fn route(method: &Method, segments: &[String]) -> Option<Route> {
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let (operation, handler, labels): (&'static str, Handler, Vec<&str>) =
-        match (method.as_str(), segs.as_slice()) {
-            ("GET", ["v2", "domains"]) => ("ListDomains", domains::list_domains, vec![]),
-            ("GET", ["v2", "domains", id]) => ("GetDomain", domains::get_domain, vec![*id]),
+    let (operation, handler, labels): (&'static str, Handler, Vec<&str>) = match (method.as_str(), segs.as_slice()) {
+        ("GET", ["v2", "domains"]) => ("ListDomains", domains::list_domains, vec![]),
+        ("GET", ["v2", "domains", id]) => ("GetDomain", domains::get_domain, vec![*id]),
 
-            ("POST", ["v2", "domains", d, "projects"]) => {
-                ("CreateProject", projects::create_project, vec![*d])
-            }
-            ("GET", ["v2", "domains", d, "projects"]) => {
-                ("ListProjects", projects::list_projects, vec![*d])
-            }
-            ("GET", ["v2", "domains", d, "projects", id]) => {
-                ("GetProject", projects::get_project, vec![*d, *id])
-            }
-            ("PATCH", ["v2", "domains", d, "projects", id]) => {
-                ("UpdateProject", projects::update_project, vec![*d, *id])
-            }
-            ("DELETE", ["v2", "domains", d, "projects", id]) => {
-                ("DeleteProject", projects::delete_project, vec![*d, *id])
-            }
-            ("POST", ["v2", "domains", d, "projects", p, "createMembership"]) => (
-                "CreateProjectMembership",
-                projects::create_membership,
-                vec![*d, *p],
-            ),
-            ("POST", ["v2", "domains", d, "projects", p, "deleteMembership"]) => (
-                "DeleteProjectMembership",
-                projects::delete_membership,
-                vec![*d, *p],
-            ),
-            ("GET", ["v2", "domains", d, "projects", p, "memberships"]) => (
-                "ListProjectMemberships",
-                projects::list_memberships,
-                vec![*d, *p],
-            ),
-            ("GET", ["v2", "domains", d, "environments"]) => {
-                ("ListEnvironments", projects::list_environments, vec![*d])
-            }
-            ("GET", ["v2", "domains", d, "project-profiles"]) => {
-                ("ListProjectProfiles", profiles::list_profiles, vec![*d])
-            }
-            ("POST", ["v2", "domains", d, "project-profiles"]) => {
-                ("CreateProjectProfile", profiles::create_profile, vec![*d])
-            }
-            ("GET", ["v2", "domains", d, "project-profiles", id]) => {
-                ("GetProjectProfile", profiles::get_profile, vec![*d, *id])
-            }
-            ("PATCH", ["v2", "domains", d, "project-profiles", id]) => (
-                "UpdateProjectProfile",
-                profiles::update_profile,
-                vec![*d, *id],
-            ),
-            ("GET", ["v2", "domains", d, "environment-blueprint-configurations"]) => (
-                "ListEnvironmentBlueprintConfigurations",
-                profiles::list_blueprint_configurations,
-                vec![*d],
-            ),
+        ("POST", ["v2", "domains", d, "projects"]) => ("CreateProject", projects::create_project, vec![*d]),
+        ("GET", ["v2", "domains", d, "projects"]) => ("ListProjects", projects::list_projects, vec![*d]),
+        ("GET", ["v2", "domains", d, "projects", id]) => ("GetProject", projects::get_project, vec![*d, *id]),
+        ("PATCH", ["v2", "domains", d, "projects", id]) => ("UpdateProject", projects::update_project, vec![*d, *id]),
+        ("DELETE", ["v2", "domains", d, "projects", id]) => ("DeleteProject", projects::delete_project, vec![*d, *id]),
+        ("POST", ["v2", "domains", d, "projects", p, "createMembership"]) => {
+            ("CreateProjectMembership", projects::create_membership, vec![*d, *p])
+        }
+        ("POST", ["v2", "domains", d, "projects", p, "deleteMembership"]) => {
+            ("DeleteProjectMembership", projects::delete_membership, vec![*d, *p])
+        }
+        ("GET", ["v2", "domains", d, "projects", p, "memberships"]) => {
+            ("ListProjectMemberships", projects::list_memberships, vec![*d, *p])
+        }
+        ("GET", ["v2", "domains", d, "environments"]) => ("ListEnvironments", projects::list_environments, vec![*d]),
+        ("GET", ["v2", "domains", d, "project-profiles"]) => ("ListProjectProfiles", profiles::list_profiles, vec![*d]),
+        ("POST", ["v2", "domains", d, "project-profiles"]) => {
+            ("CreateProjectProfile", profiles::create_profile, vec![*d])
+        }
+        ("GET", ["v2", "domains", d, "project-profiles", id]) => {
+            ("GetProjectProfile", profiles::get_profile, vec![*d, *id])
+        }
+        ("PATCH", ["v2", "domains", d, "project-profiles", id]) => {
+            ("UpdateProjectProfile", profiles::update_profile, vec![*d, *id])
+        }
+        ("GET", ["v2", "domains", d, "environment-blueprint-configurations"]) => {
+            ("ListEnvironmentBlueprintConfigurations", profiles::list_blueprint_configurations, vec![*d])
+        }
 
-            ("GET", ["v2", "domains", d, "domain-units"]) => {
-                ("ListDomainUnitsForParent", units::list_units, vec![*d])
-            }
-            ("POST", ["v2", "domains", d, "domain-units"]) => {
-                ("CreateDomainUnit", units::create_unit, vec![*d])
-            }
-            ("GET", ["v2", "domains", d, "domain-units", id]) => {
-                ("GetDomainUnit", units::get_unit, vec![*d, *id])
-            }
-            ("PUT", ["v2", "domains", d, "domain-units", id]) => {
-                ("UpdateDomainUnit", units::update_unit, vec![*d, *id])
-            }
+        ("GET", ["v2", "domains", d, "domain-units"]) => ("ListDomainUnitsForParent", units::list_units, vec![*d]),
+        ("POST", ["v2", "domains", d, "domain-units"]) => ("CreateDomainUnit", units::create_unit, vec![*d]),
+        ("GET", ["v2", "domains", d, "domain-units", id]) => ("GetDomainUnit", units::get_unit, vec![*d, *id]),
+        ("PUT", ["v2", "domains", d, "domain-units", id]) => ("UpdateDomainUnit", units::update_unit, vec![*d, *id]),
 
-            ("POST", ["v2", "domains", d, "policies", "managed", kind, entity, "addGrant"]) => (
-                "AddPolicyGrant",
-                grants::add_grant,
-                vec![*d, *kind, *entity],
-            ),
-            ("POST", ["v2", "domains", d, "policies", "managed", kind, entity, "removeGrant"]) => (
-                "RemovePolicyGrant",
-                grants::remove_grant,
-                vec![*d, *kind, *entity],
-            ),
-            ("GET", ["v2", "domains", d, "policies", "managed", kind, entity, "grants"]) => (
-                "ListPolicyGrants",
-                grants::list_grants,
-                vec![*d, *kind, *entity],
-            ),
+        ("POST", ["v2", "domains", d, "policies", "managed", kind, entity, "addGrant"]) => {
+            ("AddPolicyGrant", grants::add_grant, vec![*d, *kind, *entity])
+        }
+        ("POST", ["v2", "domains", d, "policies", "managed", kind, entity, "removeGrant"]) => {
+            ("RemovePolicyGrant", grants::remove_grant, vec![*d, *kind, *entity])
+        }
+        ("GET", ["v2", "domains", d, "policies", "managed", kind, entity, "grants"]) => {
+            ("ListPolicyGrants", grants::list_grants, vec![*d, *kind, *entity])
+        }
 
-            ("POST", ["v2", "domains", d, "search"]) => ("Search", catalog::search, vec![*d]),
-            ("POST", ["v2", "domains", d, "listings", "search"]) => {
-                ("SearchListings", catalog::search_listings, vec![*d])
-            }
-            ("GET", ["v2", "domains", d, "listings", id]) => {
-                ("GetListing", catalog::get_listing, vec![*d, *id])
-            }
-            ("GET", ["v2", "domains", d, "assets", id]) => {
-                ("GetAsset", catalog::get_asset, vec![*d, *id])
-            }
-            ("POST", ["v2", "domains", d, "assets"]) => {
-                ("CreateAsset", catalog::create_asset, vec![*d])
-            }
-            ("GET", ["v2", "domains", d, "glossaries", id]) => {
-                ("GetGlossary", catalog::get_glossary, vec![*d, *id])
-            }
-            ("GET", ["v2", "domains", d, "glossary-terms", id]) => {
-                ("GetGlossaryTerm", catalog::get_term, vec![*d, *id])
-            }
+        ("POST", ["v2", "domains", d, "search"]) => ("Search", catalog::search, vec![*d]),
+        ("POST", ["v2", "domains", d, "listings", "search"]) => ("SearchListings", catalog::search_listings, vec![*d]),
+        ("GET", ["v2", "domains", d, "listings", id]) => ("GetListing", catalog::get_listing, vec![*d, *id]),
+        ("GET", ["v2", "domains", d, "assets", id]) => ("GetAsset", catalog::get_asset, vec![*d, *id]),
+        ("POST", ["v2", "domains", d, "assets"]) => ("CreateAsset", catalog::create_asset, vec![*d]),
+        ("GET", ["v2", "domains", d, "glossaries", id]) => ("GetGlossary", catalog::get_glossary, vec![*d, *id]),
+        ("GET", ["v2", "domains", d, "glossary-terms", id]) => ("GetGlossaryTerm", catalog::get_term, vec![*d, *id]),
 
-            ("POST", ["v2", "domains", d, "subscription-requests"]) => (
-                "CreateSubscriptionRequest",
-                subscriptions::create_request,
-                vec![*d],
-            ),
-            ("GET", ["v2", "domains", d, "subscription-requests"]) => (
-                "ListSubscriptionRequests",
-                subscriptions::list_requests,
-                vec![*d],
-            ),
-            ("GET", ["v2", "domains", d, "subscription-requests", id]) => (
-                "GetSubscriptionRequestDetails",
-                subscriptions::get_request,
-                vec![*d, *id],
-            ),
-            ("PUT", ["v2", "domains", d, "subscription-requests", id, "accept"]) => (
-                "AcceptSubscriptionRequest",
-                subscriptions::accept_request,
-                vec![*d, *id],
-            ),
-            ("PUT", ["v2", "domains", d, "subscription-requests", id, "reject"]) => (
-                "RejectSubscriptionRequest",
-                subscriptions::reject_request,
-                vec![*d, *id],
-            ),
-            ("GET", ["v2", "domains", d, "subscriptions"]) => (
-                "ListSubscriptions",
-                subscriptions::list_subscriptions,
-                vec![*d],
-            ),
-            ("GET", ["v2", "domains", d, "subscriptions", id]) => (
-                "GetSubscription",
-                subscriptions::get_subscription,
-                vec![*d, *id],
-            ),
-            ("PUT", ["v2", "domains", d, "subscriptions", id, "revoke"]) => (
-                "RevokeSubscription",
-                subscriptions::revoke_subscription,
-                vec![*d, *id],
-            ),
-            ("PUT", ["v2", "domains", d, "subscriptions", id, "cancel"]) => (
-                "CancelSubscription",
-                subscriptions::cancel_subscription,
-                vec![*d, *id],
-            ),
-            ("GET", ["v2", "domains", d, "subscription-grants"]) => (
-                "ListSubscriptionGrants",
-                subscriptions::list_grants,
-                vec![*d],
-            ),
+        ("POST", ["v2", "domains", d, "subscription-requests"]) => {
+            ("CreateSubscriptionRequest", subscriptions::create_request, vec![*d])
+        }
+        ("GET", ["v2", "domains", d, "subscription-requests"]) => {
+            ("ListSubscriptionRequests", subscriptions::list_requests, vec![*d])
+        }
+        ("GET", ["v2", "domains", d, "subscription-requests", id]) => {
+            ("GetSubscriptionRequestDetails", subscriptions::get_request, vec![*d, *id])
+        }
+        ("PUT", ["v2", "domains", d, "subscription-requests", id, "accept"]) => {
+            ("AcceptSubscriptionRequest", subscriptions::accept_request, vec![*d, *id])
+        }
+        ("PUT", ["v2", "domains", d, "subscription-requests", id, "reject"]) => {
+            ("RejectSubscriptionRequest", subscriptions::reject_request, vec![*d, *id])
+        }
+        ("GET", ["v2", "domains", d, "subscriptions"]) => {
+            ("ListSubscriptions", subscriptions::list_subscriptions, vec![*d])
+        }
+        ("GET", ["v2", "domains", d, "subscriptions", id]) => {
+            ("GetSubscription", subscriptions::get_subscription, vec![*d, *id])
+        }
+        ("PUT", ["v2", "domains", d, "subscriptions", id, "revoke"]) => {
+            ("RevokeSubscription", subscriptions::revoke_subscription, vec![*d, *id])
+        }
+        ("PUT", ["v2", "domains", d, "subscriptions", id, "cancel"]) => {
+            ("CancelSubscription", subscriptions::cancel_subscription, vec![*d, *id])
+        }
+        ("GET", ["v2", "domains", d, "subscription-grants"]) => {
+            ("ListSubscriptionGrants", subscriptions::list_grants, vec![*d])
+        }
 
-            ("GET", ["v2", "domains", d, "user-profiles", user]) => {
-                ("GetUserProfile", users::get_user_profile, vec![*d, *user])
-            }
-            ("POST", ["v2", "domains", d, "search-user-profiles"]) => {
-                ("SearchUserProfiles", users::search_user_profiles, vec![*d])
-            }
-            ("POST", ["v2", "domains", d, "search-group-profiles"]) => (
-                "SearchGroupProfiles",
-                users::search_group_profiles,
-                vec![*d],
-            ),
-            _ => return None,
-        };
-    Some(Route {
-        operation,
-        handler,
-        labels: labels.into_iter().map(str::to_owned).collect(),
-    })
+        ("GET", ["v2", "domains", d, "user-profiles", user]) => {
+            ("GetUserProfile", users::get_user_profile, vec![*d, *user])
+        }
+        ("POST", ["v2", "domains", d, "search-user-profiles"]) => {
+            ("SearchUserProfiles", users::search_user_profiles, vec![*d])
+        }
+        ("POST", ["v2", "domains", d, "search-group-profiles"]) => {
+            ("SearchGroupProfiles", users::search_group_profiles, vec![*d])
+        }
+        _ => return None,
+    };
+    Some(Route { operation, handler, labels: labels.into_iter().map(str::to_owned).collect() })
 }
 
 /// Operations whose model lists no ResourceNotFoundException: for them DataZone answers an
@@ -238,9 +161,7 @@ pub fn id_label<'c>(call: &'c Call, index: usize, field: &str) -> Result<&'c str
 /// Resolves a `Member` union (`userIdentifier` / `groupIdentifier`) to a known principal.
 pub fn resolve_member(state: &State, member: &Value) -> Result<Principal, ApiError> {
     let (key, value) = wire::union_key("member", member)?;
-    let identifier = value
-        .as_str()
-        .ok_or_else(|| ApiError::validation(format!("member.{key} must be a string")))?;
+    let identifier = value.as_str().ok_or_else(|| ApiError::validation(format!("member.{key} must be a string")))?;
     match key {
         "userIdentifier" => state
             .user_by_any(identifier)
@@ -250,9 +171,7 @@ pub fn resolve_member(state: &State, member: &Value) -> Result<Principal, ApiErr
             .group_by_any(identifier)
             .map(|g| Principal::Group(g.id.clone()))
             .ok_or_else(|| ApiError::not_found(format!("Group {identifier} not found"))),
-        other => Err(ApiError::validation(format!(
-            "member.{other} is not a member of the Member union"
-        ))),
+        other => Err(ApiError::validation(format!("member.{other} is not a member of the Member union"))),
     }
 }
 

@@ -43,11 +43,8 @@ pub fn list_profiles(state: &mut State, call: &Call) -> Outcome {
         wire::check_enum("sortBy", sort, &["NAME"])?;
     }
     let descending = descending(call, false)?;
-    let mut profiles: Vec<&ProjectProfile> = state
-        .profiles
-        .iter()
-        .filter(|p| p.domain_id == domain && name.is_none_or(|n| p.name == n))
-        .collect();
+    let mut profiles: Vec<&ProjectProfile> =
+        state.profiles.iter().filter(|p| p.domain_id == domain && name.is_none_or(|n| p.name == n)).collect();
     if call.query("sortBy").is_some() {
         profiles.sort_by_key(|p| p.name.to_lowercase());
         if descending {
@@ -109,15 +106,13 @@ impl ProfileInput {
             2048,
         )?;
         for config in self.environment_configurations.iter().flatten() {
-            let name = config["name"].as_str().ok_or_else(|| {
-                ApiError::validation("environmentConfigurations.name is required")
-            })?;
+            let name = config["name"]
+                .as_str()
+                .ok_or_else(|| ApiError::validation("environmentConfigurations.name is required"))?;
             wire::check_len("environmentConfigurations.name", name, 1, 64)?;
             wire::check_pattern("environmentConfigurations.name", name, &NAME)?;
             if !config["environmentBlueprintId"].is_string() {
-                return Err(ApiError::validation(
-                    "environmentConfigurations.environmentBlueprintId is required",
-                ));
+                return Err(ApiError::validation("environmentConfigurations.environmentBlueprintId is required"));
             }
         }
         if let Some(unit) = &self.domain_unit_identifier {
@@ -142,28 +137,20 @@ fn with_ids(configs: Vec<Value>) -> Vec<Value> {
 }
 
 fn name_taken(state: &State, domain: &str, name: &str, except: Option<&str>) -> bool {
-    state
-        .profiles
-        .iter()
-        .any(|p| p.domain_id == domain && p.name == name && Some(p.id.as_str()) != except)
+    state.profiles.iter().any(|p| p.domain_id == domain && p.name == name && Some(p.id.as_str()) != except)
 }
 
 pub fn create_profile(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let input: ProfileInput = call.body()?;
-    let name = input
-        .name
-        .clone()
-        .ok_or_else(|| ApiError::validation("name is required"))?;
+    let name = input.name.clone().ok_or_else(|| ApiError::validation("name is required"))?;
     input.check()?;
     let unit_id = match &input.domain_unit_identifier {
         Some(unit) => state.unit(&domain, unit)?.id.clone(),
         None => state.domain(&domain)?.root_unit_id.clone(),
     };
     if name_taken(state, &domain, &name, None) {
-        return Err(ApiError::conflict(format!(
-            "A project profile named {name} already exists"
-        )));
+        return Err(ApiError::conflict(format!("A project profile named {name} already exists")));
     }
     let profile = ProjectProfile {
         id: new_resource_id(),
@@ -173,12 +160,7 @@ pub fn create_profile(state: &mut State, call: &Call) -> Outcome {
         status: input.status.unwrap_or_else(|| "ENABLED".into()),
         unit_id,
         environment_configurations: with_ids(input.environment_configurations.unwrap_or_default()),
-        resource_tags: input
-            .project_resource_tags
-            .unwrap_or_default()
-            .iter()
-            .map(|t| json!(t))
-            .collect(),
+        resource_tags: input.project_resource_tags.unwrap_or_default().iter().map(|t| json!(t)).collect(),
         allow_custom_tags: input.allow_custom_project_resource_tags,
         tags_description: input.project_resource_tags_description,
         created_at: call.now,
@@ -201,9 +183,7 @@ pub fn update_profile(state: &mut State, call: &Call) -> Outcome {
     }
     if let Some(name) = &input.name {
         if name_taken(state, &domain, name, Some(&id)) {
-            return Err(ApiError::conflict(format!(
-                "A project profile named {name} already exists"
-            )));
+            return Err(ApiError::conflict(format!("A project profile named {name} already exists")));
         }
     }
     let profile = state
@@ -252,12 +232,7 @@ pub fn list_blueprint_configurations(state: &mut State, call: &Call) -> Outcome 
         .collect();
     blueprints.sort_unstable();
     blueprints.dedup();
-    let role = |name: &str| {
-        format!(
-            "arn:aws:iam::{}:role/service-role/AmazonSageMaker{name}",
-            d.account_id
-        )
-    };
+    let role = |name: &str| format!("arn:aws:iam::{}:role/service-role/AmazonSageMaker{name}", d.account_id);
     let items: Vec<Value> = blueprints
         .into_iter()
         .map(|id| {

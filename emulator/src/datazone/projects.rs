@@ -10,9 +10,7 @@ use crate::dispatch::Call;
 use crate::ids::new_resource_id;
 use crate::seed::environment_id;
 use crate::state::{Deployment, Membership, Principal, Project, State};
-use crate::wire::{
-    self, iso, ApiError, Outcome, Reply, DOMAIN_UNIT_ID, NAME, RESOURCE_ID, TAG_KEY, TAG_VALUE,
-};
+use crate::wire::{self, iso, ApiError, Outcome, Reply, DOMAIN_UNIT_ID, NAME, RESOURCE_ID, TAG_KEY, TAG_VALUE};
 
 const DESIGNATIONS: &[&str] = &[
     "PROJECT_OWNER",
@@ -31,9 +29,7 @@ fn check_name(name: &str) -> Result<(), ApiError> {
 fn check_tags(tags: Option<&BTreeMap<String, String>>) -> Result<(), ApiError> {
     let Some(tags) = tags else { return Ok(()) };
     if tags.len() > 25 {
-        return Err(ApiError::validation(
-            "resourceTags must have at most 25 entries",
-        ));
+        return Err(ApiError::validation("resourceTags must have at most 25 entries"));
     }
     for (key, value) in tags {
         wire::check_len("resourceTags.key", key, 1, 128)?;
@@ -120,10 +116,7 @@ struct CreateProjectInput {
 }
 
 fn name_taken(state: &State, domain: &str, name: &str, except: Option<&str>) -> bool {
-    state
-        .projects
-        .iter()
-        .any(|p| p.domain_id == domain && p.name == name && Some(p.id.as_str()) != except)
+    state.projects.iter().any(|p| p.domain_id == domain && p.name == name && Some(p.id.as_str()) != except)
 }
 
 pub fn create_project(state: &mut State, call: &Call) -> Outcome {
@@ -144,9 +137,7 @@ pub fn create_project(state: &mut State, call: &Call) -> Outcome {
         wire::check_pattern("projectProfileId", profile_id, &RESOURCE_ID)?;
         let profile = state.profile(&domain, profile_id)?;
         if profile.status != "ENABLED" {
-            return Err(ApiError::validation(format!(
-                "Project profile {profile_id} is disabled"
-            )));
+            return Err(ApiError::validation(format!("Project profile {profile_id} is disabled")));
         }
     }
     let mut members = Vec::new();
@@ -158,10 +149,7 @@ pub fn create_project(state: &mut State, call: &Call) -> Outcome {
         });
     }
     if name_taken(state, &domain, &input.name, None) {
-        return Err(ApiError::conflict(format!(
-            "A project named {} already exists in domain {domain}",
-            input.name
-        )));
+        return Err(ApiError::conflict(format!("A project named {} already exists in domain {domain}", input.name)));
     }
     let project = Project {
         id: new_resource_id(),
@@ -172,20 +160,12 @@ pub fn create_project(state: &mut State, call: &Call) -> Outcome {
         profile_id: input.project_profile_id,
         category: input.project_category,
         glossary_terms: input.glossary_terms.unwrap_or_default(),
-        resource_tags: input
-            .resource_tags
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
+        resource_tags: input.resource_tags.unwrap_or_default().into_iter().collect(),
         user_parameters: input.user_parameters,
         created_at: call.now,
         updated_at: call.now,
         created_by: call.caller.to_owned(),
-        deployment: Deployment {
-            started: call.now,
-            delay: call.deploy_delay(),
-            fails: call.take_deploy_failure(),
-        },
+        deployment: Deployment { started: call.now, delay: call.deploy_delay(), fails: call.take_deploy_failure() },
         members,
         deleted_at: None,
     };
@@ -208,27 +188,16 @@ pub fn list_projects(state: &mut State, call: &Call) -> Outcome {
         wire::check_len("name", name, 1, 64)?;
     }
     // An unknown user or group matches no project rather than failing the listing.
-    let user = call
-        .query("userIdentifier")
-        .map(|u| state.user_by_any(u).map(|u| Principal::User(u.id.clone())));
-    let group = call.query("groupIdentifier").map(|g| {
-        state
-            .group_by_any(g)
-            .map(|g| Principal::Group(g.id.clone()))
-    });
-    let is_member = |p: &Project, who: &Option<Principal>| {
-        who.as_ref()
-            .is_some_and(|w| p.members.iter().any(|m| &m.member == w))
-    };
+    let user = call.query("userIdentifier").map(|u| state.user_by_any(u).map(|u| Principal::User(u.id.clone())));
+    let group = call.query("groupIdentifier").map(|g| state.group_by_any(g).map(|g| Principal::Group(g.id.clone())));
+    let is_member =
+        |p: &Project, who: &Option<Principal>| who.as_ref().is_some_and(|w| p.members.iter().any(|m| &m.member == w));
     let items: Vec<Value> = state
         .projects
         .iter()
         .filter(|p| p.domain_id == domain)
         .filter(|p| call.query("name").is_none_or(|n| p.name == n))
-        .filter(|p| {
-            call.query("projectCategory")
-                .is_none_or(|c| p.category.as_deref() == Some(c))
-        })
+        .filter(|p| call.query("projectCategory").is_none_or(|c| p.category.as_deref() == Some(c)))
         .filter(|p| user.as_ref().is_none_or(|u| is_member(p, u)))
         .filter(|p| group.as_ref().is_none_or(|g| is_member(p, g)))
         .map(|p| {
@@ -280,9 +249,7 @@ pub fn update_project(state: &mut State, call: &Call) -> Outcome {
     }
     if let Some(name) = &input.name {
         if name_taken(state, &domain, name, Some(&id)) {
-            return Err(ApiError::conflict(format!(
-                "A project named {name} already exists in domain {domain}"
-            )));
+            return Err(ApiError::conflict(format!("A project named {name} already exists in domain {domain}")));
         }
     }
     let project = state.project_mut(&domain, &id)?;
@@ -338,16 +305,10 @@ struct CreateMembershipInput {
 }
 
 /// A project that exists and is not being deleted, for membership changes.
-fn live_project<'s>(
-    state: &'s mut State,
-    domain: &str,
-    id: &str,
-) -> Result<&'s mut Project, ApiError> {
+fn live_project<'s>(state: &'s mut State, domain: &str, id: &str) -> Result<&'s mut Project, ApiError> {
     let project = state.project_mut(domain, id)?;
     if project.deleted_at.is_some() {
-        return Err(ApiError::not_found(format!(
-            "Project {id} is being deleted"
-        )));
+        return Err(ApiError::not_found(format!("Project {id} is being deleted")));
     }
     Ok(project)
 }
@@ -362,10 +323,7 @@ pub fn create_membership(state: &mut State, call: &Call) -> Outcome {
     // Adding an existing member again only changes the designation, so retries are harmless.
     match project.members.iter_mut().find(|m| m.member == member) {
         Some(existing) => existing.designation = input.designation,
-        None => project.members.push(Membership {
-            member,
-            designation: input.designation,
-        }),
+        None => project.members.push(Membership { member, designation: input.designation }),
     }
     project.updated_at = call.now;
     Ok(Reply::Empty(axum::http::StatusCode::CREATED))
@@ -383,19 +341,11 @@ pub fn delete_membership(state: &mut State, call: &Call) -> Outcome {
     let member = resolve_member(state, &input.member)?;
     let project = live_project(state, &domain, &id)?;
     let Some(index) = project.members.iter().position(|m| m.member == member) else {
-        return Err(ApiError::not_found(format!(
-            "The member is not in project {id}"
-        )));
+        return Err(ApiError::not_found(format!("The member is not in project {id}")));
     };
-    let owners = project
-        .members
-        .iter()
-        .filter(|m| m.designation == "PROJECT_OWNER")
-        .count();
+    let owners = project.members.iter().filter(|m| m.designation == "PROJECT_OWNER").count();
     if project.members[index].designation == "PROJECT_OWNER" && owners == 1 {
-        return Err(ApiError::validation(
-            "A project must keep at least one owner",
-        ));
+        return Err(ApiError::validation("A project must keep at least one owner"));
     }
     project.members.remove(index);
     project.updated_at = call.now;
@@ -412,10 +362,7 @@ pub fn list_memberships(state: &mut State, call: &Call) -> Outcome {
     let descending = descending(call, false)?;
     let project = state.project(&domain, id)?;
     let name_of = |m: &Membership| match &m.member {
-        Principal::User(u) => state
-            .user(u)
-            .map(|u| u.display_name.clone())
-            .unwrap_or_default(),
+        Principal::User(u) => state.user(u).map(|u| u.display_name.clone()).unwrap_or_default(),
         Principal::Group(g) => state.group(g).map(|g| g.name.clone()).unwrap_or_default(),
     };
     let mut members: Vec<&Membership> = project.members.iter().collect();
@@ -457,9 +404,8 @@ const ENVIRONMENT_STATUSES: &[&str] = &[
 
 pub fn list_environments(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
-    let project_id = call
-        .query("projectIdentifier")
-        .ok_or_else(|| ApiError::validation("projectIdentifier is required"))?;
+    let project_id =
+        call.query("projectIdentifier").ok_or_else(|| ApiError::validation("projectIdentifier is required"))?;
     wire::check_pattern("projectIdentifier", project_id, &RESOURCE_ID)?;
     if let Some(status) = call.query("status") {
         wire::check_enum("status", status, ENVIRONMENT_STATUSES)?;
@@ -472,11 +418,7 @@ pub fn list_environments(state: &mut State, call: &Call) -> Outcome {
         "FAILED_DEPLOYMENT" => "CREATE_FAILED",
         _ => "CREATING",
     };
-    let status = if project.deleted_at.is_some() {
-        "DELETING"
-    } else {
-        status
-    };
+    let status = if project.deleted_at.is_some() { "DELETING" } else { status };
     let configurations = project
         .profile_id
         .as_ref()

@@ -38,11 +38,7 @@ fn principal_json(state: &State, who: &Subscriber) -> Value {
 
 /// A `SubscribedListing`; a listing whose project has since been deleted keeps its id only.
 fn listing_json(state: &State, listing_id: &str) -> Value {
-    let Some(asset) = state
-        .assets
-        .iter()
-        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing_id))
-    else {
+    let Some(asset) = state.assets.iter().find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing_id)) else {
         return json!({
             "id": listing_id,
             "name": listing_id,
@@ -93,11 +89,7 @@ fn request_json(state: &State, r: &SubscriptionRequest, summary: bool) -> Value 
         "decisionComment": r.decision_comment,
         "existingSubscriptionId": r.existing_subscription_id,
     });
-    let key = if summary {
-        "metadataFormsSummary"
-    } else {
-        "metadataForms"
-    };
+    let key = if summary { "metadataFormsSummary" } else { "metadataForms" };
     value[key] = json!([]);
     value
 }
@@ -124,9 +116,10 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
         .projects
         .iter()
         .find(|p| {
-            state.subscriptions.iter().any(|s| {
-                s.id == g.subscription_id && s.subscriber == Subscriber::Project(p.id.clone())
-            })
+            state
+                .subscriptions
+                .iter()
+                .any(|s| s.id == g.subscription_id && s.subscriber == Subscriber::Project(p.id.clone()))
         })
         .map(|p| format!("{} Lakehouse Database", p.name));
     json!({
@@ -153,13 +146,11 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
 /// Resolves one `SubscribedPrincipalInput` to an existing project, user or group.
 fn subscriber(state: &State, domain: &str, principal: &Value) -> Result<Subscriber, ApiError> {
     let (key, inner) = wire::union_key("subscribedPrincipals", principal)?;
-    let identifier = inner["identifier"].as_str().ok_or_else(|| {
-        ApiError::validation(format!("subscribedPrincipals.{key}.identifier is required"))
-    })?;
+    let identifier = inner["identifier"]
+        .as_str()
+        .ok_or_else(|| ApiError::validation(format!("subscribedPrincipals.{key}.identifier is required")))?;
     match key {
-        "project" => Ok(Subscriber::Project(
-            state.project(domain, identifier)?.id.clone(),
-        )),
+        "project" => Ok(Subscriber::Project(state.project(domain, identifier)?.id.clone())),
         "user" => state
             .user_by_any(identifier)
             .map(|u| Subscriber::User(u.id.clone()))
@@ -168,9 +159,7 @@ fn subscriber(state: &State, domain: &str, principal: &Value) -> Result<Subscrib
             .group_by_any(identifier)
             .map(|g| Subscriber::Group(g.id.clone()))
             .ok_or_else(|| ApiError::not_found(format!("Group {identifier} not found"))),
-        "iam" => Err(ApiError::validation(
-            "IAM principals cannot subscribe in this domain",
-        )),
+        "iam" => Err(ApiError::validation("IAM principals cannot subscribe in this domain")),
         other => Err(ApiError::validation(format!(
             "subscribedPrincipals.{other} is not a member of SubscribedPrincipalInput"
         ))),
@@ -211,23 +200,11 @@ pub fn create_request(state: &mut State, call: &Call) -> Outcome {
         .as_ref()
         .map(|l| l.id.clone())
         .unwrap_or_default();
-    if state
-        .requests
-        .iter()
-        .any(|r| r.subscriber == who && r.listing_id == listing_id && r.status == "PENDING")
-    {
-        return Err(ApiError::conflict(
-            "A pending subscription request for this listing and principal already exists",
-        ));
+    if state.requests.iter().any(|r| r.subscriber == who && r.listing_id == listing_id && r.status == "PENDING") {
+        return Err(ApiError::conflict("A pending subscription request for this listing and principal already exists"));
     }
-    if state
-        .subscriptions
-        .iter()
-        .any(|s| s.subscriber == who && s.listing_id == listing_id && s.status == "APPROVED")
-    {
-        return Err(ApiError::conflict(
-            "The principal is already subscribed to this listing",
-        ));
+    if state.subscriptions.iter().any(|s| s.subscriber == who && s.listing_id == listing_id && s.status == "APPROVED") {
+        return Err(ApiError::conflict("The principal is already subscribed to this listing"));
     }
     let request = SubscriptionRequest {
         id: new_resource_id(),
@@ -246,19 +223,13 @@ pub fn create_request(state: &mut State, call: &Call) -> Outcome {
     };
     let body = request_json(state, &request, false);
     if let Some(token) = input.client_token {
-        state
-            .client_tokens
-            .insert((call.operation, token), request.id.clone());
+        state.client_tokens.insert((call.operation, token), request.id.clone());
     }
     state.requests.push(request);
     Ok(Reply::ok(body))
 }
 
-fn find_request<'s>(
-    state: &'s State,
-    domain: &str,
-    id: &str,
-) -> Result<&'s SubscriptionRequest, ApiError> {
+fn find_request<'s>(state: &'s State, domain: &str, id: &str) -> Result<&'s SubscriptionRequest, ApiError> {
     state
         .requests
         .iter()
@@ -284,14 +255,9 @@ fn approver_project(state: &State, listing_id: &str) -> Option<String> {
 
 /// The list filters requests and subscriptions share.
 fn matches_owner(call: &Call, who: &Subscriber) -> bool {
-    call.query("owningProjectId")
-        .is_none_or(|p| *who == Subscriber::Project(p.to_owned()))
-        && call
-            .query("owningUserId")
-            .is_none_or(|u| *who == Subscriber::User(u.to_owned()))
-        && call
-            .query("owningGroupId")
-            .is_none_or(|g| *who == Subscriber::Group(g.to_owned()))
+    call.query("owningProjectId").is_none_or(|p| *who == Subscriber::Project(p.to_owned()))
+        && call.query("owningUserId").is_none_or(|u| *who == Subscriber::User(u.to_owned()))
+        && call.query("owningGroupId").is_none_or(|g| *who == Subscriber::Group(g.to_owned()))
 }
 
 /// Checks `sortBy` and `sortOrder`; lists default to newest first.
@@ -330,14 +296,10 @@ pub fn list_requests(state: &mut State, call: &Call) -> Outcome {
         .iter()
         .filter(|r| r.domain_id == domain)
         .filter(|r| call.query("status").is_none_or(|s| r.status == s))
-        .filter(|r| {
-            call.query("subscribedListingId")
-                .is_none_or(|l| r.listing_id == l)
-        })
+        .filter(|r| call.query("subscribedListingId").is_none_or(|l| r.listing_id == l))
         .filter(|r| matches_owner(call, &r.subscriber))
         .filter(|r| {
-            call.query("approverProjectId")
-                .is_none_or(|p| approver_project(state, &r.listing_id).as_deref() == Some(p))
+            call.query("approverProjectId").is_none_or(|p| approver_project(state, &r.listing_id).as_deref() == Some(p))
         })
         .collect();
     let requests = sorted(
@@ -351,12 +313,7 @@ pub fn list_requests(state: &mut State, call: &Call) -> Outcome {
         },
         descending,
     );
-    let (items, next) = page.page(
-        requests
-            .into_iter()
-            .map(|r| request_json(state, r, true))
-            .collect(),
-    );
+    let (items, next) = page.page(requests.into_iter().map(|r| request_json(state, r, true)).collect());
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))
 }
 
@@ -371,12 +328,7 @@ fn pending_request(state: &State, call: &Call) -> Result<(usize, Option<String>)
     let domain = domain_id(state, call)?;
     let id = id_label(call, 1, "identifier")?;
     let input: DecisionInput = call.body()?;
-    wire::check_opt_len(
-        "decisionComment",
-        input.decision_comment.as_deref(),
-        1,
-        4096,
-    )?;
+    wire::check_opt_len("decisionComment", input.decision_comment.as_deref(), 1, 4096)?;
     let index = state
         .requests
         .iter()
@@ -384,9 +336,7 @@ fn pending_request(state: &State, call: &Call) -> Result<(usize, Option<String>)
         .ok_or_else(|| ApiError::not_found(format!("Subscription request {id} not found")))?;
     let status = &state.requests[index].status;
     if status != "PENDING" {
-        return Err(ApiError::conflict(format!(
-            "Subscription request {id} is already {status}"
-        )));
+        return Err(ApiError::conflict(format!("Subscription request {id} is already {status}")));
     }
     Ok((index, input.decision_comment))
 }
@@ -405,21 +355,14 @@ pub fn accept_request(state: &mut State, call: &Call) -> Outcome {
     let asset_id = state
         .assets
         .iter()
-        .find(|a| {
-            a.listing
-                .as_ref()
-                .is_some_and(|l| l.id == request.listing_id)
-        })
+        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == request.listing_id))
         .map(|a| a.id.clone())
         .unwrap_or_default();
     let (target_id, environment) = match &request.subscriber {
-        Subscriber::Project(p) => (
-            seeded_resource_id(&format!("target:{p}")),
-            Some(environment_id(p, "Lakehouse Database")),
-        ),
-        Subscriber::User(id) | Subscriber::Group(id) => {
-            (seeded_resource_id(&format!("target:{id}")), None)
+        Subscriber::Project(p) => {
+            (seeded_resource_id(&format!("target:{p}")), Some(environment_id(p, "Lakehouse Database")))
         }
+        Subscriber::User(id) | Subscriber::Group(id) => (seeded_resource_id(&format!("target:{id}")), None),
     };
     state.grants.push(SubscriptionGrant {
         id: new_resource_id(),
@@ -493,10 +436,7 @@ fn end_subscription(state: &mut State, call: &Call, status: &str, retain: Option
         .find(|s| s.id == id)
         .ok_or_else(|| ApiError::not_found(format!("Subscription {id} not found")))?;
     if subscription.status != "APPROVED" {
-        return Err(ApiError::conflict(format!(
-            "Subscription {id} is already {}",
-            subscription.status
-        )));
+        return Err(ApiError::conflict(format!("Subscription {id} is already {}", subscription.status)));
     }
     subscription.status = status.into();
     subscription.updated_at = call.now;
@@ -532,18 +472,11 @@ pub fn list_subscriptions(state: &mut State, call: &Call) -> Outcome {
         .iter()
         .filter(|s| s.domain_id == domain)
         .filter(|s| call.query("status").is_none_or(|v| s.status == v))
-        .filter(|s| {
-            call.query("subscriptionRequestIdentifier")
-                .is_none_or(|r| s.request_id.as_deref() == Some(r))
-        })
-        .filter(|s| {
-            call.query("subscribedListingId")
-                .is_none_or(|l| s.listing_id == l)
-        })
+        .filter(|s| call.query("subscriptionRequestIdentifier").is_none_or(|r| s.request_id.as_deref() == Some(r)))
+        .filter(|s| call.query("subscribedListingId").is_none_or(|l| s.listing_id == l))
         .filter(|s| matches_owner(call, &s.subscriber))
         .filter(|s| {
-            call.query("approverProjectId")
-                .is_none_or(|p| approver_project(state, &s.listing_id).as_deref() == Some(p))
+            call.query("approverProjectId").is_none_or(|p| approver_project(state, &s.listing_id).as_deref() == Some(p))
         })
         .collect();
     let subscriptions = sorted(
@@ -557,12 +490,7 @@ pub fn list_subscriptions(state: &mut State, call: &Call) -> Outcome {
         },
         descending,
     );
-    let (items, next) = page.page(
-        subscriptions
-            .into_iter()
-            .map(|s| subscription_json(state, s))
-            .collect(),
-    );
+    let (items, next) = page.page(subscriptions.into_iter().map(|s| subscription_json(state, s)).collect());
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))
 }
 
@@ -571,32 +499,16 @@ pub fn list_grants(state: &mut State, call: &Call) -> Outcome {
     let (by_updated, descending) = sort_spec(call)?;
     let page = call.query_page((1, 50))?;
     let owner_of = |g: &SubscriptionGrant| {
-        state
-            .subscriptions
-            .iter()
-            .find(|s| s.id == g.subscription_id)
-            .map(|s| s.subscriber.clone())
+        state.subscriptions.iter().find(|s| s.id == g.subscription_id).map(|s| s.subscriber.clone())
     };
     let grants: Vec<&SubscriptionGrant> = state
         .grants
         .iter()
         .filter(|g| g.domain_id == domain)
-        .filter(|g| {
-            call.query("environmentId")
-                .is_none_or(|e| g.environment_id.as_deref() == Some(e))
-        })
-        .filter(|g| {
-            call.query("subscriptionTargetId")
-                .is_none_or(|t| g.target_id == t)
-        })
-        .filter(|g| {
-            call.query("subscribedListingId")
-                .is_none_or(|l| g.listing_id == l)
-        })
-        .filter(|g| {
-            call.query("subscriptionId")
-                .is_none_or(|s| g.subscription_id == s)
-        })
+        .filter(|g| call.query("environmentId").is_none_or(|e| g.environment_id.as_deref() == Some(e)))
+        .filter(|g| call.query("subscriptionTargetId").is_none_or(|t| g.target_id == t))
+        .filter(|g| call.query("subscribedListingId").is_none_or(|l| g.listing_id == l))
+        .filter(|g| call.query("subscriptionId").is_none_or(|s| g.subscription_id == s))
         .filter(|g| owner_of(g).is_some_and(|who| matches_owner(call, &who)))
         .collect();
     let grants = sorted(
@@ -610,11 +522,6 @@ pub fn list_grants(state: &mut State, call: &Call) -> Outcome {
         },
         descending,
     );
-    let (items, next) = page.page(
-        grants
-            .into_iter()
-            .map(|g| grant_json(state, g, call.now))
-            .collect(),
-    );
+    let (items, next) = page.page(grants.into_iter().map(|g| grant_json(state, g, call.now)).collect());
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))
 }

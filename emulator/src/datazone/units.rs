@@ -42,11 +42,7 @@ fn ancestors(state: &State, unit: &DomainUnit) -> Vec<String> {
     let mut chain = Vec::new();
     let mut parent = unit.parent_id.clone();
     while let Some(id) = parent {
-        parent = state
-            .units
-            .iter()
-            .find(|u| u.id == id)
-            .and_then(|u| u.parent_id.clone());
+        parent = state.units.iter().find(|u| u.id == id).and_then(|u| u.parent_id.clone());
         chain.push(id);
     }
     chain.reverse();
@@ -98,9 +94,10 @@ struct CreateUnitInput {
 }
 
 fn sibling_named(state: &State, parent: &str, name: &str, except: Option<&str>) -> bool {
-    state.units.iter().any(|u| {
-        u.parent_id.as_deref() == Some(parent) && u.name == name && Some(u.id.as_str()) != except
-    })
+    state
+        .units
+        .iter()
+        .any(|u| u.parent_id.as_deref() == Some(parent) && u.name == name && Some(u.id.as_str()) != except)
 }
 
 fn created_json(state: &State, u: &DomainUnit) -> Value {
@@ -121,10 +118,7 @@ pub fn create_unit(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let input: CreateUnitInput = call.body()?;
     check_name(&input.name)?;
-    check_unit_id(
-        "parentDomainUnitIdentifier",
-        &input.parent_domain_unit_identifier,
-    )?;
+    check_unit_id("parentDomainUnitIdentifier", &input.parent_domain_unit_identifier)?;
     wire::check_opt_len("description", input.description.as_deref(), 0, 2048)?;
     if let Some(token) = &input.client_token {
         wire::check_len("clientToken", token, 1, 128)?;
@@ -135,24 +129,14 @@ pub fn create_unit(state: &mut State, call: &Call) -> Outcome {
             return Ok(Reply::created(created_json(state, unit)));
         }
     }
-    let parent = state
-        .unit(&domain, &input.parent_domain_unit_identifier)
-        .map_err(|_| {
-            ApiError::validation(format!(
-                "Parent domain unit {} does not exist",
-                input.parent_domain_unit_identifier
-            ))
-        })?;
+    let parent = state.unit(&domain, &input.parent_domain_unit_identifier).map_err(|_| {
+        ApiError::validation(format!("Parent domain unit {} does not exist", input.parent_domain_unit_identifier))
+    })?;
     if ancestors(state, parent).len() + 1 > MAX_DEPTH {
-        return Err(ApiError::quota_exceeded(format!(
-            "Domain units can be nested at most {MAX_DEPTH} levels deep"
-        )));
+        return Err(ApiError::quota_exceeded(format!("Domain units can be nested at most {MAX_DEPTH} levels deep")));
     }
     if sibling_named(state, &parent.id, &input.name, None) {
-        return Err(ApiError::conflict(format!(
-            "A domain unit named {} already exists under this parent",
-            input.name
-        )));
+        return Err(ApiError::conflict(format!("A domain unit named {} already exists under this parent", input.name)));
     }
     let unit = DomainUnit {
         id: new_resource_id(),
@@ -168,9 +152,7 @@ pub fn create_unit(state: &mut State, call: &Call) -> Outcome {
     };
     let body = created_json(state, &unit);
     if let Some(token) = input.client_token {
-        state
-            .client_tokens
-            .insert((call.operation, token), unit.id.clone());
+        state.client_tokens.insert((call.operation, token), unit.id.clone());
     }
     state.units.push(unit);
     Ok(Reply::created(body))
@@ -194,9 +176,7 @@ pub fn update_unit(state: &mut State, call: &Call) -> Outcome {
     let unit = state.unit(&domain, &id)?;
     if let (Some(name), Some(parent)) = (&input.name, &unit.parent_id) {
         if sibling_named(state, parent, name, Some(&id)) {
-            return Err(ApiError::conflict(format!(
-                "A domain unit named {name} already exists under this parent"
-            )));
+            return Err(ApiError::conflict(format!("A domain unit named {name} already exists under this parent")));
         }
     }
     let unit = state

@@ -38,9 +38,7 @@ pub fn get_user_profile(state: &mut State, call: &Call) -> Outcome {
     if let Some(kind) = call.query("type") {
         wire::check_enum("type", kind, &["IAM", "SSO"])?;
         if kind == "IAM" {
-            return Err(ApiError::not_found(format!(
-                "No IAM user profile for {identifier}"
-            )));
+            return Err(ApiError::not_found(format!("No IAM user profile for {identifier}")));
         }
     }
     if let Some(session) = call.query("sessionName") {
@@ -74,12 +72,7 @@ pub fn search_user_profiles(state: &mut State, call: &Call) -> Outcome {
     wire::check_enum(
         "userType",
         &input.user_type,
-        &[
-            "SSO_USER",
-            "DATAZONE_USER",
-            "DATAZONE_SSO_USER",
-            "DATAZONE_IAM_USER",
-        ],
+        &["SSO_USER", "DATAZONE_USER", "DATAZONE_SSO_USER", "DATAZONE_IAM_USER"],
     )?;
     wire::check_opt_len("searchText", input.search_text.as_deref(), 0, 1024)?;
     let page = PageRequest::new(input.max_results, input.next_token.as_deref(), (1, 50))?;
@@ -87,12 +80,7 @@ pub fn search_user_profiles(state: &mut State, call: &Call) -> Outcome {
         .users
         .iter()
         .filter(|_| input.user_type != "DATAZONE_IAM_USER")
-        .filter(|u| {
-            matches(
-                input.search_text.as_deref(),
-                &[&u.user_name, &u.display_name, &u.email],
-            )
-        })
+        .filter(|u| matches(input.search_text.as_deref(), &[&u.user_name, &u.display_name, &u.email]))
         .map(|u| user_profile(&domain, u))
         .collect();
     let (items, next) = page.page(items);
@@ -111,11 +99,7 @@ struct SearchGroupsInput {
 pub fn search_group_profiles(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let input: SearchGroupsInput = call.body()?;
-    wire::check_enum(
-        "groupType",
-        &input.group_type,
-        &["SSO_GROUP", "DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"],
-    )?;
+    wire::check_enum("groupType", &input.group_type, &["SSO_GROUP", "DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"])?;
     wire::check_opt_len("searchText", input.search_text.as_deref(), 0, 1024)?;
     let page = PageRequest::new(input.max_results, input.next_token.as_deref(), (1, 50))?;
     let items: Vec<Value> = state

@@ -14,13 +14,7 @@ async fn the_binary_prints_its_address_and_serves_a_json_seed() {
     std::fs::write(&path, serde_json::to_string(&seed).unwrap()).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--deploy-delay-ms",
-            "10",
-            "--no-quotas",
-        ])
+        .args(["--listen", "127.0.0.1:0", "--deploy-delay-ms", "10", "--no-quotas"])
         .arg("--seed")
         .arg(&path)
         .stdout(Stdio::piped())
@@ -28,22 +22,11 @@ async fn the_binary_prints_its_address_and_serves_a_json_seed() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the ready line")
-        .to_owned();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").expect("the ready line").to_owned();
     assert!(url.starts_with("http://127.0.0.1:"));
 
-    let faults: Value = reqwest::get(format!("{url}/_emulator/faults"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let faults: Value = reqwest::get(format!("{url}/_emulator/faults")).await.unwrap().json().await.unwrap();
     let domains = reqwest::Client::new()
         .get(format!("{url}/v2/domains"))
         .header(

@@ -1,9 +1,8 @@
 //! Search, listings, assets and glossaries.
 
 use aws_sdk_datazone::types::{
-    AggregationListItem, Filter, FilterClause, FilterOperator, InventorySearchScope,
-    SearchInventoryResultItem, SearchOutputAdditionalAttribute, SearchResultItem, SearchSort,
-    SortOrder,
+    AggregationListItem, Filter, FilterClause, FilterOperator, InventorySearchScope, SearchInventoryResultItem,
+    SearchOutputAdditionalAttribute, SearchResultItem, SearchSort, SortOrder,
 };
 
 use crate::common::mesh;
@@ -11,28 +10,14 @@ use crate::common::mesh;
 #[tokio::test]
 async fn listings_are_searchable_by_text() {
     let m = mesh().await;
-    let out =
-        m.dz.search_listings()
-            .domain_identifier(&m.domain)
-            .search_text("churn features")
-            .send()
-            .await
-            .unwrap();
-    let names: Vec<&str> = out
-        .items()
-        .iter()
-        .filter_map(|i| i.as_asset_listing().ok())
-        .filter_map(|l| l.name())
-        .collect();
+    let out = m.dz.search_listings().domain_identifier(&m.domain).search_text("churn features").send().await.unwrap();
+    let names: Vec<&str> =
+        out.items().iter().filter_map(|i| i.as_asset_listing().ok()).filter_map(|l| l.name()).collect();
     assert_eq!(names, vec!["customer_churn_features"]);
     assert_eq!(out.total_match_count(), Some(1));
     let listing = out.items()[0].as_asset_listing().unwrap();
     assert!(listing.created_at().is_some());
-    let terms: Vec<_> = listing
-        .glossary_terms()
-        .iter()
-        .filter_map(|t| t.name())
-        .collect();
+    let terms: Vec<_> = listing.glossary_terms().iter().filter_map(|t| t.name()).collect();
     assert!(terms.contains(&"Churn"));
 }
 
@@ -40,65 +25,30 @@ async fn listings_are_searchable_by_text() {
 async fn listings_are_filtered_sorted_and_aggregated() {
     let m = mesh().await;
     let project = m.project_id("SalesPipeline Prod").await;
-    let out =
-        m.dz.search_listings()
-            .domain_identifier(&m.domain)
-            .filters(FilterClause::Filter(
-                Filter::builder()
-                    .attribute("owningProjectId")
-                    .value(&project)
-                    .build()
-                    .unwrap(),
-            ))
-            .sort(
-                SearchSort::builder()
-                    .attribute("name")
-                    .order(SortOrder::Descending)
-                    .build()
-                    .unwrap(),
-            )
-            .aggregations(
-                AggregationListItem::builder()
-                    .attribute("glossaryTerms")
-                    .build()
-                    .unwrap(),
-            )
-            .additional_attributes(SearchOutputAdditionalAttribute::Forms)
-            .send()
-            .await
-            .unwrap();
-    let names: Vec<&str> = out
-        .items()
-        .iter()
-        .map(|i| i.as_asset_listing().unwrap().name().unwrap())
-        .collect();
+    let out = m
+        .dz
+        .search_listings()
+        .domain_identifier(&m.domain)
+        .filters(FilterClause::Filter(Filter::builder().attribute("owningProjectId").value(&project).build().unwrap()))
+        .sort(SearchSort::builder().attribute("name").order(SortOrder::Descending).build().unwrap())
+        .aggregations(AggregationListItem::builder().attribute("glossaryTerms").build().unwrap())
+        .additional_attributes(SearchOutputAdditionalAttribute::Forms)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = out.items().iter().map(|i| i.as_asset_listing().unwrap().name().unwrap()).collect();
     assert_eq!(names.len(), 10);
     assert_eq!(names.first(), Some(&"win_loss_analysis"));
-    let forms = out.items()[0]
-        .as_asset_listing()
-        .unwrap()
-        .additional_attributes()
-        .unwrap()
-        .forms()
-        .unwrap();
+    let forms = out.items()[0].as_asset_listing().unwrap().additional_attributes().unwrap().forms().unwrap();
     assert!(forms.contains("GlueTableForm"));
     let aggregate = &out.aggregates()[0];
-    assert!(aggregate
-        .items()
-        .iter()
-        .any(|i| i.display_value() == Some("Opportunity")));
+    assert!(aggregate.items().iter().any(|i| i.display_value() == Some("Opportunity")));
 
     let combined =
         m.dz.search_listings()
             .domain_identifier(&m.domain)
             .filters(FilterClause::And(vec![
-                FilterClause::Filter(
-                    Filter::builder()
-                        .attribute("owningProjectId")
-                        .value(&project)
-                        .build()
-                        .unwrap(),
-                ),
+                FilterClause::Filter(Filter::builder().attribute("owningProjectId").value(&project).build().unwrap()),
                 FilterClause::Filter(
                     Filter::builder()
                         .attribute("name")
@@ -125,10 +75,7 @@ async fn search_listings_pages_through_the_whole_catalog() {
             .send()
             .collect::<Vec<_>>()
             .await;
-    let items: Vec<SearchResultItem> = pages
-        .into_iter()
-        .flat_map(|p| p.unwrap().items().to_vec())
-        .collect();
+    let items: Vec<SearchResultItem> = pages.into_iter().flat_map(|p| p.unwrap().items().to_vec()).collect();
     // Every seeded asset but the one unpublished draft is listed.
     assert_eq!(items.len(), 39);
 }
@@ -148,20 +95,9 @@ async fn inventory_search_covers_assets_glossaries_and_terms() {
     assert_eq!(asset.name(), "customer_health_scores_draft");
 
     let glossaries =
-        m.dz.search()
-            .domain_identifier(&m.domain)
-            .search_scope(InventorySearchScope::Glossary)
-            .send()
-            .await
-            .unwrap();
+        m.dz.search().domain_identifier(&m.domain).search_scope(InventorySearchScope::Glossary).send().await.unwrap();
     let glossary = glossaries.items()[0].as_glossary_item().unwrap();
-    let got =
-        m.dz.get_glossary()
-            .domain_identifier(&m.domain)
-            .identifier(glossary.id())
-            .send()
-            .await
-            .unwrap();
+    let got = m.dz.get_glossary().domain_identifier(&m.domain).identifier(glossary.id()).send().await.unwrap();
     assert_eq!(got.name(), "Enterprise Business Glossary");
 
     let terms =
@@ -175,13 +111,7 @@ async fn inventory_search_covers_assets_glossaries_and_terms() {
     let SearchInventoryResultItem::GlossaryTermItem(term) = &terms.items()[0] else {
         panic!("a glossary term item");
     };
-    let got =
-        m.dz.get_glossary_term()
-            .domain_identifier(&m.domain)
-            .identifier(term.id())
-            .send()
-            .await
-            .unwrap();
+    let got = m.dz.get_glossary_term().domain_identifier(&m.domain).identifier(term.id()).send().await.unwrap();
     assert_eq!(got.name(), "Pipeline Stage");
     assert_eq!(got.glossary_id(), glossary.id());
     assert!(got.long_description().is_some());
@@ -191,34 +121,13 @@ async fn inventory_search_covers_assets_glossaries_and_terms() {
 async fn a_listing_leads_to_its_asset() {
     let m = mesh().await;
     let out =
-        m.dz.search_listings()
-            .domain_identifier(&m.domain)
-            .search_text("sales_pipeline_daily")
-            .send()
-            .await
-            .unwrap();
-    let listing_id = out.items()[0]
-        .as_asset_listing()
-        .unwrap()
-        .listing_id()
-        .unwrap()
-        .to_owned();
-    let listing =
-        m.dz.get_listing()
-            .domain_identifier(&m.domain)
-            .identifier(&listing_id)
-            .send()
-            .await
-            .unwrap();
+        m.dz.search_listings().domain_identifier(&m.domain).search_text("sales_pipeline_daily").send().await.unwrap();
+    let listing_id = out.items()[0].as_asset_listing().unwrap().listing_id().unwrap().to_owned();
+    let listing = m.dz.get_listing().domain_identifier(&m.domain).identifier(&listing_id).send().await.unwrap();
     assert_eq!(listing.name(), Some("sales_pipeline_daily"));
     let item = listing.item().unwrap().as_asset_listing().unwrap();
     let asset =
-        m.dz.get_asset()
-            .domain_identifier(&m.domain)
-            .identifier(item.asset_id().unwrap())
-            .send()
-            .await
-            .unwrap();
+        m.dz.get_asset().domain_identifier(&m.domain).identifier(item.asset_id().unwrap()).send().await.unwrap();
     assert_eq!(asset.name(), "sales_pipeline_daily");
     assert_eq!(asset.listing().unwrap().listing_id(), listing_id);
     assert_eq!(asset.forms_output()[0].form_name(), "GlueTableForm");
@@ -256,50 +165,19 @@ async fn a_created_asset_is_idempotent_on_its_client_token() {
 #[tokio::test]
 async fn unknown_catalog_entities_are_not_found() {
     let m = mesh().await;
-    let asset =
-        m.dz.get_asset()
-            .domain_identifier(&m.domain)
-            .identifier("nosuchasset00")
-            .send()
-            .await
-            .unwrap_err();
-    assert!(asset
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
-    let listing =
-        m.dz.get_listing()
-            .domain_identifier(&m.domain)
-            .identifier("nosuchlisting")
-            .send()
-            .await
-            .unwrap_err();
-    assert!(listing
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
+    let asset = m.dz.get_asset().domain_identifier(&m.domain).identifier("nosuchasset00").send().await.unwrap_err();
+    assert!(asset.as_service_error().unwrap().is_resource_not_found_exception());
+    let listing = m.dz.get_listing().domain_identifier(&m.domain).identifier("nosuchlisting").send().await.unwrap_err();
+    assert!(listing.as_service_error().unwrap().is_resource_not_found_exception());
     let term =
-        m.dz.get_glossary_term()
-            .domain_identifier(&m.domain)
-            .identifier("nosuchterm000")
-            .send()
-            .await
-            .unwrap_err();
-    assert!(term
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
+        m.dz.get_glossary_term().domain_identifier(&m.domain).identifier("nosuchterm000").send().await.unwrap_err();
+    assert!(term.as_service_error().unwrap().is_resource_not_found_exception());
 }
 
 #[tokio::test]
 async fn a_search_without_scope_or_with_a_bad_filter_is_invalid() {
     let m = mesh().await;
-    let err =
-        m.dz.search()
-            .domain_identifier(&m.domain)
-            .send()
-            .await
-            .unwrap_err();
+    let err = m.dz.search().domain_identifier(&m.domain).send().await.unwrap_err();
     assert!(err.as_service_error().unwrap().is_validation_exception());
     let err =
         m.dz.search_listings()

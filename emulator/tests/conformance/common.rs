@@ -15,11 +15,7 @@ pub struct Mesh {
 
 /// Settings that keep tests fast and deterministic: short deployments, no quotas.
 pub fn test_faults() -> Faults {
-    Faults {
-        deploy_delay_ms: 300,
-        quotas: false,
-        ..Faults::default()
-    }
+    Faults { deploy_delay_ms: 300, quotas: false, ..Faults::default() }
 }
 
 fn credentials() -> Credentials {
@@ -31,12 +27,7 @@ pub async fn mesh() -> Mesh {
 }
 
 pub async fn mesh_with(faults: Faults) -> Mesh {
-    let server = emulator::spawn(EmulatorConfig {
-        seed: Seed::demo(),
-        faults,
-    })
-    .await
-    .expect("emulator starts");
+    let server = emulator::spawn(EmulatorConfig { seed: Seed::demo(), faults }).await.expect("emulator starts");
     let url = server.endpoint_url();
     // Retries are off so that every injected fault reaches the test as the SDK's typed error.
     let dz = aws_sdk_datazone::Client::from_conf(
@@ -68,32 +59,15 @@ pub async fn mesh_with(faults: Faults) -> Mesh {
     );
     let domain = server.emulator.domain_id();
     let store = server.emulator.identity_store_id();
-    Mesh {
-        server,
-        dz,
-        ids,
-        sso,
-        domain,
-        store,
-    }
+    Mesh { server, dz, ids, sso, domain, store }
 }
 
 impl Mesh {
     /// The id of a seeded project, found the way the portal finds it: by exact name.
     pub async fn project_id(&self, name: &str) -> String {
-        let out = self
-            .dz
-            .list_projects()
-            .domain_identifier(&self.domain)
-            .name(name)
-            .send()
-            .await
-            .expect("list projects");
-        out.items()
-            .first()
-            .unwrap_or_else(|| panic!("project {name} is seeded"))
-            .id()
-            .to_owned()
+        let out =
+            self.dz.list_projects().domain_identifier(&self.domain).name(name).send().await.expect("list projects");
+        out.items().first().unwrap_or_else(|| panic!("project {name} is seeded")).id().to_owned()
     }
 
     /// The DataZone user id of a seeded user, via GetUserProfile by userName.

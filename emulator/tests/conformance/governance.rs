@@ -1,22 +1,15 @@
 //! Domain units, project profiles and policy grants.
 
 use aws_sdk_datazone::types::{
-    AllUsersGrantFilter, CreateProjectPolicyGrantDetail, DomainUnitOwnerProperties,
-    EnvironmentConfiguration, GroupPolicyGrantPrincipal, ManagedPolicyType, PolicyGrantDetail,
-    PolicyGrantPrincipal, ResourceTagParameter, TargetEntityType, UserPolicyGrantPrincipal,
+    AllUsersGrantFilter, CreateProjectPolicyGrantDetail, DomainUnitOwnerProperties, EnvironmentConfiguration,
+    GroupPolicyGrantPrincipal, ManagedPolicyType, PolicyGrantDetail, PolicyGrantPrincipal, ResourceTagParameter,
+    TargetEntityType, UserPolicyGrantPrincipal,
 };
 
 use crate::common::{mesh, Mesh};
 
 async fn root_unit(m: &Mesh) -> String {
-    m.dz.get_domain()
-        .identifier(&m.domain)
-        .send()
-        .await
-        .unwrap()
-        .root_domain_unit_id()
-        .unwrap()
-        .to_owned()
+    m.dz.get_domain().identifier(&m.domain).send().await.unwrap().root_domain_unit_id().unwrap().to_owned()
 }
 
 async fn child_named(m: &Mesh, parent: &str, name: &str) -> String {
@@ -27,10 +20,10 @@ async fn child_named(m: &Mesh, parent: &str, name: &str) -> String {
             .send()
             .await
             .unwrap();
-    out.items().iter().find(|u| u.name() == name).map_or_else(
-        || panic!("unit {name} under {parent}"),
-        |u| u.id().to_owned(),
-    )
+    out.items()
+        .iter()
+        .find(|u| u.name() == name)
+        .map_or_else(|| panic!("unit {name} under {parent}"), |u| u.id().to_owned())
 }
 
 #[tokio::test]
@@ -39,30 +32,12 @@ async fn the_unit_tree_has_owners_and_nested_units() {
     let root = root_unit(&m).await;
     let sales = child_named(&m, &root, "SalesOperations").await;
     let forecasting = child_named(&m, &sales, "Forecasting").await;
-    let unit =
-        m.dz.get_domain_unit()
-            .domain_identifier(&m.domain)
-            .identifier(&forecasting)
-            .send()
-            .await
-            .unwrap();
+    let unit = m.dz.get_domain_unit().domain_identifier(&m.domain).identifier(&forecasting).send().await.unwrap();
     assert_eq!(unit.parent_domain_unit_id(), Some(sales.as_str()));
     assert_eq!(unit.owners().len(), 2);
-    assert!(matches!(
-        unit.owners()[0],
-        DomainUnitOwnerProperties::User(_)
-    ));
-    let sales_unit =
-        m.dz.get_domain_unit()
-            .domain_identifier(&m.domain)
-            .identifier(&sales)
-            .send()
-            .await
-            .unwrap();
-    assert!(matches!(
-        sales_unit.owners()[0],
-        DomainUnitOwnerProperties::Group(_)
-    ));
+    assert!(matches!(unit.owners()[0], DomainUnitOwnerProperties::User(_)));
+    let sales_unit = m.dz.get_domain_unit().domain_identifier(&m.domain).identifier(&sales).send().await.unwrap();
+    assert!(matches!(sales_unit.owners()[0], DomainUnitOwnerProperties::Group(_)));
     assert!(sales_unit.created_at().is_some());
 }
 
@@ -80,10 +55,7 @@ async fn domain_units_are_created_idempotently_renamed_and_kept_unique() {
     let first = create().send().await.unwrap();
     let again = create().send().await.unwrap();
     assert_eq!(first.id(), again.id());
-    assert_eq!(
-        first.ancestor_domain_unit_ids(),
-        std::slice::from_ref(&root)
-    );
+    assert_eq!(first.ancestor_domain_unit_ids(), std::slice::from_ref(&root));
     let err =
         m.dz.create_domain_unit()
             .domain_identifier(&m.domain)
@@ -112,17 +84,8 @@ async fn domain_units_are_created_idempotently_renamed_and_kept_unique() {
             .await
             .unwrap_err();
     assert!(err.as_service_error().unwrap().is_conflict_exception());
-    let err =
-        m.dz.get_domain_unit()
-            .domain_identifier(&m.domain)
-            .identifier("nosuchunit")
-            .send()
-            .await
-            .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
+    let err = m.dz.get_domain_unit().domain_identifier(&m.domain).identifier("nosuchunit").send().await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
 }
 
 #[tokio::test]
@@ -149,66 +112,34 @@ async fn domain_units_nest_at_most_five_levels() {
             .send()
             .await
             .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_service_quota_exceeded_exception());
+    assert!(err.as_service_error().unwrap().is_service_quota_exceeded_exception());
 }
 
 #[tokio::test]
 async fn project_profiles_are_listed_created_and_updated() {
     let m = mesh().await;
-    let all =
-        m.dz.list_project_profiles()
-            .domain_identifier(&m.domain)
-            .send()
-            .await
-            .unwrap();
-    let names: Vec<&str> = all
-        .items()
-        .iter()
-        .map(aws_sdk_datazone::types::ProjectProfileSummary::name)
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "Development-Project-Profile",
-            "Staging-Project-Profile",
-            "Production-Project-Profile"
-        ]
-    );
+    let all = m.dz.list_project_profiles().domain_identifier(&m.domain).send().await.unwrap();
+    let names: Vec<&str> = all.items().iter().map(aws_sdk_datazone::types::ProjectProfileSummary::name).collect();
+    assert_eq!(names, ["Development-Project-Profile", "Staging-Project-Profile", "Production-Project-Profile"]);
     let prod =
-        m.dz.get_project_profile()
-            .domain_identifier(&m.domain)
-            .identifier(all.items()[2].id())
-            .send()
-            .await
-            .unwrap();
+        m.dz.get_project_profile().domain_identifier(&m.domain).identifier(all.items()[2].id()).send().await.unwrap();
     assert_eq!(prod.environment_configurations().len(), 3);
     assert!(prod.created_at().is_some());
 
-    let created =
-        m.dz.create_project_profile()
-            .domain_identifier(&m.domain)
-            .name("Sandbox-Project-Profile")
-            .environment_configurations(
-                EnvironmentConfiguration::builder()
-                    .name("Tooling")
-                    .environment_blueprint_id("tooling")
-                    .build()
-                    .unwrap(),
-            )
-            .project_resource_tags(
-                ResourceTagParameter::builder()
-                    .key("cost-center")
-                    .value("1234")
-                    .is_value_editable(true)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+    let created = m
+        .dz
+        .create_project_profile()
+        .domain_identifier(&m.domain)
+        .name("Sandbox-Project-Profile")
+        .environment_configurations(
+            EnvironmentConfiguration::builder().name("Tooling").environment_blueprint_id("tooling").build().unwrap(),
+        )
+        .project_resource_tags(
+            ResourceTagParameter::builder().key("cost-center").value("1234").is_value_editable(true).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert!(created.environment_configurations()[0].id().is_some());
     assert_eq!(created.project_resource_tags()[0].key(), "cost-center");
     let updated =
@@ -239,11 +170,7 @@ async fn project_profiles_are_listed_created_and_updated() {
     assert!(err.as_service_error().unwrap().is_conflict_exception());
 
     let blueprints =
-        m.dz.list_environment_blueprint_configurations()
-            .domain_identifier(&m.domain)
-            .send()
-            .await
-            .unwrap();
+        m.dz.list_environment_blueprint_configurations().domain_identifier(&m.domain).send().await.unwrap();
     assert_eq!(blueprints.items().len(), 4);
 }
 
@@ -263,18 +190,12 @@ async fn policy_grants_are_added_listed_and_removed() {
     assert_eq!(seeded.grant_list().len(), 2);
     assert!(matches!(
         seeded.grant_list()[0].principal(),
-        Some(PolicyGrantPrincipal::User(
-            UserPolicyGrantPrincipal::AllUsersGrantFilter(_)
-        ))
+        Some(PolicyGrantPrincipal::User(UserPolicyGrantPrincipal::AllUsersGrantFilter(_)))
     ));
 
-    let group = PolicyGrantPrincipal::Group(GroupPolicyGrantPrincipal::GroupIdentifier(
-        "meshgate-team-leads".into(),
-    ));
+    let group = PolicyGrantPrincipal::Group(GroupPolicyGrantPrincipal::GroupIdentifier("meshgate-team-leads".into()));
     let detail = PolicyGrantDetail::CreateProject(
-        CreateProjectPolicyGrantDetail::builder()
-            .include_child_domain_units(true)
-            .build(),
+        CreateProjectPolicyGrantDetail::builder().include_child_domain_units(true).build(),
     );
     let add = || {
         m.dz.add_policy_grant()
@@ -324,9 +245,7 @@ async fn unit_typed_grant_details_round_trip_and_unknown_units_are_denied() {
             .entity_identifier(&root)
             .policy_type(ManagedPolicyType::CreateEnvironment)
             .principal(everyone.clone())
-            .detail(PolicyGrantDetail::CreateEnvironment(
-                aws_sdk_datazone::types::Unit::builder().build(),
-            ))
+            .detail(PolicyGrantDetail::CreateEnvironment(aws_sdk_datazone::types::Unit::builder().build()))
             .send()
             .await;
     assert!(ok.is_ok());

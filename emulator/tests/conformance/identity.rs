@@ -43,14 +43,7 @@ async fn a_signed_in_user_maps_from_instance_to_datazone_profile() {
         .unwrap();
     assert_eq!(user.user_id(), by_email.user_id());
 
-    let described = m
-        .ids
-        .describe_user()
-        .identity_store_id(store)
-        .user_id(user.user_id())
-        .send()
-        .await
-        .unwrap();
+    let described = m.ids.describe_user().identity_store_id(store).user_id(user.user_id()).send().await.unwrap();
     assert_eq!(described.user_name(), Some("alice"));
     assert_eq!(described.display_name(), Some("Alice Andersen"));
     assert_eq!(described.emails()[0].value(), Some("alice@example.com"));
@@ -80,23 +73,10 @@ async fn group_membership_answers_role_questions() {
         .send()
         .await
         .unwrap();
-    let group = m
-        .ids
-        .describe_group()
-        .identity_store_id(&m.store)
-        .group_id(admins.group_id())
-        .send()
-        .await
-        .unwrap();
+    let group = m.ids.describe_group().identity_store_id(&m.store).group_id(admins.group_id()).send().await.unwrap();
     assert_eq!(group.display_name(), Some("meshgate-platform-admins"));
-    let members = m
-        .ids
-        .list_group_memberships()
-        .identity_store_id(&m.store)
-        .group_id(admins.group_id())
-        .send()
-        .await
-        .unwrap();
+    let members =
+        m.ids.list_group_memberships().identity_store_id(&m.store).group_id(admins.group_id()).send().await.unwrap();
     assert_eq!(members.group_memberships().len(), 2);
 
     let bob = m
@@ -140,28 +120,12 @@ async fn group_membership_answers_role_questions() {
 #[tokio::test]
 async fn users_and_groups_page_through_the_directory() {
     let m = mesh().await;
-    let pages: Vec<_> = m
-        .ids
-        .list_users()
-        .identity_store_id(&m.store)
-        .max_results(6)
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
+    let pages: Vec<_> =
+        m.ids.list_users().identity_store_id(&m.store).max_results(6).into_paginator().send().collect::<Vec<_>>().await;
     assert_eq!(pages.len(), 4);
-    let total: usize = pages
-        .iter()
-        .map(|p| p.as_ref().unwrap().users().len())
-        .sum();
+    let total: usize = pages.iter().map(|p| p.as_ref().unwrap().users().len()).sum();
     assert_eq!(total, 20);
-    let groups = m
-        .ids
-        .list_groups()
-        .identity_store_id(&m.store)
-        .send()
-        .await
-        .unwrap();
+    let groups = m.ids.list_groups().identity_store_id(&m.store).send().await.unwrap();
     assert_eq!(groups.groups().len(), 6);
 }
 
@@ -176,41 +140,13 @@ async fn unknown_identities_are_not_found_and_bad_ids_invalid() {
         .send()
         .await
         .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
-    let err = m
-        .ids
-        .describe_user()
-        .identity_store_id(&m.store)
-        .user_id("not-an-id")
-        .send()
-        .await
-        .unwrap_err();
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
+    let err = m.ids.describe_user().identity_store_id(&m.store).user_id("not-an-id").send().await.unwrap_err();
     assert!(err.as_service_error().unwrap().is_validation_exception());
-    let err = m
-        .ids
-        .list_users()
-        .identity_store_id("d-0000000000")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
-    let err =
-        m.dz.get_user_profile()
-            .domain_identifier(&m.domain)
-            .user_identifier("mallet")
-            .send()
-            .await
-            .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
+    let err = m.ids.list_users().identity_store_id("d-0000000000").send().await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
+    let err = m.dz.get_user_profile().domain_identifier(&m.domain).user_identifier("mallet").send().await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
 }
 
 #[tokio::test]
@@ -225,14 +161,8 @@ async fn users_and_groups_created_at_run_time_are_found_everywhere() {
         .send()
         .await
         .unwrap();
-    let group = m
-        .ids
-        .create_group()
-        .identity_store_id(&m.store)
-        .display_name("meshgate-auditors")
-        .send()
-        .await
-        .unwrap();
+    let group =
+        m.ids.create_group().identity_store_id(&m.store).display_name("meshgate-auditors").send().await.unwrap();
     m.ids
         .create_group_membership()
         .identity_store_id(&m.store)
@@ -284,20 +214,8 @@ async fn user_and_group_profiles_are_searchable() {
             .send()
             .await
             .unwrap();
-    let names: Vec<_> = groups
-        .items()
-        .iter()
-        .filter_map(|g| g.group_name())
-        .collect();
-    assert_eq!(
-        names,
-        ["meshgate-stewards-marketing", "meshgate-stewards-sales"]
-    );
-    let err =
-        m.dz.search_user_profiles()
-            .domain_identifier(&m.domain)
-            .send()
-            .await
-            .unwrap_err();
+    let names: Vec<_> = groups.items().iter().filter_map(|g| g.group_name()).collect();
+    assert_eq!(names, ["meshgate-stewards-marketing", "meshgate-stewards-sales"]);
+    let err = m.dz.search_user_profiles().domain_identifier(&m.domain).send().await.unwrap_err();
     assert!(err.as_service_error().unwrap().is_validation_exception());
 }

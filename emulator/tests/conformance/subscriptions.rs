@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use aws_sdk_datazone::types::{
-    SubscribedListingInput, SubscribedPrincipalInput, SubscribedProjectInput,
-    SubscriptionGrantOverallStatus, SubscriptionGrantStatus, SubscriptionRequestStatus,
-    SubscriptionStatus,
+    SubscribedListingInput, SubscribedPrincipalInput, SubscribedProjectInput, SubscriptionGrantOverallStatus,
+    SubscriptionGrantStatus, SubscriptionRequestStatus, SubscriptionStatus,
 };
 
 use emulator::Faults;
@@ -13,13 +12,7 @@ use emulator::Faults;
 use crate::common::{mesh, mesh_with, test_faults, Mesh};
 
 async fn listing_id(m: &Mesh, asset: &str) -> String {
-    let out =
-        m.dz.search_listings()
-            .domain_identifier(&m.domain)
-            .search_text(asset)
-            .send()
-            .await
-            .unwrap();
+    let out = m.dz.search_listings().domain_identifier(&m.domain).search_text(asset).send().await.unwrap();
     out.items()
         .iter()
         .filter_map(|i| i.as_asset_listing().ok())
@@ -30,28 +23,17 @@ async fn listing_id(m: &Mesh, asset: &str) -> String {
 }
 
 fn for_project(project: &str) -> SubscribedPrincipalInput {
-    SubscribedPrincipalInput::Project(
-        SubscribedProjectInput::builder()
-            .identifier(project)
-            .build(),
-    )
+    SubscribedPrincipalInput::Project(SubscribedProjectInput::builder().identifier(project).build())
 }
 
 fn listing(id: &str) -> SubscribedListingInput {
-    SubscribedListingInput::builder()
-        .identifier(id)
-        .build()
-        .unwrap()
+    SubscribedListingInput::builder().identifier(id).build().unwrap()
 }
 
 #[tokio::test]
 async fn a_request_is_accepted_into_a_subscription_whose_grant_completes() {
     // Long enough that the grant is still in progress when it is first listed, even on a busy machine.
-    let m = mesh_with(Faults {
-        deploy_delay_ms: 1000,
-        ..test_faults()
-    })
-    .await;
+    let m = mesh_with(Faults { deploy_delay_ms: 1000, ..test_faults() }).await;
     let project = m.project_id("RevenueForecast Dev").await;
     let listing_id = listing_id(&m, "bookings_daily").await;
     let request =
@@ -75,10 +57,7 @@ async fn a_request_is_accepted_into_a_subscription_whose_grant_completes() {
             .send()
             .await
             .unwrap();
-    assert_eq!(
-        details.request_reason(),
-        "Bookings history for the forecast"
-    );
+    assert_eq!(details.request_reason(), "Bookings history for the forecast");
 
     let accepted =
         m.dz.accept_subscription_request()
@@ -89,19 +68,11 @@ async fn a_request_is_accepted_into_a_subscription_whose_grant_completes() {
             .await
             .unwrap();
     assert_eq!(accepted.status(), &SubscriptionRequestStatus::Accepted);
-    assert_eq!(
-        accepted.decision_comment(),
-        Some("Approved for forecasting")
-    );
+    assert_eq!(accepted.decision_comment(), Some("Approved for forecasting"));
     let subscription_id = accepted.existing_subscription_id().unwrap().to_owned();
 
     let subscription =
-        m.dz.get_subscription()
-            .domain_identifier(&m.domain)
-            .identifier(&subscription_id)
-            .send()
-            .await
-            .unwrap();
+        m.dz.get_subscription().domain_identifier(&m.domain).identifier(&subscription_id).send().await.unwrap();
     assert_eq!(subscription.status(), &SubscriptionStatus::Approved);
     assert_eq!(subscription.subscription_request_id(), Some(request.id()));
 
@@ -112,10 +83,7 @@ async fn a_request_is_accepted_into_a_subscription_whose_grant_completes() {
             .send()
             .await
             .unwrap();
-    assert_ne!(
-        grants.items()[0].status(),
-        &SubscriptionGrantOverallStatus::Completed
-    );
+    assert_ne!(grants.items()[0].status(), &SubscriptionGrantOverallStatus::Completed);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let grants =
         m.dz.list_subscription_grants()
@@ -126,10 +94,7 @@ async fn a_request_is_accepted_into_a_subscription_whose_grant_completes() {
             .unwrap();
     let grant = &grants.items()[0];
     assert_eq!(grant.status(), &SubscriptionGrantOverallStatus::Completed);
-    assert_eq!(
-        grant.assets()[0].status(),
-        &SubscriptionGrantStatus::Granted
-    );
+    assert_eq!(grant.assets()[0].status(), &SubscriptionGrantStatus::Granted);
     assert!(grant.assets()[0].granted_timestamp().is_some());
 
     let again =
@@ -162,12 +127,7 @@ async fn a_rejected_request_keeps_its_decision_comment() {
         .await
         .unwrap();
     let details =
-        m.dz.get_subscription_request_details()
-            .domain_identifier(&m.domain)
-            .identifier(&id)
-            .send()
-            .await
-            .unwrap();
+        m.dz.get_subscription_request_details().domain_identifier(&m.domain).identifier(&id).send().await.unwrap();
     assert_eq!(details.status(), &SubscriptionRequestStatus::Rejected);
     assert_eq!(details.decision_comment(), Some("Not for this purpose"));
     assert!(details.reviewer_id().is_some());
@@ -237,10 +197,7 @@ async fn a_request_needs_exactly_one_principal_and_a_reason() {
             .send()
             .await
             .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
 }
 
 #[tokio::test]
@@ -266,33 +223,13 @@ async fn revoking_and_cancelling_move_subscriptions_on() {
             .unwrap();
     assert_eq!(revoked.status(), &SubscriptionStatus::Revoked);
     assert_eq!(revoked.retain_permissions(), Some(false));
-    let cancelled =
-        m.dz.cancel_subscription()
-            .domain_identifier(&m.domain)
-            .identifier(&second)
-            .send()
-            .await
-            .unwrap();
+    let cancelled = m.dz.cancel_subscription().domain_identifier(&m.domain).identifier(&second).send().await.unwrap();
     assert_eq!(cancelled.status(), &SubscriptionStatus::Cancelled);
-    let err =
-        m.dz.cancel_subscription()
-            .domain_identifier(&m.domain)
-            .identifier(&first)
-            .send()
-            .await
-            .unwrap_err();
+    let err = m.dz.cancel_subscription().domain_identifier(&m.domain).identifier(&first).send().await.unwrap_err();
     assert!(err.as_service_error().unwrap().is_conflict_exception());
     let grants =
-        m.dz.list_subscription_grants()
-            .domain_identifier(&m.domain)
-            .subscription_id(&first)
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(
-        grants.items()[0].assets()[0].status(),
-        &SubscriptionGrantStatus::Revoked
-    );
+        m.dz.list_subscription_grants().domain_identifier(&m.domain).subscription_id(&first).send().await.unwrap();
+    assert_eq!(grants.items()[0].assets()[0].status(), &SubscriptionGrantStatus::Revoked);
 }
 
 #[tokio::test]
@@ -308,10 +245,7 @@ async fn requests_are_listed_by_approver_and_paged() {
             .unwrap();
     // customer_segments x2, email_engagement_events, customer_master, marketing_consent, customer_contacts.
     assert_eq!(inbox.items().len(), 6);
-    assert!(inbox
-        .items()
-        .iter()
-        .all(|r| r.metadata_forms_summary().is_empty()));
+    assert!(inbox.items().iter().all(|r| r.metadata_forms_summary().is_empty()));
     let pages: Vec<_> =
         m.dz.list_subscription_requests()
             .domain_identifier(&m.domain)
@@ -321,10 +255,7 @@ async fn requests_are_listed_by_approver_and_paged() {
             .collect::<Vec<_>>()
             .await;
     assert_eq!(pages.len(), 4);
-    let total: usize = pages
-        .iter()
-        .map(|p| p.as_ref().unwrap().items().len())
-        .sum();
+    let total: usize = pages.iter().map(|p| p.as_ref().unwrap().items().len()).sum();
     assert_eq!(total, 10);
     let rejected =
         m.dz.list_subscription_requests()
@@ -333,26 +264,14 @@ async fn requests_are_listed_by_approver_and_paged() {
             .send()
             .await
             .unwrap();
-    assert!(rejected
-        .items()
-        .iter()
-        .all(|r| r.decision_comment().is_some()));
+    assert!(rejected.items().iter().all(|r| r.decision_comment().is_some()));
 }
 
 #[tokio::test]
 async fn unknown_subscriptions_and_requests_are_not_found() {
     let m = mesh().await;
-    let err =
-        m.dz.get_subscription()
-            .domain_identifier(&m.domain)
-            .identifier("nosuchsubscr")
-            .send()
-            .await
-            .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
+    let err = m.dz.get_subscription().domain_identifier(&m.domain).identifier("nosuchsubscr").send().await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
     let err =
         m.dz.reject_subscription_request()
             .domain_identifier(&m.domain)
@@ -360,8 +279,5 @@ async fn unknown_subscriptions_and_requests_are_not_found() {
             .send()
             .await
             .unwrap_err();
-    assert!(err
-        .as_service_error()
-        .unwrap()
-        .is_resource_not_found_exception());
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
 }
