@@ -1,13 +1,12 @@
 // Meshgate local sign-in: an OpenID Connect provider (oidc-provider) for the demo users of
 // the AWS emulator's seed, so the portal and its browser tests can sign in without a real
 // identity provider. Everything it keeps (keys, sessions, grants) lives in memory only.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { parse as parseToml } from 'smol-toml';
 
@@ -99,7 +98,7 @@ function page(title, body) {
 <style>
   :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
   body { margin: 0; background: #f1f5f9; color: #0f172a; line-height: 1.5; }
-  main { max-width: 44rem; margin: 0 auto; padding: 2.5rem 1rem; }
+  main { max-width: 52rem; margin: 0 auto; padding: 2.5rem 1rem; }
   .card { background: #fff; border: 1px solid #e2e8f0; border-radius: .75rem; padding: 1.75rem; box-shadow: 0 1px 3px rgb(15 23 42 / .08); }
   .login { max-width: 24rem; margin: 0 auto 2rem; }
   h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
@@ -118,7 +117,17 @@ function page(title, body) {
   th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #e2e8f0; vertical-align: top; }
   th { color: #475569; font-weight: 600; }
   td:first-child { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-weight: 600; }
-  .groups { color: #475569; }
+  .nowrap { white-space: nowrap; }
+  .groups { color: #475569; white-space: nowrap; }
+  @media (max-width: 40rem) {
+    main { padding: 1rem .75rem; }
+    .card { padding: 1.25rem; }
+    thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+    tr { display: block; padding: .5rem 0; border-bottom: 1px solid #e2e8f0; }
+    td { display: block; padding: 0; border: 0; }
+    td:first-child { display: inline; margin-right: .5rem; }
+    td:nth-child(2) { display: inline; }
+  }
 </style>
 </head>
 <body>
@@ -136,7 +145,7 @@ function loginPage(uid, { username = '', error } = {}) {
   const rows = [...users].map(([name, u]) => `<tr><td>${esc(name)}</td><td>${esc(u.claims.name)}</td>`
     + `<td>${esc(u.title)}</td><td class="groups">${u.claims.groups.map(esc).join('<br>') || '—'}</td></tr>`);
   return page('Meshgate local sign-in', `<div class="card login">
-<h1>Meshgate local sign-in</h1>
+<h1>Meshgate local <span class="nowrap">sign-in</span></h1>
 <p class="lead">The local identity provider for Meshgate's demo users.</p>
 ${error ? `<p class="error" role="alert" id="login-error">${esc(error)}</p>` : ''}
 <form method="post" action="/interaction/${esc(uid)}/login"${error ? ' aria-describedby="login-error"' : ''}>
@@ -178,8 +187,8 @@ async function grantAll(provider, { accountId, clientId, grantId, scope, claims 
 
 async function createProvider(issuer) {
   // Keys live as long as the process: a restart signs everyone out, which is fine locally.
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const signingKey = { ...await exportJWK(privateKey), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
 
   const provider = new Provider(issuer, {
     clients: [{

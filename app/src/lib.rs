@@ -12,7 +12,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use components::Layout;
-use pages::{HomePage, NotFound};
+use pages::{HomePage, NotFound, SignInPage, SignedOutPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,6 +44,8 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/signed-out") view=SignedOutPage/>
                 </Routes>
             </Layout>
         </Router>

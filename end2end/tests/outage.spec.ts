@@ -1,14 +1,18 @@
 import { expect, test } from "@playwright/test";
+import { SAVED_SESSION } from "./helpers";
 
-// Run by `cargo xtask test` with the database stopped (the @outage tag selects it).
+// Run by `cargo xtask test` with the database stopped (the @outage tag selects it), after
+// the main run saved a signed-in session.
 test.describe("@outage with the database down", () => {
+  test.use({ storageState: SAVED_SESSION });
+
   test("readiness answers 503", async ({ request }) => {
     const response = await request.get("/readyz");
     expect(response.status()).toBe(503);
     expect(await response.json()).toMatchObject({ status: "not ready" });
   });
 
-  test("the overview explains the problem and offers a retry", async ({ page }) => {
+  test("a signed-in person is told the database is unreachable and offered a retry", async ({ page }) => {
     const response = await page.goto("/");
     expect(response?.status()).toBe(200);
     const alert = page.getByRole("alert");

@@ -16,67 +16,34 @@ use sqlx::postgres::PgConnectOptions;
 /// Every setting: its key (also the TOML key; the environment variable is `MESHGATE_` and
 /// the key in capitals), its default, and what it does. `meshgate --help` prints this table
 /// and the defaults layer is built from it, so the two cannot drift apart.
+#[rustfmt::skip]
 pub const SETTINGS: &[Setting] = &[
-    Setting {
-        key: "listen",
-        default: Some("127.0.0.1:3000"),
-        help: "Address and port the portal listens on (port 0 picks a free one).",
-    },
-    Setting {
-        key: "database_url",
-        default: None,
-        help: "PostgreSQL connection URL (secret). Required.",
-    },
-    Setting {
-        key: "database_max_connections",
-        default: Some("10"),
-        help: "Largest number of pooled database connections.",
-    },
-    Setting {
-        key: "database_timeout_ms",
-        default: Some("3000"),
-        help: "How long a request waits for a database connection before failing.",
-    },
-    Setting {
-        key: "database_startup_wait_ms",
-        default: Some("30000"),
-        help: "How long start-up keeps retrying an unreachable database.",
-    },
-    Setting {
-        key: "site_root",
-        default: Some("target/site"),
-        help: "Directory of the built web assets (pkg/, favicon).",
-    },
-    Setting {
-        key: "aws_domain",
-        default: None,
-        help: "The DataZone domain: its id (dzd_…) or its name. Required.",
-    },
-    Setting {
-        key: "aws_region",
-        default: Some(""),
-        help: "AWS region; empty uses the SDK's usual sources (AWS_REGION, profile).",
-    },
-    Setting {
-        key: "aws_endpoint_url",
-        default: Some(""),
-        help: "Send every AWS call here instead of AWS (the local emulator); empty for AWS.",
-    },
-    Setting {
-        key: "aws_role_arn",
-        default: Some(""),
-        help: "Role to assume for AWS calls; empty uses the ambient credentials (task role).",
-    },
-    Setting {
-        key: "log_format",
-        default: Some("text"),
-        help: "Log format: text or json.",
-    },
-    Setting {
-        key: "log_filter",
-        default: Some("info"),
-        help: "Log filter, in tracing-subscriber EnvFilter syntax.",
-    },
+    Setting { key: "listen", default: Some("127.0.0.1:3000"), help: "Address and port the portal listens on (port 0 picks a free one)." },
+    Setting { key: "public_url", default: Some(""), help: "The portal's address as browsers reach it (https://meshgate.example.com); empty uses http://LISTEN." },
+    Setting { key: "database_url", default: None, help: "PostgreSQL connection URL (secret). Required." },
+    Setting { key: "database_max_connections", default: Some("10"), help: "Largest number of pooled database connections." },
+    Setting { key: "database_timeout_ms", default: Some("3000"), help: "How long a request waits for a database connection before failing." },
+    Setting { key: "database_startup_wait_ms", default: Some("30000"), help: "How long start-up keeps retrying an unreachable database." },
+    Setting { key: "site_root", default: Some("target/site"), help: "Directory of the built web assets (pkg/, favicon)." },
+    Setting { key: "aws_domain", default: None, help: "The DataZone domain: its id (dzd_…) or its name. Required." },
+    Setting { key: "aws_region", default: Some(""), help: "AWS region; empty uses the SDK's usual sources (AWS_REGION, profile)." },
+    Setting { key: "aws_endpoint_url", default: Some(""), help: "Send every AWS call here instead of AWS (the local emulator); empty for AWS." },
+    Setting { key: "aws_role_arn", default: Some(""), help: "Role to assume for AWS calls; empty uses the ambient credentials (task role)." },
+    Setting { key: "oidc_issuer_url", default: None, help: "OpenID Connect issuer of the company IdP (Okta, Entra ID, Keycloak…). Required." },
+    Setting { key: "oidc_client_id", default: None, help: "Client id of the portal at the IdP. Required." },
+    Setting { key: "oidc_client_secret", default: None, help: "Client secret of the portal at the IdP (secret). Required." },
+    Setting { key: "oidc_scopes", default: Some("openid profile email groups"), help: "Scopes to ask for, space separated." },
+    Setting { key: "oidc_username_claim", default: Some("preferred_username"), help: "ID-token claim holding the Identity Center userName." },
+    Setting { key: "oidc_email_claim", default: Some("email"), help: "ID-token claim holding the email, tried when the userName is not found." },
+    Setting { key: "oidc_groups_claim", default: Some("groups"), help: "ID-token claim holding the person's group names." },
+    Setting { key: "admin_groups", default: Some("meshgate-platform-admins"), help: "Groups whose members are platform admins, comma separated." },
+    Setting { key: "steward_groups", default: Some(""), help: "Steward groups and the domain units they govern: GROUP=Unit;Unit2,GROUP2=Unit3." },
+    Setting { key: "session_secure_cookie", default: Some("true"), help: "Mark the session cookie Secure; false only for plain-http localhost." },
+    Setting { key: "session_idle_minutes", default: Some("60"), help: "A session ends after this long without a request." },
+    Setting { key: "session_max_hours", default: Some("12"), help: "A session ends this long after sign-in, however active." },
+    Setting { key: "identity_cache_seconds", default: Some("300"), help: "How long a person's Identity Center mapping and roles are reused." },
+    Setting { key: "log_format", default: Some("text"), help: "Log format: text or json." },
+    Setting { key: "log_filter", default: Some("info"), help: "Log filter, in tracing-subscriber EnvFilter syntax." },
 ];
 
 pub struct Setting {
@@ -111,6 +78,20 @@ pub struct Config {
     pub aws_region: String,
     pub aws_endpoint_url: String,
     pub aws_role_arn: String,
+    pub public_url: String,
+    pub oidc_issuer_url: String,
+    pub oidc_client_id: String,
+    pub oidc_client_secret: SecretString,
+    pub oidc_scopes: String,
+    pub oidc_username_claim: String,
+    pub oidc_email_claim: String,
+    pub oidc_groups_claim: String,
+    pub admin_groups: String,
+    pub steward_groups: String,
+    pub session_secure_cookie: bool,
+    pub session_idle_minutes: u32,
+    pub session_max_hours: u32,
+    pub identity_cache_seconds: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }
@@ -131,10 +112,8 @@ impl Config {
 
     /// The defaults and file layers; the caller adds the environment on top.
     pub fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
-        let defaults: serde_json::Map<String, serde_json::Value> = SETTINGS
-            .iter()
-            .filter_map(|s| s.default.map(|d| (s.key.to_owned(), default_value(d))))
-            .collect();
+        let defaults: serde_json::Map<String, serde_json::Value> =
+            SETTINGS.iter().filter_map(|s| s.default.map(|d| (s.key.to_owned(), default_value(d)))).collect();
         let mut figment = Figment::from(Serialized::defaults(defaults));
         if let Some(file) = file {
             if !file.is_file() {
@@ -171,14 +150,10 @@ impl Config {
             return invalid("database_url (MESHGATE_DATABASE_URL) is not a PostgreSQL URL such as postgres://user:password@host:5432/meshgate");
         }
         if self.database_max_connections == 0 {
-            return invalid(
-                "database_max_connections (MESHGATE_DATABASE_MAX_CONNECTIONS) must be at least 1",
-            );
+            return invalid("database_max_connections (MESHGATE_DATABASE_MAX_CONNECTIONS) must be at least 1");
         }
         if self.database_timeout_ms == 0 {
-            return invalid(
-                "database_timeout_ms (MESHGATE_DATABASE_TIMEOUT_MS) must be at least 1",
-            );
+            return invalid("database_timeout_ms (MESHGATE_DATABASE_TIMEOUT_MS) must be at least 1");
         }
         if self.aws_domain.trim().is_empty() {
             return invalid("aws_domain (MESHGATE_AWS_DOMAIN) must name the DataZone domain, by id (dzd_…) or name");
@@ -187,15 +162,38 @@ impl Config {
             && !self.aws_endpoint_url.starts_with("http://")
             && !self.aws_endpoint_url.starts_with("https://")
         {
-            return invalid(
-                "aws_endpoint_url (MESHGATE_AWS_ENDPOINT_URL) must be an http:// or https:// URL",
-            );
+            return invalid("aws_endpoint_url (MESHGATE_AWS_ENDPOINT_URL) must be an http:// or https:// URL");
         }
         if !self.aws_role_arn.is_empty() && !self.aws_role_arn.starts_with("arn:") {
             return invalid("aws_role_arn (MESHGATE_AWS_ROLE_ARN) must be an IAM role ARN (arn:aws:iam::…:role/…)");
         }
+        for (key, url) in [
+            ("public_url (MESHGATE_PUBLIC_URL)", &self.public_url),
+            ("oidc_issuer_url (MESHGATE_OIDC_ISSUER_URL)", &self.oidc_issuer_url),
+        ] {
+            let empty_allowed = key.starts_with("public_url") && url.is_empty();
+            if !(empty_allowed || url.starts_with("http://") || url.starts_with("https://")) {
+                return invalid(&format!("{key} must be an http:// or https:// URL"));
+            }
+        }
+        if self.oidc_client_id.trim().is_empty() {
+            return invalid("oidc_client_id (MESHGATE_OIDC_CLIENT_ID) must not be empty");
+        }
+        if !self.oidc_scopes.split_whitespace().any(|s| s == "openid") {
+            return invalid("oidc_scopes (MESHGATE_OIDC_SCOPES) must include openid");
+        }
+        if self.steward_group_units().is_none() {
+            return invalid(
+                "steward_groups (MESHGATE_STEWARD_GROUPS) must look like group-a=UnitA;UnitB,group-b=UnitC",
+            );
+        }
+        if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
+            return invalid("session_idle_minutes and session_max_hours must be at least 1");
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log_filter).is_err() {
-            return invalid("log_filter (MESHGATE_LOG_FILTER) is not a valid filter such as `info` or `meshgate=debug,info`");
+            return invalid(
+                "log_filter (MESHGATE_LOG_FILTER) is not a valid filter such as `info` or `meshgate=debug,info`",
+            );
         }
         Ok(())
     }
@@ -206,6 +204,32 @@ impl Config {
             .application_name("meshgate")
     }
 
+    /// The address browsers use, without a trailing slash: `public_url`, or the listener's.
+    pub fn public_base(&self, bound: SocketAddr) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    pub fn admin_group_names(&self) -> Vec<String> {
+        split_list(&self.admin_groups, ',')
+    }
+
+    /// `steward_groups` parsed: group name → the domain units (by name) it governs;
+    /// `None` when malformed.
+    pub fn steward_group_units(&self) -> Option<Vec<(String, Vec<String>)>> {
+        split_list(&self.steward_groups, ',')
+            .into_iter()
+            .map(|entry| {
+                let (group, units) = entry.split_once('=')?;
+                let units = split_list(units, ';');
+                (!group.trim().is_empty() && !units.is_empty()).then(|| (group.trim().to_owned(), units))
+            })
+            .collect()
+    }
+
     pub fn database_timeout(&self) -> Duration {
         Duration::from_millis(self.database_timeout_ms)
     }
@@ -213,20 +237,21 @@ impl Config {
     /// Where the database is, for logs: host, port and name, never the credentials.
     pub fn database_location(&self) -> String {
         let options = self.database_options();
-        format!(
-            "{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or("(default)")
-        )
+        format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("(default)"))
     }
 }
 
-/// A default as written in the table: numbers become numbers, anything else a string, the
-/// same reading the environment provider gives `MESHGATE_*` values.
+fn split_list(text: &str, separator: char) -> Vec<String> {
+    text.split(separator).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// A default as written in the table: numbers and booleans keep their type, anything else
+/// is a string: the same reading the environment provider gives `MESHGATE_*` values.
 fn default_value(text: &str) -> serde_json::Value {
-    serde_json::from_str::<serde_json::Number>(text)
-        .map_or_else(|_| text.into(), serde_json::Value::Number)
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .filter(|v| v.is_number() || v.is_boolean())
+        .unwrap_or_else(|| text.into())
 }
 
 /// The settings table as `--help` shows it.

@@ -8,70 +8,48 @@ pub enum AppError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("session store: {0}")]
+    Session(#[from] tower_sessions::session::Error),
     #[error("AWS {operation} failed ({code}): {detail}")]
-    Upstream {
-        operation: &'static str,
-        code: String,
-        retryable: bool,
-        detail: String,
-    },
+    Upstream { operation: &'static str, code: String, retryable: bool, detail: String },
 }
 
 impl AppError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field,
-            message: message.into(),
-        }
+        Self::Invalid { field, message: message.into() }
     }
 
     fn is_database_unreachable(error: &sqlx::Error) -> bool {
-        matches!(
-            error,
-            sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_)
-        )
+        matches!(error, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_))
     }
 }
 
 /// The id tower-http gave the current request, when there is one.
 pub fn current_request_id() -> Option<String> {
     leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .headers
-            .get(crate::startup::REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        parts.headers.get(crate::startup::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned)
     })
 }
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::Invalid { field, message } => ApiError::Invalid {
-                field: field.to_owned(),
-                message,
-            },
+            AppError::Invalid { field, message } => ApiError::Invalid { field: field.to_owned(), message },
             AppError::Conflict(message) => ApiError::Conflict { message },
             AppError::NotFound(what) => ApiError::NotFound { what },
-            AppError::Upstream {
-                operation,
-                code,
-                retryable,
-                detail,
-            } => {
+            AppError::Upstream { operation, code, retryable, detail } => {
                 tracing::warn!(operation, code, retryable, detail, "AWS call failed");
                 ApiError::Upstream { retryable }
+            }
+            AppError::Session(e) => {
+                // The session store is the database.
+                tracing::warn!(error = %e, "session store unavailable");
+                ApiError::DatabaseUnavailable
             }
             AppError::Database(e) if AppError::is_database_unreachable(&e) => {
                 tracing::warn!(error = %e, "database unreachable");
@@ -79,9 +57,7 @@ impl From<AppError> for ApiError {
             }
             AppError::Database(e) => {
                 tracing::error!(error = %e, "database error");
-                ApiError::Internal {
-                    request_id: current_request_id(),
-                }
+                ApiError::Internal { request_id: current_request_id() }
             }
         }
     }

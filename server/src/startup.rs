@@ -3,26 +3,36 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use app::{shell, App};
-use axum::http::{HeaderName, Request};
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::middleware;
 use axum::routing::get;
 use axum::Router;
 use axum_prometheus::metrics_exporter_prometheus::PrometheusHandle;
 use axum_prometheus::{EndpointLabel, PrometheusMetricLayer, PrometheusMetricLayerBuilder};
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos::nonce::use_nonce;
+use leptos::prelude::{provide_context, use_context};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::time::Duration as SessionDuration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::auth::{self, AuthService};
 use crate::aws::Aws;
 use crate::config::Config;
 use crate::routes::health;
+use crate::routes::security::{self, origin_of, Policy};
 use crate::state::AppState;
 use crate::{services, store};
 
@@ -32,26 +42,37 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pool: PgPool,
+    sessions: PostgresStore,
+}
+
+/// Browser-protection settings the router needs.
+struct Web {
+    policy: Policy,
+    origin: String,
+}
+
+fn session_store(pool: &PgPool) -> PostgresStore {
+    PostgresStore::new(pool.clone())
+        .with_schema_name("public")
+        .and_then(|store| store.with_table_name("sessions"))
+        .expect("valid identifiers")
 }
 
 impl Application {
     /// Connects to the database, applies migrations and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let pool = store::connect(&config).await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot reach the database at {}: {e}",
-                config.database_location()
-            )
-        })?;
+        let pool = store::connect(&config)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reach the database at {}: {e}", config.database_location()))?;
         store::migrate(&pool).await?;
         Self::build_with_pool(config, pool).await
     }
 
     /// Connects to AWS and binds the listener around an existing, migrated pool.
     pub async fn build_with_pool(config: Config, pool: PgPool) -> anyhow::Result<Self> {
-        let aws = Aws::connect(&config).await.map_err(|e| {
-            anyhow::anyhow!("cannot use the DataZone domain {}: {e}", config.aws_domain)
-        })?;
+        let aws = Aws::connect(&config)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot use the DataZone domain {}: {e}", config.aws_domain))?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -61,42 +82,56 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
+        let base_url = config.public_base(listener.local_addr()?);
+        let auth = AuthService::new(&config, base_url.clone(), aws.clone(), pool.clone())?;
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
-            services: services::build(&pool, &aws),
+            services: services::build(&pool, &aws, &auth),
+            auth,
             database_timeout: config.database_timeout(),
         };
-        Ok(Self {
-            listener,
-            router: router(state),
-            pool,
-        })
+        let sessions = session_store(&pool);
+        let session_layer = SessionManagerLayer::new(sessions.clone())
+            .with_name("meshgate_session")
+            .with_secure(config.session_secure_cookie)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_expiry(Expiry::OnInactivity(SessionDuration::minutes(i64::from(config.session_idle_minutes))));
+        let web = Web { policy: Policy::new(&origin_of(&config.oidc_issuer_url)), origin: origin_of(&base_url) };
+        Ok(Self { listener, router: router(state, web).layer(session_layer), pool, sessions })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("bound listener has an address")
+        self.listener.local_addr().expect("bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        // Every replica sweeps expired sessions; deleting them twice is harmless.
+        let sweeper = tokio::spawn(self.sessions.continuously_delete_expired(Duration::from_mins(5)));
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        sweeper.abort();
         self.pool.close().await;
-        Ok(())
+        served
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, web: Web) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
     let options = state.leptos_options.clone();
+    let policy = web.policy.clone();
+    // Runs for every page and server function: hands them the services, and gives each
+    // page a CSP naming the nonce Leptos put on its hydration script.
+    let context = move || {
+        provide_context(services.clone());
+        if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+            if let Ok(value) = HeaderValue::from_str(&policy.for_nonce(nonce.as_inner())) {
+                response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+    };
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let (metrics_layer, metrics) = metrics();
 
@@ -104,14 +139,12 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(move || std::future::ready(metrics.render())))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(services.clone()),
-            move || shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .merge(auth::routes::router())
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state)
+        .layer(middleware::from_fn_with_state(web.origin, security::same_origin))
+        .layer(middleware::from_fn_with_state(web.policy, security::headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -141,8 +174,6 @@ fn metrics() -> (PrometheusMetricLayer<'static>, PrometheusHandle) {
                 }
             }))
     };
-    let handle = HANDLE
-        .get_or_init(|| builder().with_default_metrics().build_pair().1)
-        .clone();
+    let handle = HANDLE.get_or_init(|| builder().with_default_metrics().build_pair().1).clone();
     (builder().build(), handle)
 }

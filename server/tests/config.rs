@@ -10,17 +10,28 @@ use meshgate::Config;
 
 const URL: &str = "postgres://meshgate:s3cret-password@db.internal:5432/meshgate";
 
+/// The settings without defaults, other than the database URL.
+const REQUIRED: &[(&str, &str)] = &[
+    ("MESHGATE_AWS_DOMAIN", "enterprise-data-mesh"),
+    ("MESHGATE_OIDC_ISSUER_URL", "https://idp.example.com/oauth2/default"),
+    ("MESHGATE_OIDC_CLIENT_ID", "meshgate"),
+    ("MESHGATE_OIDC_CLIENT_SECRET", "oidc-s3cret"),
+];
+
+fn set_required(jail: &mut figment::Jail) {
+    for (key, value) in REQUIRED {
+        jail.set_env(key, value);
+    }
+}
+
 #[test]
 fn the_environment_overrides_the_file_which_overrides_the_defaults() {
     figment::Jail::expect_with(|jail| {
+        set_required(jail);
         jail.create_file("meshgate.toml", &format!("database_url = \"{URL}\"\naws_domain = \"dzd_abc123\"\nlisten = \"0.0.0.0:8080\"\nlog_format = \"json\"\n"))?;
         jail.set_env("MESHGATE_LISTEN", "127.0.0.1:9000");
         let config = Config::load(Some(std::path::Path::new("meshgate.toml"))).unwrap();
-        assert_eq!(
-            config.listen.to_string(),
-            "127.0.0.1:9000",
-            "env wins over file"
-        );
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9000", "env wins over file");
         assert_eq!(config.log_format, LogFormat::Json, "file wins over default");
         assert_eq!(config.database_max_connections, 10, "default kept");
         Ok(())
@@ -29,7 +40,8 @@ fn the_environment_overrides_the_file_which_overrides_the_defaults() {
 
 #[test]
 fn a_missing_database_url_names_the_variable_to_set() {
-    figment::Jail::expect_with(|_| {
+    figment::Jail::expect_with(|jail| {
+        set_required(jail);
         let error = Config::load(None).unwrap_err().to_string();
         assert!(error.contains("MESHGATE_DATABASE_URL"), "{error}");
         Ok(())
@@ -39,7 +51,7 @@ fn a_missing_database_url_names_the_variable_to_set() {
 #[test]
 fn invalid_values_are_refused_with_a_clear_message() {
     figment::Jail::expect_with(|jail| {
-        jail.set_env("MESHGATE_AWS_DOMAIN", "enterprise-data-mesh");
+        set_required(jail);
         jail.set_env("MESHGATE_DATABASE_URL", "mysql://nope");
         let error = Config::load(None).unwrap_err().to_string();
         assert!(error.contains("not a PostgreSQL URL"), "{error}");
@@ -51,10 +63,7 @@ fn invalid_values_are_refused_with_a_clear_message() {
 
         jail.set_env("MESHGATE_DATABASE_MAX_CONNECTIONS", "many");
         let error = Config::load(None).unwrap_err().to_string();
-        assert!(
-            error.contains("MESHGATE_DATABASE_MAX_CONNECTIONS"),
-            "{error}"
-        );
+        assert!(error.contains("MESHGATE_DATABASE_MAX_CONNECTIONS"), "{error}");
 
         jail.set_env("MESHGATE_DATABASE_MAX_CONNECTIONS", "5");
         jail.set_env("MESHGATE_AWS_ENDPOINT_URL", "localhost:4566");
@@ -73,11 +82,12 @@ fn a_named_config_file_that_does_not_exist_is_an_error() {
 #[test]
 fn secrets_never_appear_in_debug_output_or_logs() {
     figment::Jail::expect_with(|jail| {
+        set_required(jail);
         jail.set_env("MESHGATE_DATABASE_URL", URL);
-        jail.set_env("MESHGATE_AWS_DOMAIN", "enterprise-data-mesh");
         let config = Config::load(None).unwrap();
         let shown = format!("{config:?} {}", config.database_location());
         assert!(!shown.contains("s3cret-password"), "{shown}");
+        assert!(!shown.contains("oidc-s3cret"), "{shown}");
         assert!(shown.contains("db.internal:5432/meshgate"));
         Ok(())
     });
@@ -87,18 +97,13 @@ fn secrets_never_appear_in_debug_output_or_logs() {
 fn help_lists_every_setting_with_its_variable() {
     let help = settings_help();
     for setting in SETTINGS {
-        assert!(
-            help.contains(&setting.env_var()),
-            "{} missing from --help",
-            setting.key
-        );
+        assert!(help.contains(&setting.env_var()), "{} missing from --help", setting.key);
     }
     let mut file = tempfile::NamedTempFile::new().unwrap();
-    writeln!(
-        file,
-        "database_url = \"{URL}\"\naws_domain = \"enterprise-data-mesh\""
-    )
-    .unwrap();
-    // Every setting but the database and the domain has a default, so these two make a config.
+    writeln!(file, "database_url = \"{URL}\"").unwrap();
+    for (key, value) in REQUIRED {
+        writeln!(file, "{} = \"{value}\"", key.trim_start_matches("MESHGATE_").to_lowercase()).unwrap();
+    }
+    // Every other setting has a default, so these make a whole configuration.
     assert!(Config::from_figment(Config::figment(Some(file.path())).unwrap()).is_ok());
 }

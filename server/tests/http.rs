@@ -3,57 +3,16 @@
 use std::time::Duration;
 
 use meshgate::store::{self, audit};
-use meshgate::{Application, Config};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-struct TestApp {
-    base: String,
-    client: reqwest::Client,
-    _aws: emulator::RunningEmulator,
-}
+mod support;
 
-/// The portal on port 0 over `pool`, talking to its own in-process AWS emulator.
-async fn spawn(pool: PgPool) -> TestApp {
-    // The portal finds credentials the SDK's usual way; the emulator accepts any.
-    static CREDENTIALS: std::sync::Once = std::sync::Once::new();
-    CREDENTIALS.call_once(|| {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "meshgate-test");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "meshgate-test");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    });
-    let aws = emulator::spawn(emulator::EmulatorConfig::default())
-        .await
-        .unwrap();
-    let figment = Config::figment(None)
-        .unwrap()
-        .merge(("listen", "127.0.0.1:0"))
-        .merge((
-            "database_url",
-            "postgres://postgres@127.0.0.1/pool-given-by-the-test",
-        ))
-        .merge(("database_timeout_ms", 1000))
-        .merge(("aws_domain", "enterprise-data-mesh"))
-        .merge(("aws_region", "us-east-1"))
-        .merge(("aws_endpoint_url", aws.endpoint_url()));
-    let config = Config::from_figment(figment).unwrap();
-    let app = Application::build_with_pool(config, pool).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until(std::future::pending()));
-    TestApp {
-        base,
-        client: reqwest::Client::new(),
-        _aws: aws,
-    }
-}
+use support::{spawn, TestApp};
 
 impl TestApp {
     async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        reqwest::get(self.url(path)).await.unwrap()
     }
 }
 
@@ -97,37 +56,29 @@ async fn readiness_is_unavailable_while_migrations_are_pending(pool: PgPool) {
 
 #[tokio::test]
 async fn an_unreachable_database_gives_503_readiness_and_a_clear_page() {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let pool = PgPoolOptions::new()
         .acquire_timeout(Duration::from_millis(500))
-        .connect_lazy(&format!(
-            "postgres://postgres@127.0.0.1:{closed_port}/meshgate"
-        ))
+        .connect_lazy(&format!("postgres://postgres@127.0.0.1:{closed_port}/meshgate"))
         .unwrap();
     let app = spawn(pool).await;
 
     assert_eq!(app.get("/readyz").await.status(), 503);
-    let page = app.get("/").await;
+    // A returning visitor's session cannot be read, and the page says why.
+    let cookie = ("cookie", format!("meshgate_session={}", tower_sessions::session::Id::default()));
+    let client = reqwest::Client::new();
+    let page = client.get(app.url("/")).header(cookie.0, &cookie.1).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("Meshgate can&#x27;t reach its database")
-            || html.contains("Meshgate can't reach its database"),
+        html.contains("Meshgate can&#x27;t reach its database") || html.contains("Meshgate can't reach its database"),
         "{html}"
     );
     assert!(html.contains("Try again"));
 
-    let call = app
-        .client
-        .post(format!("{}/api/recent_activity", app.base))
-        .form(&[("limit", "5")])
-        .send()
-        .await
-        .unwrap();
+    let call =
+        client.post(app.url("/api/recent_activity")).header(cookie.0, &cookie.1).form(&[("limit", "5")]).send().await;
+    let call = call.unwrap();
     assert_eq!(call.status(), 503);
     let error: serde_json::Value = call.json().await.unwrap();
     assert_eq!(error, serde_json::json!("DatabaseUnavailable"));
@@ -140,13 +91,7 @@ async fn every_response_carries_a_request_id_and_keeps_a_given_one(pool: PgPool)
     let id = generated.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
-    let given = app
-        .client
-        .get(format!("{}/healthz", app.base))
-        .header("x-request-id", "lb-1234")
-        .send()
-        .await
-        .unwrap();
+    let given = reqwest::Client::new().get(app.url("/healthz")).header("x-request-id", "lb-1234").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "lb-1234");
 }
 
@@ -157,16 +102,11 @@ async fn metrics_count_requests_per_route(pool: PgPool) {
     app.get("/no-such-page").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains(
-            r#"meshgate_http_requests_total{method="GET",status="200",endpoint="/readyz"}"#
-        ),
+        metrics.contains(r#"meshgate_http_requests_total{method="GET",status="200",endpoint="/readyz"}"#),
         "{metrics}"
     );
     assert!(metrics.contains(r#"endpoint="unmatched""#), "{metrics}");
-    assert!(
-        metrics.contains("meshgate_http_requests_duration_seconds_bucket"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("meshgate_http_requests_duration_seconds_bucket"), "{metrics}");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -181,54 +121,60 @@ async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_overview_lists_the_newest_audit_events_first(pool: PgPool) {
-    audit::record(&pool, &event("alice", "project.requested"))
-        .await
-        .unwrap();
-    audit::record(&pool, &event("bob", "project.approved"))
-        .await
-        .unwrap();
+    audit::record(&pool, &event("erin", "project.requested")).await.unwrap();
+    audit::record(&pool, &event("bob", "project.approved")).await.unwrap();
     let app = spawn(pool).await;
+    let admin = app.signed_in("alice").await;
 
-    let html = app.get("/").await.text().await.unwrap();
+    let html = admin.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     let requested = html.find("project.requested").expect("first event shown");
     let approved = html.find("project.approved").expect("second event shown");
     assert!(approved < requested, "newest first");
 
-    let call = app
-        .client
-        .post(format!("{}/api/recent_activity", app.base))
-        .form(&[("limit", "1")])
-        .send()
-        .await
-        .unwrap();
+    let call = app.call(&admin, "recent_activity", &[("limit", "2")]).await;
     assert_eq!(call.status(), 200);
     let events: Vec<serde_json::Value> = call.json().await.unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["actor"], "bob");
-    assert_eq!(events[0]["request_id"], "req-1");
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["action"], "auth.signed_in", "the admin's own sign-in is the newest");
+    assert_eq!(events[1]["actor"], "bob");
+    assert_eq!(events[1]["request_id"], "req-1");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_team_lead_sees_only_their_own_activity(pool: PgPool) {
+    audit::record(&pool, &event("bob", "project.approved")).await.unwrap();
+    let app = spawn(pool).await;
+    let lead = app.signed_in("erin").await;
+    let events: Vec<serde_json::Value> =
+        app.call(&lead, "recent_activity", &[("limit", "50")]).await.json().await.unwrap();
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|e| e["actor"] == "erin"), "{events:?}");
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_overview_names_the_datazone_domain_found_by_name(pool: PgPool) {
     let app = spawn(pool).await;
-    let html = app.get("/").await.text().await.unwrap();
+    let lead = app.signed_in("zoe").await;
+    let html = lead.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("enterprise-data-mesh"), "{html}");
     assert!(html.contains("dzd_"), "the resolved id is shown: {html}");
     assert!(html.contains("Open SageMaker Unified Studio"));
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn the_overview_has_an_empty_state(pool: PgPool) {
+async fn an_anonymous_visitor_is_offered_sign_in(pool: PgPool) {
     let app = spawn(pool).await;
     let html = app.get("/").await.text().await.unwrap();
-    assert!(html.contains("No activity yet"), "{html}");
+    assert!(html.contains("Sign in with your company account"), "{html}");
+    assert!(html.contains("/auth/login?next=/"), "{html}");
+    assert!(!html.contains("Recent activity"));
 }
 
 #[sqlx::test(migrations = false)]
 async fn migrating_records_the_schema_change_exactly_once(pool: PgPool) {
     store::migrate(&pool).await.unwrap();
     store::migrate(&pool).await.unwrap();
-    let events = audit::recent(&pool, 10).await.unwrap();
+    let events = audit::recent(&pool, 10, None).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].action, "schema.migrated");
     assert_eq!(events[0].actor, "meshgate");
@@ -237,18 +183,10 @@ async fn migrating_records_the_schema_change_exactly_once(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn audit_events_cannot_be_changed_or_deleted(pool: PgPool) {
-    let id = audit::record(&pool, &event("alice", "project.requested"))
-        .await
-        .unwrap();
-    let update = sqlx::query("UPDATE audit_events SET actor = 'mallory' WHERE id = $1")
-        .bind(id)
-        .execute(&pool)
-        .await;
+    let id = audit::record(&pool, &event("alice", "project.requested")).await.unwrap();
+    let update = sqlx::query("UPDATE audit_events SET actor = 'mallory' WHERE id = $1").bind(id).execute(&pool).await;
     assert!(update.unwrap_err().to_string().contains("insert-only"));
-    let delete = sqlx::query("DELETE FROM audit_events WHERE id = $1")
-        .bind(id)
-        .execute(&pool)
-        .await;
+    let delete = sqlx::query("DELETE FROM audit_events WHERE id = $1").bind(id).execute(&pool).await;
     assert!(delete.unwrap_err().to_string().contains("insert-only"));
 }
 
@@ -256,5 +194,5 @@ async fn audit_events_cannot_be_changed_or_deleted(pool: PgPool) {
 async fn a_malformed_audit_action_is_refused_by_the_database(pool: PgPool) {
     let result = audit::record(&pool, &event("alice", "Not An Action")).await;
     assert!(result.is_err());
-    assert!(audit::recent(&pool, 10).await.unwrap().is_empty());
+    assert!(audit::recent(&pool, 10, None).await.unwrap().is_empty());
 }

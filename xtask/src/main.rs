@@ -62,10 +62,7 @@ fn prepare_env() {
         std::env::set_var("CARGO_TARGET_DIR", cache.join("meshgate/target"));
     }
     std::env::set_var("SQLX_OFFLINE", "true");
-    std::env::set_var(
-        "CARGO_TERM_COLOR",
-        std::env::var("CARGO_TERM_COLOR").unwrap_or_else(|_| "auto".into()),
-    );
+    std::env::set_var("CARGO_TERM_COLOR", std::env::var("CARGO_TERM_COLOR").unwrap_or_else(|_| "auto".into()));
 }
 
 fn target_dir() -> PathBuf {
@@ -75,7 +72,8 @@ fn target_dir() -> PathBuf {
 fn install_common() -> Result {
     tools::debian(&[("postgresql", tools::postgres_present())])?;
     tools::rust()?;
-    tools::npm(&root())
+    tools::npm(&root())?;
+    tools::npm(&root().join("idp"))
 }
 
 fn build_release() -> Result {
@@ -87,16 +85,50 @@ fn build_release() -> Result {
 fn spawn_emulator(slot: &mut Option<Child>) -> Result<String> {
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
     let mut cmd = Command::new(target_dir().join("release/emulator"));
-    cmd.current_dir(root())
-        .args(["--listen", &addr.to_string()]);
+    cmd.current_dir(root()).args(["--listen", &addr.to_string()]);
     let emulator = slot.insert(spawn(&mut cmd)?);
     wait_for_ok(addr, "/_emulator/faults", emulator, READY_WAIT)?;
     Ok(format!("http://{addr}"))
 }
 
-/// The release portal on `addr` against `database_url`, using the demo mesh of the
-/// emulator at `aws_endpoint` (which accepts any credentials).
-fn portal(addr: SocketAddr, database_url: &str, aws_endpoint: &str) -> Command {
+/// The local stand-ins the portal talks to: the AWS emulator and the OIDC provider.
+struct Upstreams {
+    aws: String,
+    idp: String,
+}
+
+impl Upstreams {
+    /// Starts the emulator's demo mesh and the local IdP (with its client registered for a
+    /// portal on `portal`), each on a free port.
+    fn spawn(emulator: &mut Option<Child>, idp: &mut Option<Child>, portal: SocketAddr) -> Result<Self> {
+        let aws = spawn_emulator(emulator)?;
+        let idp = spawn_idp(idp, portal)?;
+        println!("AWS emulator (demo mesh): {aws}\nLocal sign-in (OIDC): {idp}");
+        Ok(Self { aws, idp })
+    }
+}
+
+fn spawn_idp(slot: &mut Option<Child>, portal: SocketAddr) -> Result<String> {
+    let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+    let mut cmd = Command::new("node");
+    cmd.current_dir(root()).args([
+        "idp/server.mjs",
+        "--port",
+        &addr.port().to_string(),
+        "--redirect-uri",
+        &format!("http://{portal}/auth/callback"),
+        "--post-logout-redirect-uri",
+        &format!("http://{portal}/signed-out"),
+    ]);
+    let idp = slot.insert(spawn(&mut cmd)?);
+    wait_for_ok(addr, "/.well-known/openid-configuration", idp, READY_WAIT)?;
+    Ok(format!("http://{addr}"))
+}
+
+/// The release portal on `addr` against `database_url`, using the emulator's demo mesh
+/// (which accepts any credentials) and the local IdP. Plain http on loopback, so the
+/// session cookie cannot be Secure here.
+fn portal(addr: SocketAddr, database_url: &str, upstreams: &Upstreams) -> Command {
     let mut cmd = Command::new(target_dir().join("release/meshgate"));
     cmd.current_dir(root())
         .env("MESHGATE_LISTEN", addr.to_string())
@@ -104,16 +136,24 @@ fn portal(addr: SocketAddr, database_url: &str, aws_endpoint: &str) -> Command {
         .env("MESHGATE_SITE_ROOT", root().join("target/site"))
         .env("MESHGATE_AWS_DOMAIN", "enterprise-data-mesh")
         .env("MESHGATE_AWS_REGION", "us-east-1")
-        .env("MESHGATE_AWS_ENDPOINT_URL", aws_endpoint)
+        .env("MESHGATE_AWS_ENDPOINT_URL", &upstreams.aws)
+        .env("MESHGATE_OIDC_ISSUER_URL", &upstreams.idp)
+        .env("MESHGATE_OIDC_CLIENT_ID", "meshgate-local")
+        .env("MESHGATE_OIDC_CLIENT_SECRET", "meshgate-local-secret")
+        .env("MESHGATE_STEWARD_GROUPS", DEMO_STEWARD_GROUPS)
+        .env("MESHGATE_SESSION_SECURE_COOKIE", "false")
         .env("AWS_ACCESS_KEY_ID", "meshgate-local")
         .env("AWS_SECRET_ACCESS_KEY", "meshgate-local")
         .env("AWS_EC2_METADATA_DISABLED", "true");
     cmd
 }
 
+/// The demo mesh's steward groups and the domain units they govern.
+const DEMO_STEWARD_GROUPS: &str =
+    "meshgate-stewards-marketing=MarketingAnalytics,meshgate-stewards-sales=SalesOperations";
+
 fn spawn(cmd: &mut Command) -> Result<Child> {
-    cmd.spawn()
-        .map_err(|e| format!("cannot start {}: {e}", util::describe(cmd)))
+    cmd.spawn().map_err(|e| format!("cannot start {}: {e}", util::describe(cmd)))
 }
 
 /// Stops what a command started, also when it fails half-way.
@@ -121,12 +161,13 @@ fn spawn(cmd: &mut Command) -> Result<Child> {
 struct Running {
     portal: Option<Child>,
     emulator: Option<Child>,
+    idp: Option<Child>,
     cluster: Option<Cluster>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        for child in [&mut self.portal, &mut self.emulator].into_iter().flatten() {
+        for child in [&mut self.portal, &mut self.emulator, &mut self.idp].into_iter().flatten() {
             terminate(child, Duration::from_secs(10));
         }
         if let Some(cluster) = &self.cluster {
@@ -139,20 +180,17 @@ fn run_portal(interrupted: &AtomicBool) -> Result {
     let mut stages = Stages::new();
     stages.run("install missing tools", install_common)?;
     let mut running = Running::default();
-    let database_url = running
-        .cluster
-        .insert(Cluster::start()?)
-        .database("meshgate")?;
+    let database_url = running.cluster.insert(Cluster::start()?).database("meshgate")?;
     stages.run("build (release)", build_release)?;
-    let aws_endpoint = spawn_emulator(&mut running.emulator)?;
     let addr: SocketAddr = ([127, 0, 0, 1], 3000).into();
-    let server = running
-        .portal
-        .insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
+    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, addr)?;
+    let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &upstreams))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
     stages.summary();
     println!("\n  Meshgate is running at http://{addr}   (Ctrl-C stops it)");
-    println!("  AWS emulator (demo mesh): {aws_endpoint}\n");
+    println!(
+        "  Sign in as any demo user (alice: admin, carol: steward, zoe: team lead) with the password `meshgate`.\n"
+    );
     while !interrupted.load(Ordering::SeqCst) {
         if let Ok(Some(status)) = server.try_wait() {
             return Err(format!("the portal stopped unexpectedly ({status})"));
@@ -172,31 +210,19 @@ fn test() -> Result {
 
 fn test_stages(stages: &mut Stages) -> Result {
     stages.run("install missing tools", || {
-        tools::debian(&[
-            ("postgresql", tools::postgres_present()),
-            ("chromium", tools::chromium_present()),
-        ])?;
+        tools::debian(&[("postgresql", tools::postgres_present()), ("chromium", tools::chromium_present())])?;
         tools::rust()?;
         tools::sqlx_cli()?;
         tools::npm(&root())?;
+        tools::npm(&root().join("idp"))?;
         tools::npm(&root().join("end2end"))
     })?;
     let mut running = Running::default();
     let cluster = running.cluster.insert(Cluster::start()?);
-    stages.run("rustfmt", || {
-        run(Command::new("cargo").args(["fmt", "--all", "--check"]))
-    })?;
+    stages.run("rustfmt", || run(Command::new("cargo").args(["fmt", "--all", "--check"])))?;
     stages.run("sqlx offline data is current", || {
         let url = cluster.fresh_database("meshgate_sqlx")?;
-        run(Command::new("cargo").args([
-            "sqlx",
-            "migrate",
-            "run",
-            "--source",
-            "migrations",
-            "--database-url",
-            &url,
-        ]))?;
+        run(Command::new("cargo").args(["sqlx", "migrate", "run", "--source", "migrations", "--database-url", &url]))?;
         run(Command::new("cargo")
             .args(["sqlx", "prepare", "--check", "--database-url", &url])
             .env_remove("SQLX_OFFLINE")
@@ -234,10 +260,8 @@ fn test_stages(stages: &mut Stages) -> Result {
     stages.run("build (release)", build_release)?;
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
     let database_url = cluster.fresh_database("meshgate_e2e")?;
-    let aws_endpoint = spawn_emulator(&mut running.emulator)?;
-    let server = running
-        .portal
-        .insert(spawn(&mut portal(addr, &database_url, &aws_endpoint))?);
+    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, addr)?;
+    let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &upstreams))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
     let base_url = format!("http://{addr}");
     let playwright = |args: &[&str]| {
@@ -261,7 +285,7 @@ fn bench() -> Result {
     let mut running = Running::default();
     let cluster = running.cluster.insert(Cluster::start()?);
     build_release()?;
-    let aws_endpoint = spawn_emulator(&mut running.emulator)?;
+    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, ([127, 0, 0, 1], free_port()?).into())?;
 
     println!("\nBundle a browser downloads for the home page (target/site/pkg):");
     let mut total = (0, 0);
@@ -281,15 +305,8 @@ fn bench() -> Result {
         );
         total = (total.0 + bytes.len(), total.1 + gzipped);
     }
-    let verdict = if total.1 <= 250 * 1024 {
-        "within"
-    } else {
-        "OVER"
-    };
-    println!(
-        "  {:<28} {:>9} B raw {:>9} B gzip ({verdict} the 250 KiB gzip budget)",
-        "total", total.0, total.1
-    );
+    let verdict = if total.1 <= 250 * 1024 { "within" } else { "OVER" };
+    println!("  {:<28} {:>9} B raw {:>9} B gzip ({verdict} the 250 KiB gzip budget)", "total", total.0, total.1);
 
     println!("\nStart-up, process start to /readyz = 200 (first run migrates an empty database):");
     let database_url = cluster.fresh_database("meshgate_bench")?;
@@ -299,12 +316,11 @@ fn bench() -> Result {
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
         let started = Instant::now();
         let mut portal = spawn(
-            portal(addr, &database_url, &aws_endpoint)
+            portal(addr, &database_url, &upstreams)
                 .env("MESHGATE_LOG_FILTER", "warn")
                 .stdout(std::process::Stdio::null()),
         )?;
-        let ready =
-            wait_for_ok(addr, "/readyz", &mut portal, READY_WAIT).map(|_| started.elapsed());
+        let ready = wait_for_ok(addr, "/readyz", &mut portal, READY_WAIT).map(|_| started.elapsed());
         let idle = ready.is_ok().then(|| {
             std::thread::sleep(Duration::from_secs(1));
             rss_kib(portal.id())
@@ -317,32 +333,19 @@ fn bench() -> Result {
         });
         terminate(&mut portal, Duration::from_secs(10));
         let ready = ready?;
-        let label = if round == 0 {
-            "cold (migrates)"
-        } else {
-            "warm"
-        };
-        println!(
-            "  run {round}: {:>7.1} ms  {label}",
-            ready.as_secs_f64() * 1000.0
-        );
+        let label = if round == 0 { "cold (migrates)" } else { "warm" };
+        println!("  run {round}: {:>7.1} ms  {label}", ready.as_secs_f64() * 1000.0);
         if round > 0 {
             times.push(ready);
         }
         rss.push((idle.flatten(), after_load.flatten()));
     }
     times.sort();
-    println!(
-        "  warm median: {:.1} ms",
-        times[times.len() / 2].as_secs_f64() * 1000.0
-    );
+    println!("  warm median: {:.1} ms", times[times.len() / 2].as_secs_f64() * 1000.0);
     println!("\nServer memory (VmRSS):");
     if let Some((Some(idle), Some(loaded))) = rss.last() {
         println!("  idle after start: {:.1} MiB", f64::from(*idle) / 1024.0);
-        println!(
-            "  after 200 home-page renders: {:.1} MiB",
-            f64::from(*loaded) / 1024.0
-        );
+        println!("  after 200 renders of the home page (signed out): {:.1} MiB", f64::from(*loaded) / 1024.0);
     }
     Ok(())
 }

@@ -19,11 +19,7 @@ pub fn bin_dir() -> Option<PathBuf> {
         .filter(|p| p.join("initdb").exists())
         .collect();
     dirs.sort_by_key(|p| {
-        p.parent()
-            .and_then(|v| v.file_name())
-            .and_then(|v| v.to_str())
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(0)
+        p.parent().and_then(|v| v.file_name()).and_then(|v| v.to_str()).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0)
     });
     dirs.pop()
 }
@@ -44,10 +40,7 @@ fn data_root() -> PathBuf {
     if reachable {
         in_repo
     } else {
-        let id: u64 = root()
-            .to_string_lossy()
-            .bytes()
-            .fold(5381, |h, b| h.wrapping_mul(33) ^ u64::from(b));
+        let id: u64 = root().to_string_lossy().bytes().fold(5381, |h, b| h.wrapping_mul(33) ^ u64::from(b));
         std::env::temp_dir().join(format!("meshgate-pg-{id:x}"))
     }
 }
@@ -81,33 +74,16 @@ impl Cluster {
             run(pg(&dir, "initdb")
                 .arg("-D")
                 .arg(&data)
-                .args([
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ])
+                .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
                 .stdout(log))?;
         }
         let port_file = dir.join("port");
-        let running = pg(&dir, "pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("status")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        let saved_port = std::fs::read_to_string(&port_file)
-            .ok()
-            .and_then(|p| p.trim().parse().ok());
+        let running = pg(&dir, "pg_ctl").arg("-D").arg(&data).arg("status").output().is_ok_and(|o| o.status.success());
+        let saved_port = std::fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse().ok());
         if let (true, Some(port)) = (running, saved_port) {
             return Ok(Self { port, dir });
         }
-        let cluster = Self {
-            port: free_port()?,
-            dir,
-        };
+        let cluster = Self { port: free_port()?, dir };
         cluster.launch()?;
         std::fs::write(&port_file, cluster.port.to_string()).map_err(|e| e.to_string())?;
         Ok(cluster)
@@ -120,10 +96,7 @@ impl Cluster {
     /// Drops and re-creates `database`, for a run that starts from nothing.
     pub fn fresh_database(&self, database: &str) -> Result<String> {
         let admin = self.url("postgres");
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
-            format!("CREATE DATABASE {database}"),
-        ] {
+        for sql in [format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"), format!("CREATE DATABASE {database}")] {
             run(Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &admin, "-c", &sql]))?;
         }
         Ok(self.url(database))
@@ -139,12 +112,7 @@ impl Cluster {
             &format!("SELECT 1 FROM pg_database WHERE datname = '{database}'"),
         ]));
         if exists.as_deref() != Some("1") {
-            run(Command::new("psql").args([
-                "-q",
-                &admin,
-                "-c",
-                &format!("CREATE DATABASE {database}"),
-            ]))?;
+            run(Command::new("psql").args(["-q", &admin, "-c", &format!("CREATE DATABASE {database}")]))?;
         }
         Ok(self.url(database))
     }

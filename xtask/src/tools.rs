@@ -12,43 +12,28 @@ const CARGO_LEPTOS: &str = "0.3.10";
 
 /// The version Cargo.lock pins for `package`, so the CLIs always match the libraries.
 fn locked_version(package: &str) -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
-        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let needle = format!("name = \"{package}\"\nversion = \"");
-    let start = lock
-        .find(&needle)
-        .ok_or_else(|| format!("{package} is not in Cargo.lock"))?
-        + needle.len();
-    Ok(lock[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned())
+    let start = lock.find(&needle).ok_or_else(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    Ok(lock[start..].split('"').next().unwrap_or_default().to_owned())
 }
 
 fn cargo_install(krate: &str, version: &str, extra: &[&str]) -> Result {
     println!("installing {krate} {version} (once per machine)");
-    run(Command::new("cargo")
-        .args(["install", krate, "--version", &format!("={version}")])
-        .args(extra))
+    run(Command::new("cargo").args(["install", krate, "--version", &format!("={version}")]).args(extra))
 }
 
 pub fn rust() -> Result {
-    let targets =
-        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    let targets = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if !targets.lines().any(|t| t == "wasm32-unknown-unknown") {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     let bindgen = locked_version("wasm-bindgen")?;
-    if output(Command::new("wasm-bindgen").arg("--version"))
-        != Some(format!("wasm-bindgen {bindgen}"))
-    {
+    if output(Command::new("wasm-bindgen").arg("--version")) != Some(format!("wasm-bindgen {bindgen}")) {
         // Not --locked: its lockfile names a webpki-roots release the registry lacks.
         cargo_install("wasm-bindgen-cli", &bindgen, &[])?;
     }
-    if !output(Command::new("cargo-leptos").arg("--version"))
-        .is_some_and(|v| v.ends_with(CARGO_LEPTOS))
-    {
+    if !output(Command::new("cargo-leptos").arg("--version")).is_some_and(|v| v.ends_with(CARGO_LEPTOS)) {
         cargo_install("cargo-leptos", CARGO_LEPTOS, &["--locked"])?;
     }
     Ok(())
@@ -56,19 +41,8 @@ pub fn rust() -> Result {
 
 pub fn sqlx_cli() -> Result {
     let sqlx = locked_version("sqlx")?;
-    if !output(Command::new("cargo").args(["sqlx", "--version"]))
-        .is_some_and(|v| v.ends_with(&sqlx))
-    {
-        cargo_install(
-            "sqlx-cli",
-            &sqlx,
-            &[
-                "--locked",
-                "--no-default-features",
-                "--features",
-                "rustls,postgres",
-            ],
-        )?;
+    if !output(Command::new("cargo").args(["sqlx", "--version"])).is_some_and(|v| v.ends_with(&sqlx)) {
+        cargo_install("sqlx-cli", &sqlx, &["--locked", "--no-default-features", "--features", "rustls,postgres"])?;
     }
     Ok(())
 }
@@ -78,31 +52,20 @@ pub fn sqlx_cli() -> Result {
 pub fn npm(dir: &Path) -> Result {
     let stamp = dir.join("node_modules/.package-lock.json");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh = match (
-        modified(&stamp),
-        modified(&dir.join("package.json")),
-        modified(&dir.join("package-lock.json")),
-    ) {
-        (Some(installed), Some(manifest), lock) => {
-            installed >= manifest && lock.is_none_or(|l| installed >= l)
-        }
+    let fresh = match (modified(&stamp), modified(&dir.join("package.json")), modified(&dir.join("package-lock.json")))
+    {
+        (Some(installed), Some(manifest), lock) => installed >= manifest && lock.is_none_or(|l| installed >= l),
         _ => false,
     };
     if fresh {
         return Ok(());
     }
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund"])
-        .current_dir(dir))
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(dir))
 }
 
 /// Installs Debian packages whose marker file is absent.
 pub fn debian(packages: &[(&str, bool)]) -> Result {
-    let missing: Vec<&str> = packages
-        .iter()
-        .filter(|(_, present)| !present)
-        .map(|(p, _)| *p)
-        .collect();
+    let missing: Vec<&str> = packages.iter().filter(|(_, present)| !present).map(|(p, _)| *p).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -117,11 +80,7 @@ pub fn debian(packages: &[(&str, bool)]) -> Result {
         run(&mut cmd)
     };
     apt(&["update", "-qq"])?;
-    apt(&[
-        &["install", "-y", "-qq", "--no-install-recommends"],
-        missing.as_slice(),
-    ]
-    .concat())
+    apt(&[&["install", "-y", "-qq", "--no-install-recommends"], missing.as_slice()].concat())
 }
 
 pub fn postgres_present() -> bool {

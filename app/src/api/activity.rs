@@ -4,9 +4,13 @@ use leptos::prelude::*;
 
 use crate::model::{ApiError, AuditEntry};
 
-/// The newest audit events, newest first; at most 50.
+/// The newest audit events, newest first; at most 50. Platform admins see everyone's,
+/// everybody else their own.
 #[server(endpoint = "recent_activity")]
 pub async fn recent_activity(limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
+    use crate::model::Role;
+    let caller = super::ports::require(Role::TeamLead).await?;
+    let actor = (!caller.has(Role::Admin)).then_some(caller.username.as_str());
     let services = super::ports::services()?;
-    super::ports::respond(services.activity.recent(limit.clamp(1, 50)).await)
+    super::ports::respond(services.activity.recent(limit.clamp(1, 50), actor).await)
 }

@@ -5,6 +5,8 @@ mod activity;
 mod domain;
 #[cfg(feature = "ssr")]
 pub mod ports;
+mod session;
 
 pub use activity::*;
 pub use domain::*;
+pub use session::*;

@@ -6,12 +6,23 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use leptos::prelude::*;
 
-use crate::model::{ApiError, AuditEntry, DomainInfo};
+use crate::model::{ApiError, AuditEntry, Caller, DomainInfo, Role};
+
+/// Who is calling. The one place identity and roles come from: every server function
+/// asks it through [`require`] (or [`caller`] when anonymous use is allowed).
+#[async_trait]
+pub trait Auth: Send + Sync + 'static {
+    /// The signed-in person of the current request, or `None` when anonymous.
+    async fn caller(&self) -> Result<Option<Caller>, ApiError>;
+    /// Records that `caller` was refused something needing `role`.
+    async fn refused(&self, caller: Option<&Caller>, role: Role);
+}
 
 /// The audit trail, read side.
 #[async_trait]
 pub trait Activity: Send + Sync + 'static {
-    async fn recent(&self, limit: u32) -> Result<Vec<AuditEntry>, ApiError>;
+    /// The newest events, newest first; `actor` limits them to one person's.
+    async fn recent(&self, limit: u32, actor: Option<&str>) -> Result<Vec<AuditEntry>, ApiError>;
 }
 
 /// The DataZone domain the portal serves.
@@ -23,6 +34,7 @@ pub trait Domain: Send + Sync + 'static {
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
+    pub auth: Arc<dyn Auth>,
     pub activity: Arc<dyn Activity>,
     pub domain: Arc<dyn Domain>,
 }
@@ -31,6 +43,30 @@ pub struct Services {
 /// router (there is none) would get an internal error rather than a panic.
 pub fn services() -> Result<Services, ApiError> {
     use_context::<Services>().ok_or(ApiError::Internal { request_id: None })
+}
+
+/// The signed-in caller, if any; for the few functions anonymous visitors may use.
+pub async fn caller() -> Result<Option<Caller>, ApiError> {
+    respond(services()?.auth.caller().await)
+}
+
+/// The guard: the signed-in caller holding `role`, or 401 (anonymous) / 403 (signed in
+/// without the role), recorded in the audit trail. Every team lead is signed in, so
+/// `Role::TeamLead` means "any signed-in person".
+pub async fn require(role: Role) -> Result<Caller, ApiError> {
+    let auth = services()?.auth;
+    let caller = respond(auth.caller().await)?;
+    match caller {
+        Some(caller) if caller.has(role) => Ok(caller),
+        Some(caller) => {
+            auth.refused(Some(&caller), role).await;
+            respond(Err(ApiError::Forbidden))
+        }
+        None => {
+            auth.refused(None, role).await;
+            respond(Err(ApiError::NotSignedIn))
+        }
+    }
 }
 
 /// Sets the HTTP status for a failed server function so clients other than the UI (and

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::SignInLink;
 use crate::model::ApiError;
 
 #[component]
@@ -28,14 +29,13 @@ pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {
 
 /// A failure explained in words, with a retry button when trying again can help.
 #[component]
-pub fn ErrorPanel(
-    error: ApiError,
-    #[prop(optional)] on_retry: Option<Callback<()>>,
-) -> impl IntoView {
+pub fn ErrorPanel(error: ApiError, #[prop(optional)] on_retry: Option<Callback<()>>) -> impl IntoView {
     let retry = on_retry.filter(|_| error.is_retryable());
+    let sign_in = matches!(error, ApiError::NotSignedIn);
     view! {
         <div role="alert" class="m-4 rounded-md border border-red-200 bg-red-50 p-4 text-sm text-red-800">
             <p>{error.to_string()}</p>
+            {sign_in.then(|| view! { <SignInLink class="mt-2 inline-block font-medium underline"/> })}
             {retry
                 .map(|retry| {
                     view! {

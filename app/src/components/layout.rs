@@ -3,11 +3,16 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// Navigation entries. An area appears here only once it works end to end.
-const NAV: &[(&str, &str)] = &[("/", "Overview")];
+use crate::components::{CurrentUser, UserMenu};
+use crate::model::Role;
+
+/// Navigation entries and the role each needs. An area appears here only once it works
+/// end to end, and only to people who may use it.
+const NAV: &[(&str, &str, Role)] = &[("/", "Overview", Role::TeamLead)];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    CurrentUser::provide();
     let (menu_open, set_menu_open) = signal(false);
     view! {
         <div class="min-h-screen bg-slate-50 text-slate-900">
@@ -32,8 +37,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <NavLinks/>
                     </nav>
                     <div class="ml-auto flex items-center gap-3 md:ml-0">
-                        // The signed-in person appears here once sign-in lands.
-                        <div id="user-slot" class="text-sm text-slate-300"></div>
+                        <UserMenu/>
                         <button
                             type="button"
                             class="rounded p-2 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400 md:hidden"
@@ -68,18 +72,28 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
+/// The entries the signed-in person may use; none for anonymous visitors.
 #[component]
 fn NavLinks() -> impl IntoView {
-    NAV.iter()
-        .map(|(href, label)| {
-            view! {
-                <A
-                    href=*href
-                    attr:class="rounded px-3 py-2 text-sm text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
-                >
-                    {*label}
-                </A>
-            }
-        })
-        .collect_view()
+    let user = CurrentUser::get().0;
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let caller = user.await.ok().flatten();
+                NAV.iter()
+                    .filter(|(_, _, role)| caller.as_ref().is_some_and(|c| c.has(*role)))
+                    .map(|(href, label, _)| {
+                        view! {
+                            <A
+                                href=*href
+                                attr:class="rounded px-3 py-2 text-sm text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+                            >
+                                {*label}
+                            </A>
+                        }
+                    })
+                    .collect_view()
+            })}
+        </Suspense>
+    }
 }

@@ -2,6 +2,8 @@
 
 mod feedback;
 mod layout;
+mod session;
 
 pub use feedback::{EmptyState, ErrorPanel, LoadingRows};
 pub use layout::Layout;
+pub use session::{CurrentUser, RequireRole, SignInLink, SignInPrompt, UserMenu};

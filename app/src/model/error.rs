@@ -32,10 +32,7 @@ pub enum ApiError {
 impl ApiError {
     /// Whether trying the same thing again later can succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Self::DatabaseUnavailable | Self::Upstream { retryable: true } | Self::Transport(_)
-        )
+        matches!(self, Self::DatabaseUnavailable | Self::Upstream { retryable: true } | Self::Transport(_))
     }
 
     /// The HTTP status a server function answers with when it fails this way.

@@ -4,19 +4,28 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{describe_domain, recent_activity};
-use crate::components::{EmptyState, ErrorPanel, LoadingRows};
+use crate::components::{EmptyState, ErrorPanel, LoadingRows, RequireRole};
 use crate::model::{AuditEntry, DomainInfo};
 
 const RECENT: u32 = 10;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Overview · Meshgate"/>
+        <RequireRole>
+            <Overview/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Overview() -> impl IntoView {
     let activity = Resource::new(|| (), |()| recent_activity(RECENT));
     let (refreshing, set_refreshing) = signal(false);
     let refetch = Callback::new(move |()| activity.refetch());
 
     view! {
-        <Title text="Overview · Meshgate"/>
         <h1 class="text-2xl font-bold tracking-tight">"Overview"</h1>
         <p class="mt-1 text-slate-600">
             "Request projects, find data products and decide on access for your data mesh."

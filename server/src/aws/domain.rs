@@ -17,9 +17,7 @@ pub async fn resolve(client: &aws_sdk_datazone::Client, domain: &str) -> Result<
             return Ok(summary.id().to_owned());
         }
     }
-    Err(AppError::NotFound(format!(
-        "DataZone domain named {domain}"
-    )))
+    Err(AppError::NotFound(format!("DataZone domain named {domain}")))
 }
 
 impl Aws {

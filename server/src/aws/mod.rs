@@ -1,11 +1,16 @@
 //! AWS access: SDK clients built once from configuration, and the ports the services use.
 //! SDK types stop here; the rest of the server sees plain data and [`AppError`].
 
+mod directory;
 mod domain;
+
+use std::sync::Arc;
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_datazone::error::{ProvideErrorMetadata, SdkError};
+
+pub use directory::Identity;
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -14,8 +19,11 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct Aws {
     pub datazone: aws_sdk_datazone::Client,
+    pub identitystore: aws_sdk_identitystore::Client,
+    pub sso_admin: aws_sdk_ssoadmin::Client,
     pub domain_id: String,
     pub region: String,
+    identity_store_id: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Aws {
@@ -38,25 +46,17 @@ impl Aws {
                 .await;
             sdk = sdk
                 .into_builder()
-                .credentials_provider(
-                    aws_credential_types::provider::SharedCredentialsProvider::new(role),
-                )
+                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(role))
                 .build();
         }
         let region = sdk.region().map(ToString::to_string).unwrap_or_default();
         let datazone = aws_sdk_datazone::Client::new(&sdk);
+        let identitystore = aws_sdk_identitystore::Client::new(&sdk);
+        let sso_admin = aws_sdk_ssoadmin::Client::new(&sdk);
         let domain_id = domain::resolve(&datazone, &config.aws_domain).await?;
-        let endpoint = if config.aws_endpoint_url.is_empty() {
-            "AWS"
-        } else {
-            config.aws_endpoint_url.as_str()
-        };
+        let endpoint = if config.aws_endpoint_url.is_empty() { "AWS" } else { config.aws_endpoint_url.as_str() };
         tracing::info!(%endpoint, %region, domain = %domain_id, "AWS endpoint in use");
-        Ok(Self {
-            datazone,
-            domain_id,
-            region,
-        })
+        Ok(Self { datazone, identitystore, sso_admin, domain_id, region, identity_store_id: Arc::default() })
     }
 }
 
@@ -67,17 +67,10 @@ pub fn upstream<E: ProvideErrorMetadata + std::error::Error + 'static>(
 ) -> AppError {
     let retryable = match &error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(e) => {
-            e.raw().status().is_server_error() || e.raw().status().as_u16() == 429
-        }
+        SdkError::ServiceError(e) => e.raw().status().is_server_error() || e.raw().status().as_u16() == 429,
         _ => false,
     };
     let code = error.code().unwrap_or("unknown").to_owned();
     let detail = aws_sdk_datazone::error::DisplayErrorContext(&error).to_string();
-    AppError::Upstream {
-        operation,
-        code,
-        retryable,
-        detail,
-    }
+    AppError::Upstream { operation, code, retryable, detail }
 }

@@ -14,30 +14,17 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let check = tokio::time::timeout(
-        state.database_timeout,
-        store::migrations_applied(&state.pool),
-    )
-    .await;
+    let check = tokio::time::timeout(state.database_timeout, store::migrations_applied(&state.pool)).await;
     match check {
-        Ok(Ok(true)) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok", "migrations": "applied" })),
-        ),
+        Ok(Ok(true)) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok", "migrations": "applied" }))),
         Ok(Ok(false)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "not ready", "database": "ok", "migrations": "pending" })),
         ),
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "not ready", "database": "unreachable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "not ready", "database": "unreachable" })))
         }
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not ready", "database": "timeout" })),
-        ),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "not ready", "database": "timeout" }))),
     }
 }

@@ -1,3 +1,5 @@
-//! Plain HTTP endpoints beside the Leptos pages: health, readiness and metrics.
+//! Plain HTTP endpoints beside the Leptos pages (health, readiness) and the browser
+//! protections around all of them.
 
 pub mod health;
+pub mod security;

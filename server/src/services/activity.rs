@@ -14,10 +14,8 @@ pub struct AuditTrail {
 
 #[async_trait]
 impl Activity for AuditTrail {
-    async fn recent(&self, limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
-        let events = audit::recent(&self.pool, i64::from(limit))
-            .await
-            .map_err(AppError::from)?;
+    async fn recent(&self, limit: u32, actor: Option<&str>) -> Result<Vec<AuditEntry>, ApiError> {
+        let events = audit::recent(&self.pool, i64::from(limit), actor).await.map_err(AppError::from)?;
         Ok(events
             .into_iter()
             .map(|e| AuditEntry {

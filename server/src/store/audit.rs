@@ -42,15 +42,17 @@ pub async fn record(db: impl PgExecutor<'_>, event: &NewEvent<'_>) -> Result<i64
     .await
 }
 
-/// The newest events, newest first.
-pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<Event>, sqlx::Error> {
+/// The newest events, newest first; only `actor`'s when given.
+pub async fn recent(pool: &PgPool, limit: i64, actor: Option<&str>) -> Result<Vec<Event>, sqlx::Error> {
     sqlx::query_as!(
         Event,
-        r#"SELECT id, created_at, actor, action, target_kind, target_id, request_id
+        r#"SELECT id, created_at AS "created_at: DateTime<Utc>", actor, action, target_kind, target_id, request_id
            FROM audit_events
+           WHERE $2::text IS NULL OR actor = $2
            ORDER BY created_at DESC, id DESC
            LIMIT $1"#,
         limit,
+        actor,
     )
     .fetch_all(pool)
     .await

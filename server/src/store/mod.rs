@@ -20,11 +20,7 @@ pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
         .max_connections(config.database_max_connections)
         .acquire_timeout(config.database_timeout());
     loop {
-        match options
-            .clone()
-            .connect_with(config.database_options())
-            .await
-        {
+        match options.clone().connect_with(config.database_options()).await {
             Ok(pool) => return Ok(pool),
             Err(error) if Instant::now() < deadline => {
                 tracing::warn!(%error, database = %config.database_location(), "database not reachable yet; retrying");
@@ -42,10 +38,7 @@ const MIGRATION_AUDIT_LOCK: i64 = 0x6d65_7368_6761_7465;
 /// Applies pending migrations and records the schema change in the audit trail.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(MIGRATION_AUDIT_LOCK)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_AUDIT_LOCK).execute(&mut *conn).await?;
     let outcome = async {
         let before = schema_version(&mut conn).await?;
         MIGRATOR.run(&mut *conn).await?;
@@ -69,24 +62,18 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
         Ok::<_, sqlx::migrate::MigrateError>(())
     }
     .await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(MIGRATION_AUDIT_LOCK)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_AUDIT_LOCK).execute(&mut *conn).await?;
     outcome
 }
 
 /// The newest successfully applied migration, or `None` on an empty database.
 async fn schema_version(conn: &mut sqlx::PgConnection) -> Result<Option<i64>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-        .fetch_one(&mut *conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&mut *conn).await?;
     if !exists {
         return Ok(None);
     }
-    sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-        .fetch_one(&mut *conn)
-        .await
+    sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success").fetch_one(&mut *conn).await
 }
 
 /// Whether every migration this build knows has been applied successfully.

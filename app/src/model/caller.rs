@@ -1,0 +1,38 @@
+//! The signed-in person as the UI and the guard see them, with the roles computed for
+//! this request.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Any signed-in person known to IAM Identity Center.
+    TeamLead,
+    /// Member of a steward group, or owner of a project that publishes assets.
+    Steward,
+    /// Member of a configured platform-admin group.
+    Admin,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::TeamLead => "Team lead",
+            Self::Steward => "Data steward",
+            Self::Admin => "Platform admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+impl Caller {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}

@@ -1,0 +1,18 @@
+import { expect, type Page } from "@playwright/test";
+
+/** The demo password of every local IdP account. */
+export const PASSWORD = "meshgate";
+
+/** Where the outage checks find a signed-in session made while the database was up. */
+export const SAVED_SESSION = ".auth/signed-in.json";
+
+/** Signs in through the portal's sign-in link and the local IdP's login form. */
+export async function signIn(page: Page, username: string) {
+  await page.goto("/");
+  await page.getByRole("link", { name: "Sign in with your company account" }).click();
+  await expect(page).toHaveTitle("Meshgate local sign-in");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("user-menu")).toBeVisible();
+}

@@ -1,0 +1,114 @@
+//! The guard behind every server function: the signed-in person of this request, their
+//! roles computed now, and an audit record of every refusal.
+
+use std::sync::Arc;
+
+use app::api::ports::Auth;
+use app::model::{ApiError, Caller, Role};
+use async_trait::async_trait;
+use chrono::Utc;
+use tower_sessions::Session;
+
+use super::session::SignedIn;
+use super::{AuthService, USER_KEY};
+use crate::error::{current_request_id, AppError};
+use crate::store::audit;
+
+pub struct Guard {
+    pub auth: Arc<AuthService>,
+}
+
+/// The session of the request being served (the session layer puts it in the request's
+/// extensions; Leptos hands server functions the request parts).
+fn current_session() -> Option<Session> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Session>().cloned())
+}
+
+impl AuthService {
+    /// The signed-in person of `session`, after the absolute session limit and with the
+    /// Identity Center mapping re-read when older than the cache time. A person whose
+    /// session ran out, or who is no longer known to Identity Center, is signed out.
+    pub async fn signed_in(&self, session: &Session) -> Result<Option<SignedIn>, AppError> {
+        let Some(mut person) = session.get::<SignedIn>(USER_KEY).await? else {
+            return Ok(None);
+        };
+        let now = Utc::now().timestamp();
+        if now - person.signed_in_at > self.session_max_secs {
+            session.flush().await?;
+            return Ok(None);
+        }
+        if now - person.checked_at > self.identity_ttl_secs {
+            let Some(identity) = self.aws.find_identity(&person.username, person.email.as_deref()).await? else {
+                session.flush().await?;
+                return Ok(None);
+            };
+            person.identity = identity;
+            person.checked_at = now;
+            session.insert(USER_KEY, &person).await?;
+        }
+        Ok(Some(person))
+    }
+
+    pub fn caller_of(&self, person: &SignedIn) -> Caller {
+        Caller {
+            username: person.username.clone(),
+            display_name: person.display_name.clone(),
+            email: person.email.clone(),
+            roles: self.roles.roles_of(person),
+        }
+    }
+
+    /// Appends an audit event about a person; `actor` is who acted.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target_id: &str,
+        after: serde_json::Value,
+        request_id: Option<&str>,
+    ) -> Result<(), AppError> {
+        audit::record(
+            &self.pool,
+            &audit::NewEvent {
+                actor,
+                action,
+                target_kind: "person",
+                target_id,
+                before: None,
+                after: Some(after),
+                request_id,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Auth for Guard {
+    async fn caller(&self) -> Result<Option<Caller>, ApiError> {
+        let Some(session) = current_session() else { return Ok(None) };
+        let person = self.auth.signed_in(&session).await?;
+        Ok(person.map(|p| self.auth.caller_of(&p)))
+    }
+
+    async fn refused(&self, caller: Option<&Caller>, role: Role) {
+        let actor = caller.map_or("anonymous", |c| c.username.as_str());
+        let path =
+            leptos::prelude::use_context::<http::request::Parts>().map(|p| p.uri.path().to_owned()).unwrap_or_default();
+        let request_id = current_request_id();
+        let recorded = self
+            .auth
+            .audit(
+                actor,
+                "access.refused",
+                actor,
+                serde_json::json!({ "needed": role.label(), "path": path }),
+                request_id.as_deref(),
+            )
+            .await;
+        if let Err(error) = recorded {
+            tracing::warn!(%error, "could not record a refused access");
+        }
+    }
+}

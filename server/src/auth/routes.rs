@@ -1,0 +1,160 @@
+//! `/auth/login`, `/auth/callback` and `/auth/logout`: the browser's side of OIDC sign-in.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::oidc::SignInError;
+use super::session::{local_path, PendingSignIn, SignedIn, PENDING_KEY};
+use super::{AuthService, USER_KEY};
+use crate::error::AppError;
+use crate::startup::REQUEST_ID_HEADER;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", get(login))
+        .route("/auth/callback", get(callback))
+        .route("/auth/logout", post(logout))
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+async fn login(State(auth): State<Arc<AuthService>>, session: Session, Query(query): Query<LoginQuery>) -> Response {
+    let next = local_path(query.next.as_deref());
+    match auth.oidc.begin(next).await {
+        Ok((url, pending)) => match session.insert(PENDING_KEY, &pending).await {
+            Ok(()) => Redirect::to(&url).into_response(),
+            Err(error) => failed(&SignInError::Unavailable(error.to_string())),
+        },
+        Err(error) => failed(&error),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+async fn callback(
+    State(auth): State<Arc<AuthService>>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
+    // Taking the pending sign-in out of the session makes every callback single-use.
+    let pending = match session.remove::<PendingSignIn>(PENDING_KEY).await {
+        Ok(pending) => pending,
+        Err(error) => return failed(&SignInError::Unavailable(error.to_string())),
+    };
+    let Some(pending) = pending.filter(|p| query.state.as_deref().is_some_and(|s| constant_time_eq(s, &p.state)))
+    else {
+        return failed(&SignInError::State);
+    };
+    if let Some(error) = query.error {
+        let detail = query.error_description.map_or(error.clone(), |d| format!("{error}: {d}"));
+        return failed(&SignInError::Refused(detail));
+    }
+    let Some(code) = query.code else { return failed(&SignInError::Refused("no code".into())) };
+    let person = match auth.oidc.finish(&pending, code).await {
+        Ok(person) => person,
+        Err(error) => return failed(&error),
+    };
+    match complete(&auth, &session, person, request_id).await {
+        Ok(true) => Redirect::to(&pending.next).into_response(),
+        Ok(false) => Redirect::to("/sign-in?error=unknown_user").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "sign-in could not be completed");
+            Redirect::to("/sign-in?error=unavailable").into_response()
+        }
+    }
+}
+
+/// Maps the person to their AWS identities and starts the session under a new id.
+/// `Ok(false)` when Identity Center does not know them.
+async fn complete(
+    auth: &AuthService,
+    session: &Session,
+    person: super::oidc::Person,
+    request_id: Option<&str>,
+) -> Result<bool, AppError> {
+    let Some(identity) = auth.aws.find_identity(&person.username, person.email.as_deref()).await? else {
+        tracing::warn!(username = %person.username, "signed in at the IdP but unknown to IAM Identity Center");
+        auth.audit(
+            &person.username,
+            "auth.sign_in_refused",
+            &person.username,
+            serde_json::json!({ "reason": "unknown to IAM Identity Center" }),
+            request_id,
+        )
+        .await?;
+        return Ok(false);
+    };
+    let now = Utc::now().timestamp();
+    let signed_in = SignedIn {
+        username: person.username,
+        display_name: person.display_name,
+        email: person.email,
+        groups: person.groups,
+        identity,
+        id_token: person.id_token,
+        signed_in_at: now,
+        checked_at: now,
+    };
+    // A new id at sign-in: a session id planted before sign-in is worthless after it.
+    session.cycle_id().await?;
+    session.insert(USER_KEY, &signed_in).await?;
+    let roles: Vec<&str> = auth.roles.roles_of(&signed_in).into_iter().map(app::model::Role::label).collect();
+    auth.audit(
+        &signed_in.username,
+        "auth.signed_in",
+        &signed_in.username,
+        serde_json::json!({ "roles": roles }),
+        request_id,
+    )
+    .await?;
+    tracing::info!(username = %signed_in.username, "signed in");
+    Ok(true)
+}
+
+async fn logout(State(auth): State<Arc<AuthService>>, session: Session, headers: HeaderMap) -> Response {
+    let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
+    let person = session.get::<SignedIn>(USER_KEY).await.ok().flatten();
+    if let Err(error) = session.flush().await {
+        tracing::error!(%error, "could not end the session");
+        return Redirect::to("/sign-in?error=unavailable").into_response();
+    }
+    let Some(person) = person else { return Redirect::to("/signed-out").into_response() };
+    if let Err(error) =
+        auth.audit(&person.username, "auth.signed_out", &person.username, serde_json::json!({}), request_id).await
+    {
+        tracing::warn!(%error, "could not record a sign-out");
+    }
+    match auth.oidc.end_session_url(&person.id_token).await {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => Redirect::to("/signed-out").into_response(),
+    }
+}
+
+fn failed(error: &SignInError) -> Response {
+    tracing::warn!(%error, "sign-in failed");
+    Redirect::to(&format!("/sign-in?error={}", error.code())).into_response()
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,157 @@
+//! Identity Center and DataZone identities of a signed-in person: userName or email →
+//! identity-store user → DataZone user profile, group memberships, and whether they own
+//! a project that publishes assets (which makes them a data steward).
+
+use aws_sdk_datazone::types::{InventorySearchScope, UserDesignation, UserProfileType};
+use aws_sdk_identitystore::types::{AlternateIdentifier, MemberId, UniqueAttribute};
+use aws_smithy_types::Document;
+use serde::{Deserialize, Serialize};
+
+use super::{upstream, Aws};
+use crate::error::AppError;
+
+/// What AWS knows about a person, as the session keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub identity_store_user_id: String,
+    pub datazone_user_id: String,
+    pub group_ids: Vec<String>,
+    /// Projects the person owns that own at least one asset.
+    pub publishing_projects: Vec<String>,
+}
+
+impl Aws {
+    /// The identity store behind the domain's IAM Identity Center instance; looked up once.
+    async fn identity_store(&self) -> Result<String, AppError> {
+        self.identity_store_id
+            .get_or_try_init(|| async {
+                let instances =
+                    self.sso_admin.list_instances().send().await.map_err(|e| upstream("ListInstances", e))?;
+                instances
+                    .instances()
+                    .iter()
+                    .find_map(|i| i.identity_store_id().map(str::to_owned))
+                    .ok_or_else(|| AppError::NotFound("IAM Identity Center instance".into()))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Maps a signed-in person to their identities, by userName first and email second.
+    /// `Ok(None)` when Identity Center does not know them.
+    pub async fn find_identity(&self, username: &str, email: Option<&str>) -> Result<Option<Identity>, AppError> {
+        let store = self.identity_store().await?;
+        let mut user_id = None;
+        for (path, value) in [("userName", Some(username)), ("emails.value", email)] {
+            let Some(value) = value.filter(|v| !v.is_empty()) else { continue };
+            let attribute = UniqueAttribute::builder()
+                .attribute_path(path)
+                .attribute_value(Document::String(value.to_owned()))
+                .build()
+                .map_err(|e| AppError::invalid("username", e.to_string()))?;
+            let found = self
+                .identitystore
+                .get_user_id()
+                .identity_store_id(&store)
+                .alternate_identifier(AlternateIdentifier::UniqueAttribute(attribute))
+                .send()
+                .await;
+            match found {
+                Ok(out) => {
+                    user_id = Some(out.user_id().to_owned());
+                    break;
+                }
+                Err(e)
+                    if e.as_service_error().is_some_and(
+                        aws_sdk_identitystore::operation::get_user_id::GetUserIdError::is_resource_not_found_exception,
+                    ) => {}
+                Err(e) => return Err(upstream("GetUserId", e)),
+            }
+        }
+        let Some(user_id) = user_id else { return Ok(None) };
+
+        let profile = self
+            .datazone
+            .get_user_profile()
+            .domain_identifier(&self.domain_id)
+            .user_identifier(&user_id)
+            .r#type(UserProfileType::Sso)
+            .send()
+            .await;
+        let datazone_user_id = match profile {
+            Ok(p) => p.id().unwrap_or(&user_id).to_owned(),
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_datazone::operation::get_user_profile::GetUserProfileError::is_resource_not_found_exception,
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(upstream("GetUserProfile", e)),
+        };
+
+        let mut group_ids = Vec::new();
+        let mut pages = self
+            .identitystore
+            .list_group_memberships_for_member()
+            .identity_store_id(&store)
+            .member_id(MemberId::UserId(user_id.clone()))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListGroupMembershipsForMember", e))?;
+            group_ids.extend(page.group_memberships().iter().filter_map(|m| m.group_id().map(str::to_owned)));
+        }
+
+        let publishing_projects = self.publishing_projects(&datazone_user_id).await?;
+        Ok(Some(Identity { identity_store_user_id: user_id, datazone_user_id, group_ids, publishing_projects }))
+    }
+
+    /// Projects the user owns that own assets: DataZone routes subscription requests for
+    /// those assets to them.
+    async fn publishing_projects(&self, datazone_user_id: &str) -> Result<Vec<String>, AppError> {
+        let mut owned = Vec::new();
+        let mut pages = self
+            .datazone
+            .list_projects()
+            .domain_identifier(&self.domain_id)
+            .user_identifier(datazone_user_id)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(project) = pages.next().await {
+            let project = project.map_err(|e| upstream("ListProjects", e))?;
+            let memberships = self
+                .datazone
+                .list_project_memberships()
+                .domain_identifier(&self.domain_id)
+                .project_identifier(project.id())
+                .send()
+                .await
+                .map_err(|e| upstream("ListProjectMemberships", e))?;
+            let is_owner = memberships.members().iter().any(|m| {
+                m.designation() == &UserDesignation::ProjectOwner
+                    && m.member_details()
+                        .and_then(|d| d.as_user().ok())
+                        .is_some_and(|u| u.user_id() == datazone_user_id)
+            });
+            if !is_owner {
+                continue;
+            }
+            let assets = self
+                .datazone
+                .search()
+                .domain_identifier(&self.domain_id)
+                .search_scope(InventorySearchScope::Asset)
+                .owning_project_identifier(project.id())
+                .max_results(1)
+                .send()
+                .await
+                .map_err(|e| upstream("Search", e))?;
+            if !assets.items().is_empty() {
+                owned.push(project.id().to_owned());
+            }
+        }
+        Ok(owned)
+    }
+}

@@ -1,0 +1,193 @@
+//! A real portal for tests: Postgres from `#[sqlx::test]`, the AWS emulator in-process and
+//! the local OIDC provider (idp/) as a child process, all on free ports.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use meshgate::{Application, Config};
+use reqwest::redirect::Policy;
+use sqlx::PgPool;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub const PASSWORD: &str = "meshgate";
+
+pub struct TestApp {
+    pub base: String,
+    pub idp: String,
+    pub aws: emulator::RunningEmulator,
+    _idp_process: Child,
+}
+
+/// Options that differ between tests.
+#[derive(Default)]
+pub struct Setup {
+    pub seed: Option<emulator::Seed>,
+    pub extra: Vec<(&'static str, serde_json::Value)>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The local IdP with its client registered for a portal at `portal`.
+async fn start_idp(portal: &str) -> (Child, String) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    assert!(
+        root.join("idp/node_modules").exists(),
+        "the local IdP is not installed: run `cargo xtask test`, or `npm install` in idp/"
+    );
+    let mut child = Command::new("node")
+        .current_dir(&root)
+        .args(["idp/server.mjs", "--port", "0", "--redirect-uri"])
+        .arg(format!("{portal}/auth/callback"))
+        .arg("--post-logout-redirect-uri")
+        .arg(format!("{portal}/signed-out"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node is installed");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let stderr = child.stderr.take().unwrap();
+    // Keep the IdP's log for a failing test, and never let a full pipe block it.
+    tokio::spawn(async move {
+        let mut log = BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = log.next_line().await {
+            eprintln!("idp: {line}");
+        }
+    });
+    let line = tokio::time::timeout(Duration::from_mins(1), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let issuer = line.strip_prefix("listening on ").expect("the IdP's ready line").to_owned();
+    (child, issuer)
+}
+
+pub async fn spawn(pool: PgPool) -> TestApp {
+    spawn_with(pool, Setup::default()).await
+}
+
+pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
+    // The portal finds credentials the SDK's usual way; the emulator accepts any.
+    static CREDENTIALS: std::sync::Once = std::sync::Once::new();
+    CREDENTIALS.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "meshgate-test");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "meshgate-test");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    });
+    let mut config = emulator::EmulatorConfig::default();
+    if let Some(seed) = setup.seed {
+        config.seed = seed;
+    }
+    let aws = emulator::spawn(config).await.unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let (idp_process, idp) = start_idp(&base).await;
+    let mut figment = Config::figment(None)
+        .unwrap()
+        .merge(("listen", format!("127.0.0.1:{port}")))
+        .merge(("database_url", "postgres://postgres@127.0.0.1/pool-given-by-the-test"))
+        .merge(("database_timeout_ms", 1000))
+        .merge(("aws_domain", "enterprise-data-mesh"))
+        .merge(("aws_region", "us-east-1"))
+        .merge(("aws_endpoint_url", aws.endpoint_url()))
+        .merge(("oidc_issuer_url", idp.clone()))
+        .merge(("oidc_client_id", "meshgate-local"))
+        .merge(("oidc_client_secret", "meshgate-local-secret"))
+        .merge((
+            "steward_groups",
+            "meshgate-stewards-marketing=MarketingAnalytics,meshgate-stewards-sales=SalesOperations",
+        ))
+        .merge(("session_secure_cookie", false));
+    for (key, value) in setup.extra {
+        figment = figment.merge((key, value));
+    }
+    let app = Application::build_with_pool(Config::from_figment(figment).unwrap(), pool).await.unwrap();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp { base, idp, aws, _idp_process: idp_process }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects on its own.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    /// Follows redirects (relative ones against `from`) until a non-redirect answer.
+    pub async fn follow(&self, client: &reqwest::Client, mut url: String) -> (String, reqwest::Response) {
+        for _ in 0..10 {
+            let response = client.get(&url).send().await.unwrap();
+            if !response.status().is_redirection() {
+                return (url, response);
+            }
+            let next = location(&response);
+            url = if next.starts_with('/') {
+                let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+                format!("{origin}{next}")
+            } else {
+                next
+            };
+        }
+        panic!("too many redirects");
+    }
+
+    /// Takes `authorize_url` through the IdP's login form as `username` and returns the
+    /// portal callback URL the IdP sends the browser to.
+    pub async fn idp_login(&self, client: &reqwest::Client, authorize_url: String, username: &str) -> String {
+        let (page_url, page) = self.follow(client, authorize_url).await;
+        let html = page.text().await.unwrap();
+        let action = html.split("action=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a login form");
+        let action = format!("{}{}", self.idp, action.replace("&amp;", "&"));
+        assert!(page_url.starts_with(&self.idp));
+        let mut response =
+            client.post(&action).form(&[("username", username), ("password", PASSWORD)]).send().await.unwrap();
+        while response.status().is_redirection() {
+            let next = location(&response);
+            let next = if next.starts_with('/') { format!("{}{next}", self.idp) } else { next };
+            if next.starts_with(&self.base) {
+                return next;
+            }
+            response = client.get(&next).send().await.unwrap();
+        }
+        panic!("the IdP did not send the browser back: {}", response.text().await.unwrap());
+    }
+
+    /// The IdP authorization URL `/auth/login` sends a new sign-in to.
+    pub async fn start_sign_in(&self, client: &reqwest::Client) -> String {
+        let response = client.get(self.url("/auth/login?next=/")).send().await.unwrap();
+        assert_eq!(response.status(), 303, "sign-in starts with a redirect to the IdP");
+        location(&response)
+    }
+
+    /// A client signed in as `username` through the real IdP.
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = browser();
+        let authorize = self.start_sign_in(&client).await;
+        let callback = self.idp_login(&client, authorize, username).await;
+        let done = client.get(&callback).send().await.unwrap();
+        assert_eq!(location(&done), "/", "{username} is signed in and sent back");
+        client
+    }
+
+    /// Calls a server function the way the hydrated page does.
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{endpoint}"))).form(form).send().await.unwrap()
+    }
+
+    pub async fn who_am_i(&self, client: &reqwest::Client) -> serde_json::Value {
+        self.call(client, "who_am_i", &[]).await.json().await.unwrap()
+    }
+}
