@@ -32,36 +32,45 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// The local IdP with its client registered for a portal at `portal`.
+/// The local IdP with its client registered for a portal at `portal`. A start that has not
+/// answered within ten seconds (seen now and then under a loaded test run, never when
+/// started alone) is killed and tried again.
 async fn start_idp(portal: &str) -> (Child, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
     assert!(
         root.join("idp/node_modules").exists(),
         "the local IdP is not installed: run `cargo xtask test`, or `npm install` in idp/"
     );
-    let mut child = Command::new("node")
-        .current_dir(&root)
-        .args(["idp/server.mjs", "--port", "0", "--redirect-uri"])
-        .arg(format!("{portal}/auth/callback"))
-        .arg("--post-logout-redirect-uri")
-        .arg(format!("{portal}/signed-out"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is installed");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let stderr = child.stderr.take().unwrap();
-    // Keep the IdP's log for a failing test, and never let a full pipe block it.
-    tokio::spawn(async move {
-        let mut log = BufReader::new(stderr).lines();
-        while let Ok(Some(line)) = log.next_line().await {
-            eprintln!("idp: {line}");
+    for _ in 0..3 {
+        let mut child = Command::new("node")
+            .current_dir(&root)
+            .args(["idp/server.mjs", "--port", "0", "--redirect-uri"])
+            .arg(format!("{portal}/auth/callback"))
+            .arg("--post-logout-redirect-uri")
+            .arg(format!("{portal}/signed-out"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is installed");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let stderr = child.stderr.take().unwrap();
+        // Keep the IdP's log for a failing test, and never let a full pipe block it.
+        tokio::spawn(async move {
+            let mut log = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = log.next_line().await {
+                eprintln!("idp: {line}");
+            }
+        });
+        if let Ok(line) = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await {
+            let line = line.unwrap().expect("the IdP exited before it was ready");
+            let issuer = line.strip_prefix("listening on ").expect("the IdP's ready line").to_owned();
+            return (child, issuer);
         }
-    });
-    let line = tokio::time::timeout(Duration::from_mins(1), lines.next_line()).await.unwrap().unwrap().unwrap();
-    let issuer = line.strip_prefix("listening on ").expect("the IdP's ready line").to_owned();
-    (child, issuer)
+        eprintln!("the IdP did not start within 10 s; starting another");
+    }
+    panic!("the IdP did not start");
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
