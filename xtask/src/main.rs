@@ -182,7 +182,9 @@ fn run_portal(interrupted: &AtomicBool) -> Result {
     let mut running = Running::default();
     let database_url = running.cluster.insert(Cluster::start()?).database("meshgate")?;
     stages.run("build (release)", build_release)?;
-    let addr: SocketAddr = ([127, 0, 0, 1], 3000).into();
+    // 3000 when it is free; another port when something (a second run) already has it.
+    let port = if std::net::TcpListener::bind(("127.0.0.1", 3000)).is_ok() { 3000 } else { free_port()? };
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, addr)?;
     let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &upstreams))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
