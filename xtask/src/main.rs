@@ -294,6 +294,8 @@ fn bench() -> Result {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("target/site/pkg"))
         .map_err(|e| format!("target/site/pkg: {e}"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
+        // What the page loads; the .d.ts files beside them are for TypeScript, not browsers.
+        .filter(|p| p.extension().is_some_and(|x| x == "js" || x == "wasm" || x == "css"))
         .collect();
     files.sort();
     for file in files {

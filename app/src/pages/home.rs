@@ -127,9 +127,9 @@ fn ActivityList(events: Vec<AuditEntry>) -> impl IntoView {
                         <li class="flex flex-col gap-1 px-4 py-3 sm:flex-row sm:items-center sm:gap-4">
                             <time
                                 class="shrink-0 text-xs tabular-nums text-slate-500 sm:w-40"
-                                datetime=event.at.to_rfc3339()
+                                datetime=event.at
                             >
-                                {event.at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                                {event.at_text}
                             </time>
                             <span class="text-sm">
                                 <span class="font-medium">{event.actor}</span>

@@ -20,7 +20,8 @@ impl Activity for AuditTrail {
             .into_iter()
             .map(|e| AuditEntry {
                 id: e.id,
-                at: e.created_at,
+                at: e.created_at.to_rfc3339(),
+                at_text: e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 actor: e.actor,
                 action: e.action,
                 target_kind: e.target_kind,
