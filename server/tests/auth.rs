@@ -70,8 +70,7 @@ async fn the_cookie_is_secure_unless_configured_for_plain_http(pool: PgPool) {
 async fn a_forged_state_is_refused(pool: PgPool) {
     let app = spawn(pool).await;
     let client = browser();
-    let authorize = app.start_sign_in(&client).await;
-    let callback = app.idp_login(&client, authorize, "alice").await;
+    let callback = app.callback_for(&client, "alice").await;
     let forged = callback.replace("state=", "state=forged");
     let answer = client.get(&forged).send().await.unwrap();
     assert_eq!(location(&answer), "/sign-in?error=state");
@@ -82,8 +81,7 @@ async fn a_forged_state_is_refused(pool: PgPool) {
 async fn a_replayed_code_is_refused(pool: PgPool) {
     let app = spawn(pool).await;
     let client = browser();
-    let authorize = app.start_sign_in(&client).await;
-    let callback = app.idp_login(&client, authorize, "alice").await;
+    let callback = app.callback_for(&client, "alice").await;
     assert_eq!(location(&client.get(&callback).send().await.unwrap()), "/");
 
     // The same response again: the sign-in it belonged to is over.
@@ -119,8 +117,7 @@ async fn a_person_unknown_to_identity_center_is_told_so(pool: PgPool) {
     seed.users.retain(|u| u.user_name != "zoe");
     let app = spawn_with(pool.clone(), Setup { seed: Some(seed), ..Setup::default() }).await;
     let client = browser();
-    let authorize = app.start_sign_in(&client).await;
-    let callback = app.idp_login(&client, authorize, "zoe").await;
+    let callback = app.callback_for(&client, "zoe").await;
     let answer = client.get(&callback).send().await.unwrap();
     assert_eq!(location(&answer), "/sign-in?error=unknown_user");
     let page = client.get(app.url("/sign-in?error=unknown_user")).send().await.unwrap().text().await.unwrap();

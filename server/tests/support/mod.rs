@@ -181,11 +181,17 @@ impl TestApp {
         location(&response)
     }
 
+    /// A sign-in started by `client` and completed at the IdP as `username`: the callback
+    /// URL the browser is about to open.
+    pub async fn callback_for(&self, client: &reqwest::Client, username: &str) -> String {
+        let authorize = self.start_sign_in(client).await;
+        self.idp_login(client, authorize, username).await
+    }
+
     /// A client signed in as `username` through the real IdP.
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
         let client = browser();
-        let authorize = self.start_sign_in(&client).await;
-        let callback = self.idp_login(&client, authorize, username).await;
+        let callback = self.callback_for(&client, username).await;
         let done = client.get(&callback).send().await.unwrap();
         assert_eq!(location(&done), "/", "{username} is signed in and sent back");
         client
