@@ -29,11 +29,15 @@ impl AppError {
     }
 }
 
-/// The id tower-http gave the current request, when there is one.
+/// The id tower-http gave a request, read from its headers.
+pub fn request_id(headers: &http::HeaderMap) -> Option<&str> {
+    headers.get(crate::startup::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok())
+}
+
+/// The id of the request being served, inside a server function.
 pub fn current_request_id() -> Option<String> {
-    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
-        parts.headers.get(crate::startup::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned)
-    })
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| request_id(&parts.headers).map(str::to_owned))
 }
 
 impl From<AppError> for ApiError {

@@ -14,8 +14,7 @@ use tower_sessions::Session;
 use super::oidc::SignInError;
 use super::session::{local_path, PendingSignIn, SignedIn, PENDING_KEY};
 use super::{AuthService, USER_KEY};
-use crate::error::AppError;
-use crate::startup::REQUEST_ID_HEADER;
+use crate::error::{request_id, AppError};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -55,7 +54,7 @@ async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
+    let request_id = request_id(&headers);
     // Taking the pending sign-in out of the session makes every callback single-use.
     let pending = match session.remove::<PendingSignIn>(PENDING_KEY).await {
         Ok(pending) => pending,
@@ -132,7 +131,7 @@ async fn complete(
 }
 
 async fn logout(State(auth): State<Arc<AuthService>>, session: Session, headers: HeaderMap) -> Response {
-    let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok());
+    let request_id = request_id(&headers);
     let person = session.get::<SignedIn>(USER_KEY).await.ok().flatten();
     if let Err(error) = session.flush().await {
         tracing::error!(%error, "could not end the session");
