@@ -1,6 +1,8 @@
 //! Meshgate's user interface: routes, pages and server functions, shared by the server
 //! (rendering, `ssr`) and the browser (hydration, `hydrate`).
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod model;
@@ -12,7 +14,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use components::Layout;
-use pages::{HomePage, NotFound, SignInPage, SignedOutPage};
+use pages::{
+    ApprovalsPage, HomePage, MyProjectsPage, NewProjectPage, NotFound, RequestPage, SignInPage, SignedOutPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,6 +48,10 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/projects") view=MyProjectsPage/>
+                    <Route path=path!("/projects/new") view=NewProjectPage/>
+                    <Route path=path!("/requests/:id") view=RequestPage/>
+                    <Route path=path!("/approvals") view=ApprovalsPage/>
                     <Route path=path!("/sign-in") view=SignInPage/>
                     <Route path=path!("/signed-out") view=SignedOutPage/>
                 </Routes>

@@ -1,7 +1,7 @@
 //! The path of one AWS call: protocol detection, SigV4 presence, counting, faults, quotas, handler.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State as AxumState};
@@ -223,6 +223,11 @@ pub async fn aws(AxumState(emulator): AxumState<Emulator>, request: Request) -> 
         state.advance(call.now);
         (route.handler)(&mut state, &call)
     };
+    // The change is made; a reply that is slow to come may never reach the caller.
+    let reply_delay = Duration::from_millis(lock(&emulator.inner.faults).reply_delay_ms);
+    if !reply_delay.is_zero() {
+        tokio::time::sleep(reply_delay).await;
+    }
     match outcome {
         Ok(reply) => reply.render(dialect),
         Err(err) if api == Api::DataZone => datazone::modeled_error(route.operation, err).render(dialect),

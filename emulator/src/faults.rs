@@ -13,6 +13,9 @@ pub struct Faults {
     pub latency_ms: u64,
     /// A uniformly random extra latency of up to this many milliseconds.
     pub latency_jitter_ms: u64,
+    /// Added after a call has taken effect, before its reply is sent: a client that gives
+    /// up (or dies) meanwhile never learns that its call succeeded.
+    pub reply_delay_ms: u64,
     /// Share of calls (0..=1) answered with `ThrottlingException` (429).
     pub throttle_rate: f64,
     /// Share of calls (0..=1) answered with `InternalServerException` (500).
@@ -34,6 +37,7 @@ impl Default for Faults {
         Self {
             latency_ms: 0,
             latency_jitter_ms: 0,
+            reply_delay_ms: 0,
             throttle_rate: 0.0,
             error_rate: 0.0,
             deploy_fail_next: 0,
@@ -51,6 +55,7 @@ impl Default for Faults {
 pub struct FaultsPatch {
     pub latency_ms: Option<u64>,
     pub latency_jitter_ms: Option<u64>,
+    pub reply_delay_ms: Option<u64>,
     pub throttle_rate: Option<f64>,
     pub error_rate: Option<f64>,
     pub deploy_fail_next: Option<u32>,
@@ -86,6 +91,9 @@ impl Faults {
         }
         if let Some(v) = patch.latency_jitter_ms {
             self.latency_jitter_ms = v;
+        }
+        if let Some(v) = patch.reply_delay_ms {
+            self.reply_delay_ms = v;
         }
         if let Some(v) = patch.throttle_rate {
             self.throttle_rate = v;

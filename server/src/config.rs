@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use app::model::Environment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use secrecy::{ExposeSecret, SecretString};
@@ -38,6 +39,11 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "oidc_groups_claim", default: Some("groups"), help: "ID-token claim holding the person's group names." },
     Setting { key: "admin_groups", default: Some("meshgate-platform-admins"), help: "Groups whose members are platform admins, comma separated." },
     Setting { key: "steward_groups", default: Some(""), help: "Steward groups and the domain units they govern: GROUP=Unit;Unit2,GROUP2=Unit3." },
+    Setting { key: "environment_profiles", default: Some("dev=Development-Project-Profile,staging=Staging-Project-Profile,prod=Production-Project-Profile"), help: "Project profile (by name) each environment is created from: dev=…,staging=…,prod=…." },
+    Setting { key: "job_workers", default: Some("4"), help: "Background jobs (provisioning, decisions) each replica runs at once." },
+    Setting { key: "job_poll_ms", default: Some("5000"), help: "How often a running deployment or deletion is checked in DataZone." },
+    Setting { key: "job_max_attempts", default: Some("8"), help: "Failed attempts of one step (after the SDK's own retries) before a request is marked failed." },
+    Setting { key: "aws_rate_limits", default: Some("CreateProject=2,DeleteProject=2,CreateProjectMembership=5,DeleteProjectMembership=5,GetProject=10,ListProjects=10,ListProjectMemberships=10"), help: "DataZone calls per second the jobs of all replicas keep to, per operation: Op=rate,…." },
     Setting { key: "session_secure_cookie", default: Some("true"), help: "Mark the session cookie Secure; false only for plain-http localhost." },
     Setting { key: "session_idle_minutes", default: Some("60"), help: "A session ends after this long without a request." },
     Setting { key: "session_max_hours", default: Some("12"), help: "A session ends this long after sign-in, however active." },
@@ -88,6 +94,11 @@ pub struct Config {
     pub oidc_groups_claim: String,
     pub admin_groups: String,
     pub steward_groups: String,
+    pub environment_profiles: String,
+    pub job_workers: u32,
+    pub job_poll_ms: u64,
+    pub job_max_attempts: u32,
+    pub aws_rate_limits: String,
     pub session_secure_cookie: bool,
     pub session_idle_minutes: u32,
     pub session_max_hours: u32,
@@ -187,6 +198,17 @@ impl Config {
                 "steward_groups (MESHGATE_STEWARD_GROUPS) must look like group-a=UnitA;UnitB,group-b=UnitC",
             );
         }
+        if self.environment_profile_names().is_none() {
+            return invalid(
+                "environment_profiles (MESHGATE_ENVIRONMENT_PROFILES) must name a profile for dev, staging and prod: dev=A,staging=B,prod=C",
+            );
+        }
+        if self.rate_limits().is_none() {
+            return invalid("aws_rate_limits (MESHGATE_AWS_RATE_LIMITS) must look like CreateProject=2,GetProject=10 with positive rates");
+        }
+        if self.job_workers == 0 || self.job_poll_ms == 0 || self.job_max_attempts == 0 {
+            return invalid("job_workers, job_poll_ms and job_max_attempts must be at least 1");
+        }
         if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
             return invalid("session_idle_minutes and session_max_hours must be at least 1");
         }
@@ -226,6 +248,32 @@ impl Config {
                 let (group, units) = entry.split_once('=')?;
                 let units = split_list(units, ';');
                 (!group.trim().is_empty() && !units.is_empty()).then(|| (group.trim().to_owned(), units))
+            })
+            .collect()
+    }
+
+    /// `environment_profiles` parsed: the profile name of each environment; `None` when one is
+    /// missing or the text is malformed.
+    pub fn environment_profile_names(&self) -> Option<Vec<(Environment, String)>> {
+        let pairs: Option<Vec<(Environment, String)>> = split_list(&self.environment_profiles, ',')
+            .into_iter()
+            .map(|entry| {
+                let (env, profile) = entry.split_once('=')?;
+                let profile = profile.trim();
+                Some((Environment::parse(env.trim())?, profile.to_owned())).filter(|_| !profile.is_empty())
+            })
+            .collect();
+        pairs.filter(|pairs| Environment::ALL.iter().all(|e| pairs.iter().any(|(p, _)| p == e)))
+    }
+
+    /// `aws_rate_limits` parsed: operation → calls per second.
+    pub fn rate_limits(&self) -> Option<Vec<(String, f64)>> {
+        split_list(&self.aws_rate_limits, ',')
+            .into_iter()
+            .map(|entry| {
+                let (op, rate) = entry.split_once('=')?;
+                let rate: f64 = rate.trim().parse().ok().filter(|r: &f64| r.is_finite() && *r > 0.0)?;
+                Some((op.trim().to_owned(), rate)).filter(|(op, _)| !op.is_empty())
             })
             .collect()
     }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod error;
+pub mod jobs;
 pub mod routes;
 pub mod services;
 pub mod startup;

@@ -38,7 +38,7 @@ async fn main() -> ExitCode {
     };
     telemetry::init(&config);
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
+        Command::Serve => Box::pin(serve(config)).await,
         Command::Migrate => migrate(&config).await,
         Command::Config => {
             println!("{config:#?}");

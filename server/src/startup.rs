@@ -18,6 +18,7 @@ use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -31,6 +32,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::auth::{self, AuthService};
 use crate::aws::Aws;
 use crate::config::Config;
+use crate::jobs::Jobs;
 use crate::routes::health;
 use crate::routes::security::{self, origin_of, Policy};
 use crate::state::AppState;
@@ -43,6 +45,7 @@ pub struct Application {
     router: Router,
     pool: PgPool,
     sessions: PostgresStore,
+    jobs: Jobs,
 }
 
 /// Browser-protection settings the router needs.
@@ -84,10 +87,11 @@ impl Application {
             .build();
         let base_url = config.public_base(listener.local_addr()?);
         let auth = AuthService::new(&config, base_url.clone(), aws.clone(), pool.clone())?;
+        let jobs = Jobs::new(&config, &pool, &aws);
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
-            services: services::build(&pool, &aws, &auth),
+            services: services::build(&config, &pool, &aws, &auth, &jobs),
             auth,
             database_timeout: config.database_timeout(),
         };
@@ -99,7 +103,7 @@ impl Application {
             .with_same_site(SameSite::Lax)
             .with_expiry(Expiry::OnInactivity(SessionDuration::minutes(i64::from(config.session_idle_minutes))));
         let web = Web { policy: Policy::new(&origin_of(&config.oidc_issuer_url)), origin: origin_of(&base_url) };
-        Ok(Self { listener, router: router(state, web).layer(session_layer), pool, sessions })
+        Ok(Self { listener, router: router(state, web).layer(session_layer), pool, sessions, jobs })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -110,7 +114,13 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         // Every replica sweeps expired sessions; deleting them twice is harmless.
         let sweeper = tokio::spawn(self.sessions.continuously_delete_expired(Duration::from_mins(5)));
+        let stop_jobs = CancellationToken::new();
+        let workers = self.jobs.start(stop_jobs.clone());
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        stop_jobs.cancel();
+        if tokio::time::timeout(Duration::from_secs(10), workers).await.is_err() {
+            tracing::warn!("background jobs still running at shutdown; another replica will take them over");
+        }
         sweeper.abort();
         self.pool.close().await;
         served

@@ -10,17 +10,42 @@ use support::{browser, spawn};
 /// platform admin (demo users of the emulator's seed).
 const PERSONAS: [Option<&str>; 5] = [None, Some("zoe"), Some("trent"), Some("carol"), Some("alice")];
 
+/// What a call sends: form fields (the default encoding) or a JSON body.
+enum Args {
+    Form(&'static [(&'static str, &'static str)]),
+    Json(&'static str),
+}
+
+/// A request id that exists nowhere: allowed callers get 404, others 401/403 first.
+const NO_SUCH: &str = "00000000-0000-4000-8000-000000000000";
+
 struct Row {
     endpoint: &'static str,
-    args: &'static [(&'static str, &'static str)],
+    args: Args,
     /// The HTTP status each persona gets, in the order of `PERSONAS`.
     expect: [u16; 5],
 }
 
+const MEMBER_CHANGE: &str = r#"{"id":"00000000-0000-4000-8000-000000000000","change":{"principal":{"id":"u","kind":"user","name":"U","detail":""},"designation":"owner","remove":false}}"#;
+
+#[rustfmt::skip]
 const MATRIX: &[Row] = &[
-    Row { endpoint: "who_am_i", args: &[], expect: [200, 200, 200, 200, 200] },
-    Row { endpoint: "recent_activity", args: &[("limit", "5")], expect: [401, 200, 200, 200, 200] },
-    Row { endpoint: "describe_domain", args: &[], expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "who_am_i", args: Args::Form(&[]), expect: [200, 200, 200, 200, 200] },
+    Row { endpoint: "recent_activity", args: Args::Form(&[("limit", "5")]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "describe_domain", args: Args::Form(&[]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "project_units", args: Args::Form(&[]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "search_principals", args: Args::Form(&[("query", "iv")]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "check_project_name", args: Args::Form(&[("name", "X")]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "submit_project_request", args: Args::Json(r#"{"form":{"product":"","project_name":"","description":"","domain_unit_id":"","environment":null,"members":[],"justification":""}}"#), expect: [401, 422, 422, 422, 422] },
+    Row { endpoint: "my_projects", args: Args::Form(&[]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "project_request", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "project_approvals", args: Args::Form(&[]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "decide_project_request", args: Args::Form(&[("id", NO_SUCH), ("approve", "true"), ("comment", "")]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "promote_project", args: Args::Form(&[("id", NO_SUCH), ("environment", "prod"), ("justification", "x")]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "retire_project", args: Args::Form(&[("id", NO_SUCH), ("reason", "")]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "cancel_project_request", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "retry_project_request", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 403, 403, 403, 404] },
+    Row { endpoint: "change_project_member", args: Args::Json(MEMBER_CHANGE), expect: [401, 404, 404, 404, 404] },
 ];
 
 #[test]
@@ -52,7 +77,11 @@ async fn every_persona_gets_what_the_matrix_says(pool: PgPool) {
     let mut wrong = Vec::new();
     for row in MATRIX {
         for ((persona, client), expected) in PERSONAS.iter().zip(&clients).zip(row.expect) {
-            let status = app.call(client, row.endpoint, row.args).await.status().as_u16();
+            let response = match row.args {
+                Args::Form(form) => app.call(client, row.endpoint, form).await,
+                Args::Json(body) => app.call_json(client, row.endpoint, &serde_json::from_str(body).unwrap()).await,
+            };
+            let status = response.status().as_u16();
             if status != expected {
                 wrong.push(format!(
                     "{} as {}: {status}, expected {expected}",

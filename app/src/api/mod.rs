@@ -5,8 +5,10 @@ mod activity;
 mod domain;
 #[cfg(feature = "ssr")]
 pub mod ports;
+mod projects;
 mod session;
 
 pub use activity::*;
 pub use domain::*;
+pub use projects::*;
 pub use session::*;

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use leptos::prelude::*;
 
-use crate::model::{ApiError, AuditEntry, Caller, DomainInfo, Role};
+use crate::model::{
+    ApiError, AuditEntry, Caller, DomainInfo, MemberChange, MyProjects, Principal, ProjectRequestForm, RequestDetail,
+    RequestSummary, Role, UnitChoice,
+};
 
 /// Who is calling. The one place identity and roles come from: every server function
 /// asks it through [`require`] (or [`caller`] when anonymous use is allowed).
@@ -31,12 +34,39 @@ pub trait Domain: Send + Sync + 'static {
     async fn describe(&self) -> Result<DomainInfo, ApiError>;
 }
 
+/// Project requests: the form's choices, the lifecycle, and who may do what with them.
+/// Methods taking a caller decide themselves what that caller may see and do.
+#[async_trait]
+pub trait Projects: Send + Sync + 'static {
+    /// The domain-unit tree with the environments each unit allows.
+    async fn units(&self) -> Result<Vec<UnitChoice>, ApiError>;
+    /// People and groups whose name starts with or contains `query`.
+    async fn search_principals(&self, query: &str) -> Result<Vec<Principal>, ApiError>;
+    /// Why `name` cannot be used for a new project, or `None` when it is free.
+    async fn name_problem(&self, name: &str) -> Result<Option<String>, ApiError>;
+    /// Stores a new request (approving it when policy allows) and returns its id.
+    async fn submit(&self, caller: &Caller, form: ProjectRequestForm) -> Result<String, ApiError>;
+    async fn mine(&self, caller: &Caller) -> Result<MyProjects, ApiError>;
+    async fn detail(&self, caller: &Caller, id: &str) -> Result<RequestDetail, ApiError>;
+    /// Requests waiting for a decision `caller` may make.
+    async fn approvals(&self, caller: &Caller) -> Result<Vec<RequestSummary>, ApiError>;
+    async fn decide(&self, caller: &Caller, id: &str, approve: bool, comment: &str) -> Result<(), ApiError>;
+    /// Requests a later environment (Staging, Prod) of an active project; returns the new
+    /// request's id.
+    async fn promote(&self, caller: &Caller, id: &str, target: &str, justification: &str) -> Result<String, ApiError>;
+    async fn retire(&self, caller: &Caller, id: &str, reason: &str) -> Result<(), ApiError>;
+    async fn cancel(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
+    async fn retry(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
+    async fn change_member(&self, caller: &Caller, id: &str, change: MemberChange) -> Result<(), ApiError>;
+}
+
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
     pub auth: Arc<dyn Auth>,
     pub activity: Arc<dyn Activity>,
     pub domain: Arc<dyn Domain>,
+    pub projects: Arc<dyn Projects>,
 }
 
 /// The services of the running portal. A server function called outside the portal's

@@ -8,7 +8,11 @@ use crate::model::Role;
 
 /// Navigation entries and the role each needs. An area appears here only once it works
 /// end to end, and only to people who may use it.
-const NAV: &[(&str, &str, Role)] = &[("/", "Overview", Role::TeamLead)];
+const NAV: &[(&str, &str, Role)] = &[
+    ("/", "Overview", Role::TeamLead),
+    ("/projects", "My projects", Role::TeamLead),
+    ("/approvals", "Approvals", Role::TeamLead),
+];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {

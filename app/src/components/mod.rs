@@ -3,7 +3,9 @@
 mod feedback;
 mod layout;
 mod session;
+mod ui;
 
 pub use feedback::{EmptyState, ErrorPanel, LoadingRows};
 pub use layout::Layout;
 pub use session::{CurrentUser, RequireRole, SignInLink, SignInPrompt, UserMenu};
+pub use ui::*;

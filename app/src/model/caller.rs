@@ -29,6 +29,12 @@ pub struct Caller {
     pub display_name: String,
     pub email: Option<String>,
     pub roles: Vec<Role>,
+    /// DataZone user profile id; server side only.
+    #[serde(skip)]
+    pub user_id: String,
+    /// Identity Center group ids; server side only.
+    #[serde(skip)]
+    pub group_ids: Vec<String>,
 }
 
 impl Caller {

@@ -4,8 +4,10 @@ mod activity;
 mod caller;
 mod domain;
 mod error;
+mod projects;
 
 pub use activity::AuditEntry;
 pub use caller::{Caller, Role};
 pub use domain::DomainInfo;
 pub use error::ApiError;
+pub use projects::*;

@@ -1,9 +1,16 @@
 //! One module per page.
 
+mod approvals;
 mod home;
+mod live;
 mod not_found;
+mod projects;
+mod request;
 mod sign_in;
 
+pub use approvals::ApprovalsPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
+pub use projects::{MyProjectsPage, NewProjectPage};
+pub use request::RequestPage;
 pub use sign_in::{SignInPage, SignedOutPage};

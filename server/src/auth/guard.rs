@@ -55,6 +55,8 @@ impl AuthService {
             display_name: person.display_name.clone(),
             email: person.email.clone(),
             roles: self.roles.roles_of(person),
+            user_id: person.identity.datazone_user_id.clone(),
+            group_ids: person.identity.group_ids.clone(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod directory;
 mod domain;
+mod projects;
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_datazone::error::{ProvideErrorMetadata, SdkError};
 
 pub use directory::Identity;
+pub use projects::{ProfileGrant, ProfileInfo, ProjectListing, ProjectState, UnitInfo};
 
 use crate::config::Config;
 use crate::error::AppError;

@@ -1,7 +1,8 @@
 //! The server's implementations of the ports the UI's server functions call.
 
-mod activity;
+pub mod activity;
 mod domain;
+mod projects;
 
 use std::sync::Arc;
 
@@ -10,9 +11,18 @@ use sqlx::PgPool;
 
 use crate::auth::{AuthService, Guard};
 use crate::aws::Aws;
+use crate::config::Config;
+use crate::jobs::Jobs;
 
-pub fn build(pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>) -> Services {
+pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>, jobs: &Jobs) -> Services {
     Services {
+        projects: Arc::new(projects::ProjectService {
+            pool: pool.clone(),
+            aws: aws.clone(),
+            jobs: jobs.clone(),
+            environment_profiles: config.environment_profile_names().unwrap_or_default(),
+            portal_url: tokio::sync::OnceCell::new(),
+        }),
         auth: Arc::new(Guard { auth: auth.clone() }),
         activity: Arc::new(activity::AuditTrail { pool: pool.clone() }),
         domain: Arc::new(domain::DomainDescription { aws: aws.clone() }),

@@ -1,6 +1,7 @@
 //! Postgres: the pool, migrations, and the queries per table group. No business rules here.
 
 pub mod audit;
+pub mod projects;
 
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,8 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     let outcome = async {
         let before = schema_version(&mut conn).await?;
         MIGRATOR.run(&mut *conn).await?;
+        // The job queue's own tables, in their own schema with their own history.
+        underway::run_migrations(&mut *conn).await?;
         let after = schema_version(&mut conn).await?;
         if before != after {
             tracing::info!(?before, ?after, "database schema migrated");

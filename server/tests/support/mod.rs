@@ -112,9 +112,25 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
     for (key, value) in setup.extra {
         figment = figment.merge((key, value));
     }
+    // #[sqlx::test] applied the portal's migrations (or none, on purpose); this adds the job
+    // queue's schema next to them, as `meshgate migrate` does. The tests of an unreachable or
+    // unmigrated database get none.
+    if let Err(error) = underway::run_migrations(&pool).await {
+        eprintln!("job queue schema not created: {error}");
+    }
     let app = Application::build_with_pool(Config::from_figment(figment).unwrap(), pool).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp { base, idp, aws, _idp_process: idp_process }
+}
+
+pub async fn datazone_client(endpoint: &str) -> aws_sdk_datazone::Client {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_datazone::config::Credentials::new("test", "test", None, None, "test"))
+        .load()
+        .await;
+    aws_sdk_datazone::Client::new(&sdk)
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects on its own.
@@ -200,6 +216,21 @@ impl TestApp {
     /// Calls a server function the way the hydrated page does.
     pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
         client.post(self.url(&format!("/api/{endpoint}"))).form(form).send().await.unwrap()
+    }
+
+    /// Calls a server function that takes a JSON body.
+    pub async fn call_json(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{endpoint}"))).json(body).send().await.unwrap()
+    }
+
+    /// A DataZone client aimed at the emulator, to check what the portal did there.
+    pub async fn datazone(&self) -> aws_sdk_datazone::Client {
+        datazone_client(&self.aws.endpoint_url()).await
     }
 
     pub async fn who_am_i(&self, client: &reqwest::Client) -> serde_json::Value {

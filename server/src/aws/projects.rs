@@ -1,0 +1,394 @@
+//! The project port: domain units, profiles, projects and memberships in DataZone, as
+//! plain data. Every call here is one DataZone operation (or its pages); retries of
+//! throttling and 5xx are the SDK's, pacing and idempotency are the caller's.
+
+use std::collections::HashMap;
+
+use app::model::{Designation, Principal, PrincipalKind};
+use aws_sdk_datazone::types::{
+    DomainUnitOwnerProperties, GroupSearchType, ManagedPolicyType, Member, MemberDetails, PolicyGrantDetail,
+    TargetEntityType, UserDesignation, UserProfileDetails, UserSearchType,
+};
+
+use super::{upstream, Aws};
+use crate::error::AppError;
+
+#[derive(Debug, Clone)]
+pub struct UnitInfo {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    /// User and group profile ids.
+    pub owner_ids: Vec<String>,
+}
+
+/// A project as provisioning needs to see it.
+#[derive(Debug, Clone)]
+pub struct ProjectState {
+    pub id: String,
+    pub name: String,
+    /// `ProjectStatus`: ACTIVE, DELETING, DELETE_FAILED, …
+    pub status: String,
+    /// `OverallDeploymentStatus`: PENDING_DEPLOYMENT, IN_PROGRESS, SUCCESSFUL, FAILED_*.
+    pub deployment: Option<String>,
+    /// DataZone's reasons when deployment or deletion failed.
+    pub failure: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectListing {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// A CREATE_PROJECT_FROM_PROJECT_PROFILE grant on a unit.
+#[derive(Debug, Clone)]
+pub struct ProfileGrant {
+    pub profile_ids: Vec<String>,
+    pub include_children: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfileInfo {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+}
+
+fn designation_of(designation: Designation) -> UserDesignation {
+    match designation {
+        Designation::Owner => UserDesignation::ProjectOwner,
+        Designation::Contributor => UserDesignation::ProjectContributor,
+    }
+}
+
+fn member_of(kind: PrincipalKind, id: &str) -> Member {
+    match kind {
+        PrincipalKind::User => Member::UserIdentifier(id.to_owned()),
+        PrincipalKind::Group => Member::GroupIdentifier(id.to_owned()),
+    }
+}
+
+impl Aws {
+    /// The domain's root unit.
+    pub async fn root_unit_id(&self) -> Result<String, AppError> {
+        let domain = self
+            .datazone
+            .get_domain()
+            .identifier(&self.domain_id)
+            .send()
+            .await
+            .map_err(|e| upstream("GetDomain", e))?;
+        domain.root_domain_unit_id().map(str::to_owned).ok_or_else(|| AppError::NotFound("root domain unit".into()))
+    }
+
+    /// The child units of `parent`, as `(id, name)`.
+    pub async fn unit_children(&self, parent: &str) -> Result<Vec<(String, String)>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_domain_units_for_parent()
+            .domain_identifier(&self.domain_id)
+            .parent_domain_unit_identifier(parent)
+            .max_results(25)
+            .into_paginator()
+            .send();
+        let mut children = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListDomainUnitsForParent", e))?;
+            children.extend(page.items().iter().map(|u| (u.id().to_owned(), u.name().to_owned())));
+        }
+        Ok(children)
+    }
+
+    pub async fn unit(&self, id: &str) -> Result<UnitInfo, AppError> {
+        let unit = self
+            .datazone
+            .get_domain_unit()
+            .domain_identifier(&self.domain_id)
+            .identifier(id)
+            .send()
+            .await
+            .map_err(|e| upstream("GetDomainUnit", e))?;
+        let owner_ids = unit
+            .owners()
+            .iter()
+            .filter_map(|owner| match owner {
+                DomainUnitOwnerProperties::User(u) => u.user_id().map(str::to_owned),
+                DomainUnitOwnerProperties::Group(g) => g.group_id().map(str::to_owned),
+                _ => None,
+            })
+            .collect();
+        Ok(UnitInfo {
+            id: unit.id().to_owned(),
+            name: unit.name().to_owned(),
+            parent_id: unit.parent_domain_unit_id().map(str::to_owned),
+            owner_ids,
+        })
+    }
+
+    pub async fn project_profiles(&self) -> Result<Vec<ProfileInfo>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_project_profiles()
+            .domain_identifier(&self.domain_id)
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut profiles = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListProjectProfiles", e))?;
+            profiles.extend(page.items().iter().map(|p| ProfileInfo {
+                id: p.id().to_owned(),
+                name: p.name().to_owned(),
+                enabled: p.status().is_none_or(|s| s.as_str() == "ENABLED"),
+            }));
+        }
+        Ok(profiles)
+    }
+
+    /// Which project profiles may be used in `unit` (grants made on the unit itself).
+    pub async fn profile_grants(&self, unit: &str) -> Result<Vec<ProfileGrant>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_policy_grants()
+            .domain_identifier(&self.domain_id)
+            .entity_type(TargetEntityType::DomainUnit)
+            .entity_identifier(unit)
+            .policy_type(ManagedPolicyType::CreateProjectFromProjectProfile)
+            .max_results(25)
+            .into_paginator()
+            .send();
+        let mut grants = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListPolicyGrants", e))?;
+            grants.extend(page.grant_list().iter().filter_map(|g| match g.detail() {
+                Some(PolicyGrantDetail::CreateProjectFromProjectProfile(d)) => Some(ProfileGrant {
+                    profile_ids: d.project_profiles().to_vec(),
+                    include_children: d.include_child_domain_units().unwrap_or(false),
+                }),
+                _ => None,
+            }));
+        }
+        Ok(grants)
+    }
+
+    /// The project called exactly `name`, if one exists (names are unique in a domain).
+    pub async fn project_named(&self, name: &str) -> Result<Option<ProjectListing>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_projects()
+            .domain_identifier(&self.domain_id)
+            .name(name)
+            .max_results(50)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListProjects", e))?;
+            if let Some(p) = page.items().iter().find(|p| p.name() == name) {
+                return Ok(Some(listing(p)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Projects `user_id` is a member of.
+    pub async fn projects_of(&self, user_id: &str) -> Result<Vec<ProjectListing>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_projects()
+            .domain_identifier(&self.domain_id)
+            .user_identifier(user_id)
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut projects = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListProjects", e))?;
+            projects.extend(page.items().iter().map(listing));
+        }
+        Ok(projects)
+    }
+
+    pub async fn create_project(
+        &self,
+        name: &str,
+        description: &str,
+        unit: &str,
+        profile: &str,
+    ) -> Result<String, AppError> {
+        let created = self
+            .datazone
+            .create_project()
+            .domain_identifier(&self.domain_id)
+            .name(name)
+            .description(description)
+            .domain_unit_id(unit)
+            .project_profile_id(profile)
+            .send()
+            .await
+            .map_err(|e| upstream("CreateProject", e))?;
+        Ok(created.id().to_owned())
+    }
+
+    /// The project's state, or `None` once it no longer exists.
+    pub async fn project(&self, id: &str) -> Result<Option<ProjectState>, AppError> {
+        let found = self.datazone.get_project().domain_identifier(&self.domain_id).identifier(id).send().await;
+        let project = match found {
+            Ok(p) => p,
+            Err(e) => {
+                return match upstream("GetProject", e) {
+                    AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => Ok(None),
+                    other => Err(other),
+                }
+            }
+        };
+        let details = project.environment_deployment_details();
+        let mut reasons: Vec<String> = details
+            .and_then(|d| d.environment_failure_reasons())
+            .map(|reasons| {
+                let mut sorted: Vec<_> = reasons.iter().collect();
+                sorted.sort_by_key(|(environment, _)| environment.as_str());
+                sorted
+                    .into_iter()
+                    .flat_map(|(environment, errors)| {
+                        errors.iter().map(move |e| format!("{environment}: {}", e.message()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        reasons.extend(project.failure_reasons().iter().filter_map(|r| r.message().map(str::to_owned)));
+        Ok(Some(ProjectState {
+            id: project.id().to_owned(),
+            name: project.name().to_owned(),
+            status: project.project_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            deployment: details.and_then(|d| d.overall_deployment_status()).map(|s| s.as_str().to_owned()),
+            failure: (!reasons.is_empty()).then(|| reasons.join("; ")),
+        }))
+    }
+
+    /// Starts deleting a project; a project already gone is not an error.
+    pub async fn delete_project(&self, id: &str) -> Result<(), AppError> {
+        let sent = self
+            .datazone
+            .delete_project()
+            .domain_identifier(&self.domain_id)
+            .identifier(id)
+            .skip_deletion_check(false)
+            .send()
+            .await;
+        match sent.map_err(|e| upstream("DeleteProject", e)) {
+            Ok(_) => Ok(()),
+            Err(AppError::Upstream { code, .. }) if code == "ResourceNotFoundException" => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Members of a project: principal id → designation as DataZone spells it.
+    pub async fn memberships(&self, project: &str) -> Result<HashMap<String, String>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_project_memberships()
+            .domain_identifier(&self.domain_id)
+            .project_identifier(project)
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut members = HashMap::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListProjectMemberships", e))?;
+            for member in page.members() {
+                let id = match member.member_details() {
+                    Some(MemberDetails::User(u)) => u.user_id().to_owned(),
+                    Some(MemberDetails::Group(g)) => g.group_id().to_owned(),
+                    _ => continue,
+                };
+                members.insert(id, member.designation().as_str().to_owned());
+            }
+        }
+        Ok(members)
+    }
+
+    pub async fn add_member(
+        &self,
+        project: &str,
+        kind: PrincipalKind,
+        id: &str,
+        designation: Designation,
+    ) -> Result<(), AppError> {
+        self.datazone
+            .create_project_membership()
+            .domain_identifier(&self.domain_id)
+            .project_identifier(project)
+            .member(member_of(kind, id))
+            .designation(designation_of(designation))
+            .send()
+            .await
+            .map_err(|e| upstream("CreateProjectMembership", e))?;
+        Ok(())
+    }
+
+    pub async fn remove_member(&self, project: &str, kind: PrincipalKind, id: &str) -> Result<(), AppError> {
+        self.datazone
+            .delete_project_membership()
+            .domain_identifier(&self.domain_id)
+            .project_identifier(project)
+            .member(member_of(kind, id))
+            .send()
+            .await
+            .map_err(|e| upstream("DeleteProjectMembership", e))?;
+        Ok(())
+    }
+
+    /// People (SSO users) and groups matching `text`, at most `limit` of each.
+    pub async fn search_principals(&self, text: &str, limit: i32) -> Result<Vec<Principal>, AppError> {
+        let users = self
+            .datazone
+            .search_user_profiles()
+            .domain_identifier(&self.domain_id)
+            .user_type(UserSearchType::DatazoneSsoUser)
+            .search_text(text)
+            .max_results(limit)
+            .send();
+        let groups = self
+            .datazone
+            .search_group_profiles()
+            .domain_identifier(&self.domain_id)
+            .group_type(GroupSearchType::DatazoneSsoGroup)
+            .search_text(text)
+            .max_results(limit)
+            .send();
+        let (users, groups) = tokio::join!(users, groups);
+        let users = users.map_err(|e| upstream("SearchUserProfiles", e))?;
+        let groups = groups.map_err(|e| upstream("SearchGroupProfiles", e))?;
+        let mut found: Vec<Principal> = users
+            .items()
+            .iter()
+            .filter_map(|u| {
+                let id = u.id()?.to_owned();
+                let Some(UserProfileDetails::Sso(sso)) = u.details() else { return None };
+                let full = format!("{} {}", sso.first_name().unwrap_or_default(), sso.last_name().unwrap_or_default());
+                let username = sso.username().unwrap_or_default().to_owned();
+                let name = if full.trim().is_empty() { username.clone() } else { full.trim().to_owned() };
+                Some(Principal { id, kind: PrincipalKind::User, name, detail: username })
+            })
+            .collect();
+        found.extend(groups.items().iter().filter_map(|g| {
+            Some(Principal {
+                id: g.id()?.to_owned(),
+                kind: PrincipalKind::Group,
+                name: g.group_name()?.to_owned(),
+                detail: "Group".to_owned(),
+            })
+        }));
+        Ok(found)
+    }
+}
+
+fn listing(p: &aws_sdk_datazone::types::ProjectSummary) -> ProjectListing {
+    ProjectListing {
+        id: p.id().to_owned(),
+        name: p.name().to_owned(),
+        description: p.description().unwrap_or_default().to_owned(),
+    }
+}

@@ -1,0 +1,231 @@
+//! Project requests end to end: through the portal's server functions, the job queue in
+//! Postgres and the AWS emulator, checked in DataZone with the official SDK.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_datazone::types::MemberDetails;
+use emulator::FaultsPatch;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{spawn_with, Setup, TestApp};
+
+fn quick() -> Setup {
+    Setup { extra: vec![("job_poll_ms", json!(100))], ..Setup::default() }
+}
+
+/// Deployments and deletions that take a third of a second instead of three.
+fn fast_deployments(app: &TestApp) {
+    app.aws.emulator.set_faults(FaultsPatch { deploy_delay_ms: Some(300), ..FaultsPatch::default() }).unwrap();
+}
+
+async fn unit_id(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
+    let units: Value = app.call(client, "project_units", &[]).await.json().await.unwrap();
+    let unit = units.as_array().unwrap().iter().find(|u| u["name"] == name).expect("unit in the demo mesh");
+    unit["id"].as_str().unwrap().to_owned()
+}
+
+async fn principal(app: &TestApp, client: &reqwest::Client, query: &str) -> Value {
+    let found: Value = app.call(client, "search_principals", &[("query", query)]).await.json().await.unwrap();
+    found[0].clone()
+}
+
+async fn detail(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    let response = app.call(client, "project_request", &[("id", id)]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Waits for the request to reach `status`, failing fast on a different end state.
+async fn wait_for(app: &TestApp, client: &reqwest::Client, id: &str, status: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = detail(app, client, id).await;
+        let current = now["summary"]["status"].as_str().unwrap().to_owned();
+        if current == status {
+            return now;
+        }
+        assert!(current != "failed" || status == "failed", "request failed: {}", now["failure"]);
+        assert!(Instant::now() < deadline, "still {current} after 30 s, waiting for {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn datazone_members(app: &TestApp, project: &str) -> HashMap<String, String> {
+    let dz = app.datazone().await;
+    let out = dz
+        .list_project_memberships()
+        .domain_identifier(app.aws.emulator.domain_id())
+        .project_identifier(project)
+        .send()
+        .await
+        .unwrap();
+    out.members()
+        .iter()
+        .map(|m| {
+            let id = match m.member_details().unwrap() {
+                MemberDetails::User(u) => u.user_id().to_owned(),
+                MemberDetails::Group(g) => g.group_id().to_owned(),
+                _ => unreachable!(),
+            };
+            (id, m.designation().as_str().to_owned())
+        })
+        .collect()
+}
+
+fn form(unit: &str, env: &str, name: &str, members: Value, justification: &str) -> Value {
+    json!({ "form": {
+        "product": "Churn Radar", "project_name": name, "description": "Churn signals for the sales team.",
+        "domain_unit_id": unit, "environment": env, "members": members, "justification": justification,
+    }})
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_dev_project_is_provisioned_promoted_approved_and_retired(pool: PgPool) {
+    let app = spawn_with(pool.clone(), quick()).await;
+    fast_deployments(&app);
+    let frank = app.signed_in("frank").await;
+    let unit = unit_id(&app, &frank, "SalesOperations").await;
+    let ivan = principal(&app, &frank, "ivan").await;
+    assert_eq!(ivan["name"], "Ivan Ilic");
+
+    let members = json!([{ "principal": ivan, "designation": "contributor" }]);
+    let response =
+        app.call_json(&frank, "submit_project_request", &form(&unit, "dev", "Churn Radar Dev", members, "")).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let dev: String = response.json().await.unwrap();
+
+    let active = wait_for(&app, &frank, &dev, "active").await;
+    assert!(active["steps"].as_array().unwrap().iter().all(|s| s["state"] == "done"), "{}", active["steps"]);
+    assert_eq!(active["decided_by"], "meshgate (auto-approval)");
+    let project = active["summary"]["project_id"].as_str().unwrap().to_owned();
+    assert!(active["summary"]["portal_url"].as_str().unwrap().ends_with(&format!("/projects/{project}/overview")));
+    let in_datazone = datazone_members(&app, &project).await;
+    assert_eq!(in_datazone.len(), 2, "{in_datazone:?}");
+    assert_eq!(in_datazone[ivan["id"].as_str().unwrap()], "PROJECT_CONTRIBUTOR");
+    assert_eq!(in_datazone.values().filter(|d| *d == "PROJECT_OWNER").count(), 1);
+    let actions: Vec<&str> =
+        active["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for expected in
+        ["project.requested", "project.approved", "project.created", "project.member_added", "project.active"]
+    {
+        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+    }
+
+    // The same name again is refused before anything is stored.
+    let again =
+        app.call_json(&frank, "submit_project_request", &form(&unit, "dev", "Churn Radar Dev", json!([]), "")).await;
+    assert_eq!(again.status(), 422);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["Invalid"]["field"], "project_name");
+
+    // Prod twin: needs approval, not from the requester, with the Dev project's members.
+    let promoted = app
+        .call(&frank, "promote_project", &[("id", &dev), ("environment", "prod"), ("justification", "Launch")])
+        .await;
+    assert_eq!(promoted.status(), 200);
+    let prod: String = promoted.json().await.unwrap();
+    let waiting = detail(&app, &frank, &prod).await;
+    assert_eq!(waiting["summary"]["status"], "pending_approval");
+    assert_eq!(waiting["summary"]["project_name"], "Churn Radar Prod");
+    assert_eq!(waiting["allowed"]["decide"], false);
+    let own = app.call(&frank, "decide_project_request", &[("id", &prod), ("approve", "true"), ("comment", "")]).await;
+    assert_eq!(own.status(), 403);
+    let zoe = app.signed_in("zoe").await;
+    let stranger =
+        app.call(&zoe, "decide_project_request", &[("id", &prod), ("approve", "true"), ("comment", "")]).await;
+    assert_eq!(stranger.status(), 403);
+    let alice = app.signed_in("alice").await;
+    let queue: Value = app.call(&alice, "project_approvals", &[]).await.json().await.unwrap();
+    assert!(queue.as_array().unwrap().iter().any(|r| r["id"] == prod.as_str()));
+    let approved =
+        app.call(&alice, "decide_project_request", &[("id", &prod), ("approve", "true"), ("comment", "Go")]).await;
+    assert_eq!(approved.status(), 200);
+    let twice =
+        app.call(&alice, "decide_project_request", &[("id", &prod), ("approve", "true"), ("comment", "")]).await;
+    assert_eq!(twice.status(), 409, "a decided request is not decided again");
+    let prod_active = wait_for(&app, &frank, &prod, "active").await;
+    let prod_project = prod_active["summary"]["project_id"].as_str().unwrap();
+    let prod_members = datazone_members(&app, prod_project).await;
+    assert_eq!(prod_members, in_datazone, "the Prod twin has the Dev project's members");
+    assert_eq!(prod_active["twins"][0]["id"], dev.as_str());
+
+    // Retiring Dev needs no approval; the request stays, the project goes.
+    let retire = app.call(&frank, "retire_project", &[("id", &dev), ("reason", "Moved to Prod")]).await;
+    assert_eq!(retire.status(), 200);
+    wait_for(&app, &frank, &dev, "retired").await;
+    let gone = app
+        .datazone()
+        .await
+        .get_project()
+        .domain_identifier(app.aws.emulator.domain_id())
+        .identifier(&project)
+        .send()
+        .await;
+    assert!(gone.is_err(), "the Dev project is deleted in DataZone");
+    let mine: Value = app.call(&frank, "my_projects", &[]).await.json().await.unwrap();
+    let product = &mine["products"][0];
+    assert_eq!(product["product"], "Churn Radar");
+    assert_eq!(product["environments"].as_array().unwrap().len(), 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_rejected_request_tells_the_requester_why(pool: PgPool) {
+    let app = spawn_with(pool, quick()).await;
+    let frank = app.signed_in("frank").await;
+    let unit = unit_id(&app, &frank, "SalesOperations").await;
+    let missing_reason =
+        app.call_json(&frank, "submit_project_request", &form(&unit, "prod", "Radar Prod", json!([]), "")).await;
+    assert_eq!(missing_reason.status(), 422, "Prod needs a justification");
+    let submitted =
+        app.call_json(&frank, "submit_project_request", &form(&unit, "prod", "Radar Prod", json!([]), "Launch")).await;
+    let id: String = submitted.json().await.unwrap();
+    // dave owns SalesOperations in the demo mesh.
+    let dave = app.signed_in("dave").await;
+    let silent =
+        app.call(&dave, "decide_project_request", &[("id", &id), ("approve", "false"), ("comment", " ")]).await;
+    assert_eq!(silent.status(), 422, "rejecting needs a comment");
+    let rejected = app
+        .call(
+            &dave,
+            "decide_project_request",
+            &[("id", &id), ("approve", "false"), ("comment", "Use the shared Prod project")],
+        )
+        .await;
+    assert_eq!(rejected.status(), 200);
+    let seen = detail(&app, &frank, &id).await;
+    assert_eq!(seen["summary"]["status"], "rejected");
+    assert_eq!(seen["decision_comment"], "Use the shared Prod project");
+    assert_eq!(seen["decided_by"], "dave");
+    assert_eq!(app.aws.emulator.calls().get("CreateProject"), None, "nothing was created");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_deployment_shows_the_reason_and_an_admin_retries(pool: PgPool) {
+    let app = spawn_with(pool, quick()).await;
+    app.aws
+        .emulator
+        .set_faults(FaultsPatch { deploy_delay_ms: Some(200), deploy_fail_next: Some(1), ..FaultsPatch::default() })
+        .unwrap();
+    let frank = app.signed_in("frank").await;
+    let unit = unit_id(&app, &frank, "SalesOperations").await;
+    let submitted =
+        app.call_json(&frank, "submit_project_request", &form(&unit, "dev", "Flaky Dev", json!([]), "")).await;
+    let id: String = submitted.json().await.unwrap();
+    let failed = wait_for(&app, &frank, &id, "failed").await;
+    assert!(failed["failure"].as_str().unwrap().starts_with("Deployment FAILED_DEPLOYMENT"), "{}", failed["failure"]);
+    assert_eq!(failed["allowed"]["retry"], false, "only admins retry");
+    assert_eq!(app.call(&frank, "retry_project_request", &[("id", &id)]).await.status(), 403);
+    let alice = app.signed_in("alice").await;
+    assert_eq!(app.call(&alice, "retry_project_request", &[("id", &id)]).await.status(), 200);
+    // The emulator's failed deployment stays failed: the retry finds the same project and
+    // reports the same reason, without creating a second one.
+    let again = wait_for(&app, &frank, &id, "failed").await;
+    assert_eq!(again["summary"]["project_id"], failed["summary"]["project_id"]);
+    assert_eq!(app.aws.emulator.calls()["CreateProject"], 1);
+    // Cancelling a failed project deletes what was created.
+    assert_eq!(app.call(&frank, "cancel_project_request", &[("id", &id)]).await.status(), 200);
+    wait_for(&app, &frank, &id, "retired").await;
+}
