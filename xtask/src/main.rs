@@ -142,6 +142,8 @@ fn portal(addr: SocketAddr, database_url: &str, upstreams: &Upstreams) -> Comman
         .env("MESHGATE_OIDC_CLIENT_SECRET", "meshgate-local-secret")
         .env("MESHGATE_STEWARD_GROUPS", DEMO_STEWARD_GROUPS)
         .env("MESHGATE_SESSION_SECURE_COOKIE", "false")
+        // The emulator deploys in seconds, not minutes: look more often than against AWS.
+        .env("MESHGATE_JOB_POLL_MS", "1000")
         .env("AWS_ACCESS_KEY_ID", "meshgate-local")
         .env("AWS_SECRET_ACCESS_KEY", "meshgate-local")
         .env("AWS_EC2_METADATA_DISABLED", "true");
