@@ -46,6 +46,15 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "cancel_project_request", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "retry_project_request", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 403, 403, 403, 404] },
     Row { endpoint: "change_project_member", args: Args::Json(MEMBER_CHANGE), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "admin_unit", args: Args::Form(&[("id", "no-such-unit")]), expect: [401, 403, 403, 403, 404] },
+    Row { endpoint: "create_domain_unit", args: Args::Form(&[("parent_id", "p"), ("name", ""), ("description", "")]), expect: [401, 403, 403, 403, 422] },
+    Row { endpoint: "update_domain_unit", args: Args::Form(&[("id", "u"), ("name", ""), ("description", "")]), expect: [401, 403, 403, 403, 422] },
+    Row { endpoint: "set_unit_owner", args: Args::Json(r#"{"unit_id":"no-such-unit","owner":{"id":"u","kind":"user","name":"U","detail":""},"add":true}"#), expect: [401, 403, 403, 403, 404] },
+    Row { endpoint: "grant_profiles", args: Args::Json(r#"{"grant":{"unit_id":"u","principal":"nobody","profile_ids":[],"include_children":false}}"#), expect: [401, 403, 403, 403, 422] },
+    Row { endpoint: "revoke_profile_grant", args: Args::Form(&[("unit_id", "u"), ("principal", "nobody")]), expect: [401, 403, 403, 403, 422] },
+    Row { endpoint: "set_unit_approval", args: Args::Form(&[("unit_id", "no-such-unit"), ("auto_approve_dev", "true")]), expect: [401, 403, 403, 403, 404] },
+    Row { endpoint: "project_profiles", args: Args::Form(&[]), expect: [401, 403, 403, 403, 200] },
+    Row { endpoint: "set_profile_enabled", args: Args::Form(&[("id", "no-such-profile"), ("enabled", "true")]), expect: [401, 403, 403, 403, 404] },
 ];
 
 #[test]

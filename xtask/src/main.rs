@@ -227,6 +227,7 @@ fn test_stages(stages: &mut Stages) -> Result {
     stages.run("sqlx offline data is current", || {
         let url = cluster.fresh_database("meshgate_sqlx")?;
         run(Command::new("cargo").args(["sqlx", "migrate", "run", "--source", "migrations", "--database-url", &url]))?;
+        pg::job_queue_schema(&url)?;
         run(Command::new("cargo")
             .args(["sqlx", "prepare", "--check", "--database-url", &url])
             .env_remove("SQLX_OFFLINE")

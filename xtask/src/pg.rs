@@ -148,3 +148,39 @@ fn id_postgres() -> Result {
     }
     run(Command::new("useradd").args(["--system", "--no-create-home", "postgres"]))
 }
+
+/// Adds the job queue's schema (the migrations shipped in the `underway` crate) to a
+/// database that sqlx's compile-time checks read: with a live database, underway's own
+/// queries are checked against it too. The portal applies the same migrations at start.
+pub fn job_queue_schema(url: &str) -> Result {
+    let metadata = output(Command::new("cargo").args(["metadata", "--format-version", "1"]))
+        .ok_or_else(|| "cargo metadata failed".to_owned())?;
+    let manifest = metadata
+        .split("\"manifest_path\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|path| path.contains("/underway-"))
+        .ok_or_else(|| "the underway crate is not among the dependencies".to_owned())?;
+    let dir = PathBuf::from(manifest).parent().ok_or_else(|| "odd manifest path".to_owned())?.join("migrations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    let mut psql = Command::new("psql");
+    psql.args([
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        url,
+        "-c",
+        "CREATE SCHEMA IF NOT EXISTS underway",
+        "-c",
+        "SET search_path TO underway",
+    ]);
+    for file in &files {
+        psql.arg("-f").arg(file);
+    }
+    run(&mut psql)
+}

@@ -2,6 +2,7 @@
 //! context, calls one of them and hands back a typed [`ApiError`](crate::model::ApiError).
 
 mod activity;
+mod admin;
 mod domain;
 #[cfg(feature = "ssr")]
 pub mod ports;
@@ -9,6 +10,7 @@ mod projects;
 mod session;
 
 pub use activity::*;
+pub use admin::*;
 pub use domain::*;
 pub use projects::*;
 pub use session::*;

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::model::{
-    ApiError, AuditEntry, Caller, DomainInfo, MemberChange, MyProjects, Principal, ProjectRequestForm, RequestDetail,
-    RequestSummary, Role, UnitChoice,
+    ApiError, AuditEntry, Caller, DomainInfo, MemberChange, MyProjects, NewProfileGrant, Principal, ProfileSummary,
+    ProjectRequestForm, RequestDetail, RequestSummary, Role, UnitChoice, UnitDetail,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -60,6 +60,27 @@ pub trait Projects: Send + Sync + 'static {
     async fn change_member(&self, caller: &Caller, id: &str, change: MemberChange) -> Result<(), ApiError>;
 }
 
+/// Platform administration of the mesh's structure; callers are platform admins.
+#[async_trait]
+pub trait Admin: Send + Sync + 'static {
+    async fn unit(&self, id: &str) -> Result<UnitDetail, ApiError>;
+    /// Creates a unit under `parent`; returns its id.
+    async fn create_unit(
+        &self,
+        caller: &Caller,
+        parent: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<String, ApiError>;
+    async fn update_unit(&self, caller: &Caller, id: &str, name: &str, description: &str) -> Result<(), ApiError>;
+    async fn set_owner(&self, caller: &Caller, unit: &str, owner: Principal, add: bool) -> Result<(), ApiError>;
+    async fn grant(&self, caller: &Caller, grant: NewProfileGrant) -> Result<(), ApiError>;
+    async fn revoke(&self, caller: &Caller, unit: &str, principal: &str) -> Result<(), ApiError>;
+    async fn set_approval(&self, caller: &Caller, unit: &str, auto_approve_dev: bool) -> Result<(), ApiError>;
+    async fn profiles(&self) -> Result<Vec<ProfileSummary>, ApiError>;
+    async fn set_profile_enabled(&self, caller: &Caller, id: &str, enabled: bool) -> Result<(), ApiError>;
+}
+
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
@@ -67,6 +88,7 @@ pub struct Services {
     pub activity: Arc<dyn Activity>,
     pub domain: Arc<dyn Domain>,
     pub projects: Arc<dyn Projects>,
+    pub admin: Arc<dyn Admin>,
 }
 
 /// The services of the running portal. A server function called outside the portal's

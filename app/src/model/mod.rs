@@ -1,12 +1,14 @@
 //! Types shared by the server and the browser: plain data, serde, no I/O.
 
 mod activity;
+mod admin;
 mod caller;
 mod domain;
 mod error;
 mod projects;
 
 pub use activity::AuditEntry;
+pub use admin::*;
 pub use caller::{Caller, Role};
 pub use domain::DomainInfo;
 pub use error::ApiError;

@@ -185,6 +185,8 @@ impl ProjectRequestForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitChoice {
     pub id: String,
+    /// The parent unit (the domain's root unit for top-level units).
+    pub parent_id: String,
     pub name: String,
     /// `Parent / Child`, for people.
     pub path: String,

@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod admin;
 mod approvals;
 mod home;
 mod live;
@@ -8,6 +9,7 @@ mod projects;
 mod request;
 mod sign_in;
 
+pub use admin::{AdminPage, UnitPage};
 pub use approvals::ApprovalsPage;
 pub use home::HomePage;
 pub use not_found::NotFound;

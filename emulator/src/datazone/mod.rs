@@ -56,6 +56,12 @@ pub fn route(method: &Method, segments: &[String]) -> Option<Route> {
         ("POST", ["v2", "domains", d, "domain-units"]) => ("CreateDomainUnit", units::create_unit, vec![*d]),
         ("GET", ["v2", "domains", d, "domain-units", id]) => ("GetDomainUnit", units::get_unit, vec![*d, *id]),
         ("PUT", ["v2", "domains", d, "domain-units", id]) => ("UpdateDomainUnit", units::update_unit, vec![*d, *id]),
+        ("POST", ["v2", "domains", d, "entities", kind, entity, "addOwner"]) => {
+            ("AddEntityOwner", units::add_owner, vec![*d, *kind, *entity])
+        }
+        ("POST", ["v2", "domains", d, "entities", kind, entity, "removeOwner"]) => {
+            ("RemoveEntityOwner", units::remove_owner, vec![*d, *kind, *entity])
+        }
 
         ("POST", ["v2", "domains", d, "policies", "managed", kind, entity, "addGrant"]) => {
             ("AddPolicyGrant", grants::add_grant, vec![*d, *kind, *entity])

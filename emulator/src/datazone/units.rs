@@ -194,3 +194,47 @@ pub fn update_unit(state: &mut State, call: &Call) -> Outcome {
     call.caller.clone_into(&mut unit.updated_by);
     Ok(Reply::ok(unit_json(unit)))
 }
+
+#[derive(Deserialize)]
+struct OwnerInput {
+    owner: Value,
+}
+
+/// The unit an owner change is about and the owner, from an `OwnerProperties` union
+/// (`{"user":{"userIdentifier"}}` or `{"group":{"groupIdentifier"}}`).
+fn owner_change(state: &State, call: &Call) -> Result<(String, String, Principal), ApiError> {
+    let domain = domain_id(state, call)?;
+    wire::check_enum("entityType", call.label(1), &["DOMAIN_UNIT"])?;
+    let unit = state.unit(&domain, call.label(2))?.id.clone();
+    let input: OwnerInput = call.body()?;
+    let (key, value) = wire::union_key("owner", &input.owner)?;
+    let member = match key {
+        "user" => json!({ "userIdentifier": value.get("userIdentifier").cloned().unwrap_or(Value::Null) }),
+        "group" => json!({ "groupIdentifier": value.get("groupIdentifier").cloned().unwrap_or(Value::Null) }),
+        other => {
+            return Err(ApiError::validation(format!("owner.{other} is not a member of the OwnerProperties union")))
+        }
+    };
+    Ok((domain, unit, super::resolve_member(state, &member)?))
+}
+
+pub fn add_owner(state: &mut State, call: &Call) -> Outcome {
+    let (domain, id, owner) = owner_change(state, call)?;
+    let unit = state.units.iter_mut().find(|u| u.domain_id == domain && u.id == id).expect("checked above");
+    if !unit.owners.contains(&owner) {
+        if unit.owners.len() >= 20 {
+            return Err(ApiError::quota_exceeded("A domain unit has at most 20 owners"));
+        }
+        unit.owners.push(owner);
+        unit.updated_at = call.now;
+    }
+    Ok(Reply::created(json!({})))
+}
+
+pub fn remove_owner(state: &mut State, call: &Call) -> Outcome {
+    let (domain, id, owner) = owner_change(state, call)?;
+    let unit = state.units.iter_mut().find(|u| u.domain_id == domain && u.id == id).expect("checked above");
+    unit.owners.retain(|o| o != &owner);
+    unit.updated_at = call.now;
+    Ok(Reply::Empty(axum::http::StatusCode::NO_CONTENT))
+}

@@ -1,9 +1,9 @@
 //! Domain units, project profiles and policy grants.
 
 use aws_sdk_datazone::types::{
-    AllUsersGrantFilter, CreateProjectPolicyGrantDetail, DomainUnitOwnerProperties, EnvironmentConfiguration,
-    GroupPolicyGrantPrincipal, ManagedPolicyType, PolicyGrantDetail, PolicyGrantPrincipal, ResourceTagParameter,
-    TargetEntityType, UserPolicyGrantPrincipal,
+    AllUsersGrantFilter, CreateProjectPolicyGrantDetail, DataZoneEntityType, DomainUnitOwnerProperties,
+    EnvironmentConfiguration, GroupPolicyGrantPrincipal, ManagedPolicyType, OwnerProperties, OwnerUserProperties,
+    PolicyGrantDetail, PolicyGrantPrincipal, ResourceTagParameter, TargetEntityType, UserPolicyGrantPrincipal,
 };
 
 use crate::common::{mesh, Mesh};
@@ -259,4 +259,53 @@ async fn unit_typed_grant_details_round_trip_and_unknown_units_are_denied() {
             .await
             .unwrap_err();
     assert!(err.as_service_error().unwrap().is_access_denied_exception());
+}
+
+#[tokio::test]
+async fn domain_unit_owners_are_added_and_removed() {
+    let m = mesh().await;
+    let root = root_unit(&m).await;
+    let unit = m.dz.create_domain_unit().domain_identifier(&m.domain).parent_domain_unit_identifier(&root).name("Risk");
+    let unit = unit.send().await.unwrap().id().to_owned();
+    let grace = m.user_id("grace").await;
+    let owner = || OwnerProperties::User(OwnerUserProperties::builder().user_identifier("grace").build().unwrap());
+    let add = || {
+        m.dz.add_entity_owner()
+            .domain_identifier(&m.domain)
+            .entity_type(DataZoneEntityType::DomainUnit)
+            .entity_identifier(&unit)
+            .owner(owner())
+    };
+    add().send().await.unwrap();
+    add().send().await.unwrap();
+    let got = m.dz.get_domain_unit().domain_identifier(&m.domain).identifier(&unit).send().await.unwrap();
+    let owners: Vec<_> = got
+        .owners()
+        .iter()
+        .filter_map(|o| match o {
+            DomainUnitOwnerProperties::User(u) => u.user_id().map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(owners, [grace], "adding twice keeps one owner");
+    m.dz.remove_entity_owner()
+        .domain_identifier(&m.domain)
+        .entity_type(DataZoneEntityType::DomainUnit)
+        .entity_identifier(&unit)
+        .owner(owner())
+        .send()
+        .await
+        .unwrap();
+    let got = m.dz.get_domain_unit().domain_identifier(&m.domain).identifier(&unit).send().await.unwrap();
+    assert!(got.owners().is_empty());
+    let unknown =
+        m.dz.add_entity_owner()
+            .domain_identifier(&m.domain)
+            .entity_type(DataZoneEntityType::DomainUnit)
+            .entity_identifier("no-such-unit")
+            .owner(owner())
+            .send()
+            .await
+            .unwrap_err();
+    assert!(unknown.as_service_error().unwrap().is_resource_not_found_exception());
 }

@@ -4,6 +4,7 @@
 mod directory;
 mod domain;
 mod projects;
+mod units;
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use aws_sdk_datazone::error::{ProvideErrorMetadata, SdkError};
 
 pub use directory::Identity;
 pub use projects::{ProfileGrant, ProfileInfo, ProjectListing, ProjectState, UnitInfo};
+pub use units::Grantee;
 
 use crate::config::Config;
 use crate::error::AppError;

@@ -18,6 +18,7 @@ pub struct UnitInfo {
     pub id: String,
     pub name: String,
     pub parent_id: Option<String>,
+    pub description: String,
     /// User and group profile ids.
     pub owner_ids: Vec<String>,
 }
@@ -53,6 +54,7 @@ pub struct ProfileGrant {
 pub struct ProfileInfo {
     pub id: String,
     pub name: String,
+    pub description: String,
     pub enabled: bool,
 }
 
@@ -109,7 +111,12 @@ impl Aws {
             .identifier(id)
             .send()
             .await
-            .map_err(|e| upstream("GetDomainUnit", e))?;
+            .map_err(|e| match upstream("GetDomainUnit", e) {
+                AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => {
+                    AppError::NotFound("Domain unit".into())
+                }
+                other => other,
+            })?;
         let owner_ids = unit
             .owners()
             .iter()
@@ -123,6 +130,7 @@ impl Aws {
             id: unit.id().to_owned(),
             name: unit.name().to_owned(),
             parent_id: unit.parent_domain_unit_id().map(str::to_owned),
+            description: unit.description().unwrap_or_default().to_owned(),
             owner_ids,
         })
     }
@@ -141,6 +149,7 @@ impl Aws {
             profiles.extend(page.items().iter().map(|p| ProfileInfo {
                 id: p.id().to_owned(),
                 name: p.name().to_owned(),
+                description: p.description().unwrap_or_default().to_owned(),
                 enabled: p.status().is_none_or(|s| s.as_str() == "ENABLED"),
             }));
         }

@@ -39,17 +39,18 @@ pub struct ProjectService {
 }
 
 /// A unit of the tree with where it sits.
-struct UnitNode {
-    id: String,
-    name: String,
-    path: String,
-    depth: usize,
-    ancestors: Vec<String>,
+pub(super) struct UnitNode {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub depth: usize,
+    /// From the root down to the parent.
+    pub ancestors: Vec<String>,
 }
 
 impl ProjectService {
     /// The unit tree, depth first, at most [`MAX_UNIT_DEPTH`] levels below the root.
-    async fn unit_tree(&self) -> Result<Vec<UnitNode>, AppError> {
+    pub(super) async fn unit_tree(&self) -> Result<Vec<UnitNode>, AppError> {
         let root = self.aws.root_unit_id().await?;
         let mut out = Vec::new();
         let mut stack: Vec<UnitNode> = Vec::new();
@@ -117,6 +118,7 @@ impl ProjectService {
                     .collect();
                 UnitChoice {
                     auto_approve_dev: settings.get(&unit.id).copied().unwrap_or(true),
+                    parent_id: unit.ancestors.last().cloned().unwrap_or_default(),
                     id: unit.id,
                     name: unit.name,
                     path: unit.path,

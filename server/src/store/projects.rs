@@ -365,3 +365,34 @@ pub async fn history(pool: &PgPool, id: Uuid) -> Result<Vec<super::audit::Event>
     .fetch_all(pool)
     .await
 }
+
+pub async fn set_auto_approve_dev(
+    db: impl PgExecutor<'_>,
+    unit: &str,
+    auto_approve_dev: bool,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO unit_settings (domain_unit_id, auto_approve_dev, updated_by) VALUES ($1, $2, $3)
+           ON CONFLICT (domain_unit_id) DO UPDATE
+           SET auto_approve_dev = EXCLUDED.auto_approve_dev, updated_by = EXCLUDED.updated_by, updated_at = now()"#,
+        unit,
+        auto_approve_dev,
+        by,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Projects the portal requested in `unit` that still exist or are on their way.
+pub async fn live_in_unit(pool: &PgPool, unit: &str) -> Result<usize, sqlx::Error> {
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM project_requests
+           WHERE domain_unit_id = $1 AND status NOT IN ('rejected', 'cancelled', 'retired')"#,
+        unit,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
