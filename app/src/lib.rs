@@ -15,8 +15,8 @@ use leptos_router::path;
 
 use components::Layout;
 use pages::{
-    AdminPage, ApprovalsPage, HomePage, MyProjectsPage, NewProjectPage, NotFound, RequestPage, SignInPage,
-    SignedOutPage, UnitPage,
+    AdminPage, ApprovalsPage, GlossaryPage, HomePage, MyProjectsPage, NewProjectPage, NotFound, RequestPage,
+    SignInPage, SignedOutPage, TermPage, UnitPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -53,6 +53,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/new") view=NewProjectPage/>
                     <Route path=path!("/requests/:id") view=RequestPage/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/glossary") view=GlossaryPage/>
+                    <Route path=path!("/glossary/:id") view=TermPage/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/units/:id") view=UnitPage/>
                     <Route path=path!("/sign-in") view=SignInPage/>

@@ -43,3 +43,14 @@ test("an admin shapes a new unit and a team lead gets a Dev project there", asyn
   await expect(lead.locator("[data-status]").first()).toHaveText("Active", { timeout: 60_000 });
   await lead.close();
 });
+
+test("anyone signed in finds a glossary term and the assets that carry it", async ({ page }) => {
+  await signIn(page, "zoe");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Glossary" }).click();
+  await page.getByLabel("Search terms").fill("churn");
+  await expect(page).toHaveURL(/\/glossary\?q=churn$/);
+  await page.getByTestId("terms").getByRole("link", { name: "Churn", exact: true }).click();
+  await expect(page.getByTestId("term-name")).toHaveText("Churn");
+  await expect(page.getByTestId("definition")).toContainText("ending their relationship");
+  await expect(page.getByTestId("term-assets")).toContainText("customer_churn_features");
+});

@@ -122,3 +122,22 @@ async fn a_profile_can_be_disabled_and_enabled(pool: PgPool) {
     let sales = units(&app, &frank).await.into_iter().find(|u| u["name"] == "SalesOperations").unwrap();
     assert!(sales["environments"].as_array().unwrap().contains(&json!("dev")));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn everyone_reads_the_glossary_and_the_assets_that_carry_a_term(pool: PgPool) {
+    let app = spawn(pool).await;
+    let zoe = app.signed_in("zoe").await;
+    let found = ok(app.call(&zoe, "glossary_terms", &[("query", "churn")]).await).await;
+    let names: Vec<&str> = found.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Churn") && names.contains(&"Churn Risk Score"), "{names:?}");
+    let all = ok(app.call(&zoe, "glossary_terms", &[("query", "")]).await).await;
+    assert!(all.as_array().unwrap().len() > names.len(), "an empty search lists every term");
+    let churn = found.as_array().unwrap().iter().find(|t| t["name"] == "Churn").unwrap();
+    let term = ok(app.call(&zoe, "glossary_term", &[("id", churn["id"].as_str().unwrap())]).await).await;
+    assert_eq!(term["glossary_name"], "Enterprise Business Glossary");
+    assert!(term["term"]["short_description"].as_str().unwrap().contains("ending their relationship"));
+    let assets: Vec<&str> = term["assets"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert!(assets.contains(&"customer_churn_features") && assets.contains(&"churn_drivers_monthly"), "{assets:?}");
+    let missing = app.call(&zoe, "glossary_term", &[("id", "no-such-term")]).await;
+    assert_eq!(missing.status(), 404);
+}

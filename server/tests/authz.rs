@@ -46,6 +46,8 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "cancel_project_request", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "retry_project_request", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 403, 403, 403, 404] },
     Row { endpoint: "change_project_member", args: Args::Json(MEMBER_CHANGE), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "glossary_terms", args: Args::Form(&[("query", "customer")]), expect: [401, 200, 200, 200, 200] },
+    Row { endpoint: "glossary_term", args: Args::Form(&[("id", "no-such-term")]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "admin_unit", args: Args::Form(&[("id", "no-such-unit")]), expect: [401, 403, 403, 403, 404] },
     Row { endpoint: "create_domain_unit", args: Args::Form(&[("parent_id", "p"), ("name", ""), ("description", "")]), expect: [401, 403, 403, 403, 422] },
     Row { endpoint: "update_domain_unit", args: Args::Form(&[("id", "u"), ("name", ""), ("description", "")]), expect: [401, 403, 403, 403, 422] },

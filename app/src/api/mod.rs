@@ -4,6 +4,7 @@
 mod activity;
 mod admin;
 mod domain;
+mod glossary;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod projects;
@@ -12,5 +13,6 @@ mod session;
 pub use activity::*;
 pub use admin::*;
 pub use domain::*;
+pub use glossary::*;
 pub use projects::*;
 pub use session::*;

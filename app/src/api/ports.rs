@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::model::{
     ApiError, AuditEntry, Caller, DomainInfo, MemberChange, MyProjects, NewProfileGrant, Principal, ProfileSummary,
-    ProjectRequestForm, RequestDetail, RequestSummary, Role, UnitChoice, UnitDetail,
+    ProjectRequestForm, RequestDetail, RequestSummary, Role, TermDetail, TermSummary, UnitChoice, UnitDetail,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -81,6 +81,14 @@ pub trait Admin: Send + Sync + 'static {
     async fn set_profile_enabled(&self, caller: &Caller, id: &str, enabled: bool) -> Result<(), ApiError>;
 }
 
+/// The business glossary, readable by everyone signed in.
+#[async_trait]
+pub trait Glossary: Send + Sync + 'static {
+    /// Terms matching `query` (all of them when empty), by name.
+    async fn terms(&self, query: &str) -> Result<Vec<TermSummary>, ApiError>;
+    async fn term(&self, id: &str) -> Result<TermDetail, ApiError>;
+}
+
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
@@ -89,6 +97,7 @@ pub struct Services {
     pub domain: Arc<dyn Domain>,
     pub projects: Arc<dyn Projects>,
     pub admin: Arc<dyn Admin>,
+    pub glossary: Arc<dyn Glossary>,
 }
 
 /// The services of the running portal. A server function called outside the portal's

@@ -12,6 +12,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::TeamLead),
     ("/projects", "My projects", Role::TeamLead),
     ("/approvals", "Approvals", Role::TeamLead),
+    ("/glossary", "Glossary", Role::TeamLead),
     ("/admin", "Admin", Role::Admin),
 ];
 

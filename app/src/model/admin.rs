@@ -57,3 +57,30 @@ pub struct NewProfileGrant {
     pub profile_ids: Vec<String>,
     pub include_children: bool,
 }
+
+/// A glossary term in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermSummary {
+    pub id: String,
+    pub name: String,
+    pub short_description: String,
+    pub glossary_id: String,
+}
+
+/// An asset carrying a glossary term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermAsset {
+    pub id: String,
+    pub name: String,
+    pub asset_type: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermDetail {
+    pub term: TermSummary,
+    pub glossary_name: String,
+    pub long_description: String,
+    pub related: Vec<TermSummary>,
+    pub assets: Vec<TermAsset>,
+}

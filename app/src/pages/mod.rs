@@ -2,6 +2,7 @@
 
 mod admin;
 mod approvals;
+mod glossary;
 mod home;
 mod live;
 mod not_found;
@@ -11,6 +12,7 @@ mod sign_in;
 
 pub use admin::{AdminPage, UnitPage};
 pub use approvals::ApprovalsPage;
+pub use glossary::{GlossaryPage, TermPage};
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use projects::{MyProjectsPage, NewProjectPage};

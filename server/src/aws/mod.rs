@@ -3,6 +3,7 @@
 
 mod directory;
 mod domain;
+mod glossary;
 mod projects;
 mod units;
 

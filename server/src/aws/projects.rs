@@ -104,19 +104,15 @@ impl Aws {
     }
 
     pub async fn unit(&self, id: &str) -> Result<UnitInfo, AppError> {
-        let unit = self
-            .datazone
-            .get_domain_unit()
-            .domain_identifier(&self.domain_id)
-            .identifier(id)
-            .send()
-            .await
-            .map_err(|e| match upstream("GetDomainUnit", e) {
-                AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => {
-                    AppError::NotFound("Domain unit".into())
-                }
-                other => other,
-            })?;
+        let unit =
+            self.datazone.get_domain_unit().domain_identifier(&self.domain_id).identifier(id).send().await.map_err(
+                |e| match upstream("GetDomainUnit", e) {
+                    AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => {
+                        AppError::NotFound("Domain unit".into())
+                    }
+                    other => other,
+                },
+            )?;
         let owner_ids = unit
             .owners()
             .iter()

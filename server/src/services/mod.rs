@@ -3,6 +3,7 @@
 pub mod activity;
 mod admin;
 mod domain;
+mod glossary;
 mod projects;
 
 use std::sync::Arc;
@@ -30,5 +31,6 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
         auth: Arc::new(Guard { auth: auth.clone() }),
         activity: Arc::new(activity::AuditTrail { pool: pool.clone() }),
         domain: Arc::new(domain::DomainDescription { aws: aws.clone() }),
+        glossary: Arc::new(glossary::GlossaryService { aws: aws.clone() }),
     }
 }
