@@ -209,6 +209,11 @@ impl Config {
         if self.job_workers == 0 || self.job_poll_ms == 0 || self.job_max_attempts == 0 {
             return invalid("job_workers, job_poll_ms and job_max_attempts must be at least 1");
         }
+        // A running job holds a connection for its transaction and briefly takes a second
+        // (rate limits, heartbeat); web requests need a couple more.
+        if self.job_workers * 2 + 2 > self.database_max_connections {
+            return invalid("job_workers (MESHGATE_JOB_WORKERS) can be at most (database_max_connections - 2) / 2");
+        }
         if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
             return invalid("session_idle_minutes and session_max_hours must be at least 1");
         }

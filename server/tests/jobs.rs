@@ -210,7 +210,7 @@ async fn a_server_killed_mid_provisioning_never_creates_a_second_project(pool: P
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_hundred_requests_survive_throttling_and_server_errors(pool: PgPool) {
+async fn a_hundred_requests_on_two_replicas_survive_throttling_and_server_errors(pool: PgPool) {
     let aws = emulator::spawn(emulator::EmulatorConfig::default()).await.unwrap();
     let fast = "CreateProject=50,DeleteProject=50,CreateProjectMembership=50,GetProject=100,ListProjects=100,ListProjectMemberships=100";
     let settings = settings(
@@ -218,7 +218,11 @@ async fn a_hundred_requests_survive_throttling_and_server_errors(pool: PgPool) {
         &aws.endpoint_url(),
         &[("aws_rate_limits", fast), ("job_workers", "4"), ("job_poll_ms", "200")],
     );
-    let (_, client, jobs) = library(&settings, &pool).await;
+    let (config, client, jobs) = library(&settings, &pool).await;
+    // A second replica: its own connection pool and workers, on the same database.
+    let other_pool =
+        sqlx::postgres::PgPoolOptions::new().max_connections(10).connect(&database_url(&pool)).await.unwrap();
+    let other_replica = Jobs::new(&config, &other_pool, &client);
     let people = target(&client, &[("frank", "owner")]).await;
     let mut ids = Vec::new();
     for n in 0..100 {
@@ -234,6 +238,7 @@ async fn a_hundred_requests_survive_throttling_and_server_errors(pool: PgPool) {
         .unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
     let workers = jobs.start(stop.clone());
+    let other_workers = other_replica.start(stop.clone());
     let started = Instant::now();
     wait_until("every request to end", 240, async || {
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM project_requests WHERE status = 'provisioning'")
@@ -244,7 +249,7 @@ async fn a_hundred_requests_survive_throttling_and_server_errors(pool: PgPool) {
     })
     .await;
     stop.cancel();
-    let _ = workers.await;
+    let _ = tokio::join!(workers, other_workers);
     let calls = aws.emulator.calls();
     eprintln!("100 requests ended in {:?}; calls {calls:?}", started.elapsed());
 
