@@ -15,7 +15,7 @@ use leptos_router::path;
 
 use components::Layout;
 use pages::{
-    AdminPage, ApprovalsPage, GlossaryPage, HomePage, MyProjectsPage, NewProjectPage, NotFound, RequestPage,
+    AdminPage, ApprovalsPage, AuditPage, GlossaryPage, HomePage, MyProjectsPage, NewProjectPage, NotFound, RequestPage,
     SignInPage, SignedOutPage, TermPage, UnitPage,
 };
 
@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals") view=ApprovalsPage/>
                     <Route path=path!("/glossary") view=GlossaryPage/>
                     <Route path=path!("/glossary/:id") view=TermPage/>
+                    <Route path=path!("/audit") view=AuditPage/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/units/:id") view=UnitPage/>
                     <Route path=path!("/sign-in") view=SignInPage/>

@@ -33,8 +33,8 @@ use crate::auth::{self, AuthService};
 use crate::aws::Aws;
 use crate::config::Config;
 use crate::jobs::Jobs;
-use crate::routes::health;
 use crate::routes::security::{self, origin_of, Policy};
+use crate::routes::{audit, health};
 use crate::state::AppState;
 use crate::{services, store};
 
@@ -149,6 +149,7 @@ fn router(state: AppState, web: Web) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(move || std::future::ready(metrics.render())))
+        .route("/audit/export.csv", get(audit::export))
         .merge(auth::routes::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

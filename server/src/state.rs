@@ -25,6 +25,12 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+impl FromRef<AppState> for PgPool {
+    fn from_ref(state: &AppState) -> Self {
+        state.pool.clone()
+    }
+}
+
 impl FromRef<AppState> for Arc<AuthService> {
     fn from_ref(state: &AppState) -> Self {
         state.auth.clone()

@@ -48,6 +48,7 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "change_project_member", args: Args::Json(MEMBER_CHANGE), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "glossary_terms", args: Args::Form(&[("query", "customer")]), expect: [401, 200, 200, 200, 200] },
     Row { endpoint: "glossary_term", args: Args::Form(&[("id", "no-such-term")]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "audit_log", args: Args::Form(&[("actor", ""), ("action", ""), ("target", ""), ("from", ""), ("to", "")]), expect: [401, 403, 403, 403, 200] },
     Row { endpoint: "admin_unit", args: Args::Form(&[("id", "no-such-unit")]), expect: [401, 403, 403, 403, 404] },
     Row { endpoint: "create_domain_unit", args: Args::Form(&[("parent_id", "p"), ("name", ""), ("description", "")]), expect: [401, 403, 403, 403, 422] },
     Row { endpoint: "update_domain_unit", args: Args::Form(&[("id", "u"), ("name", ""), ("description", "")]), expect: [401, 403, 403, 403, 422] },

@@ -354,7 +354,9 @@ fn bench() -> Result {
         println!("  idle after start: {:.1} MiB", f64::from(*idle) / 1024.0);
         println!("  after 200 renders of the home page (signed out): {:.1} MiB", f64::from(*loaded) / 1024.0);
     }
-    Ok(())
+    // The audit log over a million events (the seed is kept between runs of the same cluster).
+    let audit_db = cluster.database("meshgate_audit_bench")?;
+    run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "audit"]).env("DATABASE_URL", audit_db))
 }
 
 fn gzip_len(bytes: &[u8]) -> usize {

@@ -14,3 +14,20 @@ pub async fn recent_activity(limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
     let services = super::ports::services()?;
     super::ports::respond(services.activity.recent(limit.clamp(1, 50), actor).await)
 }
+
+/// One page of the audit log (platform admins): filtered by actor, action, target and
+/// dates, newest first; `before` continues from the previous page.
+#[server(endpoint = "audit_log")]
+pub async fn audit_log(
+    actor: String,
+    action: String,
+    target: String,
+    from: String,
+    to: String,
+    before: Option<i64>,
+) -> Result<crate::model::AuditLogPage, ApiError> {
+    use crate::model::{AuditQuery, Role};
+    super::ports::require(Role::Admin).await?;
+    let query = AuditQuery { actor, action, target, from, to, before };
+    super::ports::respond(super::ports::services()?.activity.search(&query).await)
+}

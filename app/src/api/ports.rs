@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::model::{
-    ApiError, AuditEntry, Caller, DomainInfo, MemberChange, MyProjects, NewProfileGrant, Principal, ProfileSummary,
-    ProjectRequestForm, RequestDetail, RequestSummary, Role, TermDetail, TermSummary, UnitChoice, UnitDetail,
+    ApiError, AuditEntry, AuditLogPage, AuditQuery, Caller, DomainInfo, MemberChange, MyProjects, NewProfileGrant,
+    Principal, ProfileSummary, ProjectRequestForm, RequestDetail, RequestSummary, Role, TermDetail, TermSummary,
+    UnitChoice, UnitDetail,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -26,6 +27,8 @@ pub trait Auth: Send + Sync + 'static {
 pub trait Activity: Send + Sync + 'static {
     /// The newest events, newest first; `actor` limits them to one person's.
     async fn recent(&self, limit: u32, actor: Option<&str>) -> Result<Vec<AuditEntry>, ApiError>;
+    /// One page of the audit log, filtered, newest first.
+    async fn search(&self, query: &AuditQuery) -> Result<AuditLogPage, ApiError>;
 }
 
 /// The DataZone domain the portal serves.

@@ -13,6 +13,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/projects", "My projects", Role::TeamLead),
     ("/approvals", "Approvals", Role::TeamLead),
     ("/glossary", "Glossary", Role::TeamLead),
+    ("/audit", "Audit", Role::Admin),
     ("/admin", "Admin", Role::Admin),
 ];
 

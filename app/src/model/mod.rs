@@ -7,7 +7,7 @@ mod domain;
 mod error;
 mod projects;
 
-pub use activity::AuditEntry;
+pub use activity::{AuditEntry, AuditLogPage, AuditQuery, AuditRow};
 pub use admin::*;
 pub use caller::{Caller, Role};
 pub use domain::DomainInfo;

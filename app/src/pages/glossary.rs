@@ -9,6 +9,7 @@ use leptos_router::NavigateOptions;
 use crate::api::{glossary_term, glossary_terms};
 use crate::components::{EmptyState, ErrorPanel, LoadingRows, RequireRole, INPUT, LINK, PANEL};
 use crate::model::{TermDetail, TermSummary};
+use crate::pages::url::query_string;
 
 #[component]
 pub fn GlossaryPage() -> impl IntoView {
@@ -32,8 +33,7 @@ fn GlossarySearch() -> impl IntoView {
         let url = if value.is_empty() {
             "/glossary".to_owned()
         } else {
-            let encoded: String = js_encode(&value);
-            format!("/glossary?q={encoded}")
+            format!("/glossary?{}", query_string(&[("q", &value)]))
         };
         navigate(&url, NavigateOptions { replace: true, ..NavigateOptions::default() });
     };
@@ -59,17 +59,6 @@ fn GlossarySearch() -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-/// Percent-encodes a search text for the query string.
-fn js_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            b' ' => "+".to_owned(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[component]

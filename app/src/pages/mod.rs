@@ -2,6 +2,7 @@
 
 mod admin;
 mod approvals;
+mod audit;
 mod glossary;
 mod home;
 mod live;
@@ -9,9 +10,11 @@ mod not_found;
 mod projects;
 mod request;
 mod sign_in;
+mod url;
 
 pub use admin::{AdminPage, UnitPage};
 pub use approvals::ApprovalsPage;
+pub use audit::AuditPage;
 pub use glossary::{GlossaryPage, TermPage};
 pub use home::HomePage;
 pub use not_found::NotFound;

@@ -1,8 +1,9 @@
 //! The overview's activity feed, read from the audit trail.
 
 use app::api::ports::Activity;
-use app::model::{ApiError, AuditEntry};
+use app::model::{ApiError, AuditEntry, AuditLogPage, AuditQuery, AuditRow};
 use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -18,6 +19,63 @@ impl Activity for AuditTrail {
         let events = audit::recent(&self.pool, i64::from(limit), actor).await.map_err(AppError::from)?;
         Ok(events.into_iter().map(entry).collect())
     }
+
+    async fn search(&self, query: &AuditQuery) -> Result<AuditLogPage, ApiError> {
+        let filter = filter_of(query)?;
+        let mut events = audit::page(&self.pool, &filter, PAGE + 1).await.map_err(AppError::from)?;
+        let more = events.len() > usize::try_from(PAGE).unwrap_or(usize::MAX);
+        events.truncate(usize::try_from(PAGE).unwrap_or(usize::MAX));
+        let next_before = more.then(|| events.last().map(|e| e.id)).flatten();
+        let pretty = |doc: Option<serde_json::Value>| doc.and_then(|d| serde_json::to_string_pretty(&d).ok());
+        let rows = events
+            .into_iter()
+            .map(|e| AuditRow {
+                before: pretty(e.before),
+                after: pretty(e.after),
+                entry: entry(audit::Event {
+                    id: e.id,
+                    created_at: e.created_at,
+                    actor: e.actor,
+                    action: e.action,
+                    target_kind: e.target_kind,
+                    target_id: e.target_id,
+                    request_id: e.request_id,
+                }),
+            })
+            .collect();
+        Ok(AuditLogPage { rows, next_before })
+    }
+}
+
+/// Rows on one page of the audit log.
+const PAGE: i64 = 50;
+
+/// The query's filters checked and turned into the store's: dates are whole UTC days.
+pub fn filter_of(query: &AuditQuery) -> Result<audit::Filter, AppError> {
+    let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let day = |field: &'static str, v: &str| -> Result<Option<DateTime<Utc>>, AppError> {
+        match text(v) {
+            None => Ok(None),
+            Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                .map(|d| Some(d.and_time(NaiveTime::MIN).and_utc()))
+                .map_err(|_| AppError::invalid(field, "Write dates as YYYY-MM-DD.")),
+        }
+    };
+    let from = day("from", &query.from)?;
+    let to = day("to", &query.to)?.map(|d| d + chrono::Duration::days(1));
+    if let (Some(from), Some(to)) = (from, to) {
+        if from >= to {
+            return Err(AppError::invalid("to", "The end date is before the start date."));
+        }
+    }
+    Ok(audit::Filter {
+        actor: text(&query.actor),
+        action: text(&query.action),
+        target: text(&query.target),
+        from,
+        to,
+        before: query.before,
+    })
 }
 
 /// An audit event as the UI shows it, its time formatted here.
