@@ -5,6 +5,7 @@ import { signIn } from "./helpers";
 test("an admin filters the audit log to one person and exports it as CSV", async ({ page }) => {
   await signIn(page, "carol");
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "You're signed out" })).toBeVisible();
   await signIn(page, "alice");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit" }).click();
   await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();

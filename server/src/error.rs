@@ -29,6 +29,16 @@ impl AppError {
     }
 }
 
+/// The job queue fails only through its database.
+impl From<underway::queue::Error> for AppError {
+    fn from(error: underway::queue::Error) -> Self {
+        match error {
+            underway::queue::Error::Database(e) => Self::Database(e),
+            other => Self::Database(sqlx::Error::Protocol(other.to_string())),
+        }
+    }
+}
+
 /// The id tower-http gave a request, read from its headers.
 pub fn request_id(headers: &http::HeaderMap) -> Option<&str> {
     headers.get(crate::startup::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok())

@@ -84,6 +84,10 @@ async fn admins_filter_and_page_the_audit_log_and_export_it(pool: PgPool) {
     assert_eq!(lines[0], "id,time,actor,action,target_kind,target_id,request_id,before,after");
     assert_eq!(lines.len(), 61, "a header and the 60 even events");
     assert!(lines[1].contains("thing-118") && lines[1].contains(r#""{""n"":118}""#), "{}", lines[1]);
+    // Compressed, as browsers ask for it, the stream still ends cleanly.
+    let gzipped = alice.get(app.url("/audit/export.csv")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert!(!gzipped.bytes().await.expect("the whole compressed body").is_empty());
     let exported: Value =
         app.call(&alice, "audit_log", &form(&[("action", "audit.exported")])).await.json().await.unwrap();
     assert_eq!(exported["rows"][0]["entry"]["actor"], "alice");

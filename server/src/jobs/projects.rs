@@ -101,7 +101,7 @@ impl ProjectTask {
                 let span = jiff::Span::new().milliseconds(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
                 // The queue exists: this task came from it.
                 let queue = self.inner.queue.get().expect("a running task's queue exists");
-                queue.enqueue_after(&mut *tx, self, &kick, span).await.map_err(queue_error)?;
+                queue.enqueue_after(&mut *tx, self, &kick, span).await?;
             }
             Next::Finish(status) => store::finish_work(&mut *tx, id, status, None, None).await?,
             Next::Fail(reason) if phase == "active" => {
@@ -339,13 +339,6 @@ fn status_str(status: &str) -> &'static str {
 fn short(detail: &str) -> &str {
     let end = detail.char_indices().nth(300).map_or(detail.len(), |(i, _)| i);
     &detail[..end]
-}
-
-fn queue_error(error: underway::queue::Error) -> AppError {
-    match error {
-        underway::queue::Error::Database(e) => AppError::Database(e),
-        other => AppError::Database(sqlx::Error::Protocol(other.to_string())),
-    }
 }
 
 /// An audit event about the request, on behalf of whoever started the work.

@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
 use sqlx::PgPool;
 use tower_sessions::Session;
@@ -71,7 +71,9 @@ pub async fn export(
             let _ = tx.send(Err(std::io::Error::other("the export was cut short"))).await;
         }
     });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    // Fused: the compression layer may poll once more after the end.
+    let body =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) }).fuse();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

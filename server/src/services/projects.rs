@@ -210,7 +210,7 @@ impl ProjectService {
                 Some(json!({ "status": "provisioning", "rule": "auto-approve Dev" })),
             )
             .await?;
-            self.jobs.kick_project(&mut *tx, row.id).await.map_err(queue_error)?;
+            self.jobs.kick_project(&mut *tx, row.id).await?;
         }
         Ok(row.id.to_string())
     }
@@ -219,7 +219,7 @@ impl ProjectService {
     async fn start(&self, tx: &mut PgConnection, id: Uuid, status: &str, caller: &Caller) -> Result<(), AppError> {
         let request_id = current_request_id();
         if store::start_work(&mut *tx, id, status, &caller.username, request_id.as_deref()).await? {
-            self.jobs.kick_project(&mut *tx, id).await.map_err(queue_error)?;
+            self.jobs.kick_project(&mut *tx, id).await?;
         }
         Ok(())
     }
@@ -283,13 +283,6 @@ fn new_member(m: &MemberInput) -> NewMember<'_> {
 
 fn parse_id(id: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound("Project request".into()))
-}
-
-fn queue_error(error: underway::queue::Error) -> AppError {
-    match error {
-        underway::queue::Error::Database(e) => AppError::Database(e),
-        other => AppError::Database(sqlx::Error::Protocol(other.to_string())),
-    }
 }
 
 /// The live-name index refusing a second request for the same name.
