@@ -36,11 +36,13 @@ fn RequestView() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let detail = Resource::new(id, project_request);
     let refetch = Callback::new(move |()| detail.refetch());
+    // Refreshes until the request is known to be settled (a failed or missing answer
+    // is asked again too).
     every(2, move || {
-        let busy = detail.get_untracked().and_then(Result::ok).is_some_and(|d| {
-            d.summary.status.in_flight() || d.members.iter().any(|m| m.state == "adding" || m.state == "removing")
+        let settled = detail.get_untracked().and_then(Result::ok).is_some_and(|d| {
+            !d.summary.status.in_flight() && !d.members.iter().any(|m| m.state == "adding" || m.state == "removing")
         });
-        if busy {
+        if !settled {
             detail.refetch();
         }
     });
