@@ -15,4 +15,6 @@ export async function signIn(page: Page, username: string) {
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("user-menu")).toBeVisible();
+  // The page is hydrated (its wasm loaded and run) before the test clicks around in it.
+  await page.waitForLoadState("networkidle");
 }

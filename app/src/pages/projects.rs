@@ -32,11 +32,11 @@ fn MyProjectsList() -> impl IntoView {
     let refetch = Callback::new(move |()| projects.refetch());
     // Keep refreshing while something is being provisioned or retired.
     every(5, move || {
-        let busy = projects
+        let settled = projects
             .get_untracked()
             .and_then(Result::ok)
-            .is_some_and(|p| p.products.iter().flat_map(|p| &p.environments).any(|e| e.status.in_flight()));
-        if busy {
+            .is_some_and(|p| !p.products.iter().flat_map(|p| &p.environments).any(|e| e.status.in_flight()));
+        if !settled {
             projects.refetch();
         }
     });
