@@ -117,6 +117,9 @@ fn AuditTable(rows: Vec<AuditRow>, older: Option<String>) -> impl IntoView {
                     {rows.into_iter().map(|r| {
                         let e = r.entry;
                         let marker = e.action.clone();
+                        let request = e.request_id.clone().unwrap_or_default();
+                        // The first block of the id is enough to tell requests apart at a glance.
+                        let short_request = request.split('-').next().unwrap_or_default().to_owned();
                         let change = (r.before.is_some() || r.after.is_some()).then(|| view! {
                             <details>
                                 <summary class="cursor-pointer text-emerald-700">"Show"</summary>
@@ -127,10 +130,10 @@ fn AuditTable(rows: Vec<AuditRow>, older: Option<String>) -> impl IntoView {
                         view! {
                             <tr data-action=marker>
                                 <td class="whitespace-nowrap px-4 py-2 tabular-nums text-slate-600"><time datetime=e.at>{e.at_text}</time></td>
-                                <td class="px-4 py-2">{e.actor}</td>
-                                <td class="px-4 py-2"><code class="rounded bg-slate-100 px-1 text-xs">{e.action}</code></td>
-                                <td class="px-4 py-2 break-all">{e.target_kind}" "<span class="text-slate-600">{e.target_id}</span></td>
-                                <td class="px-4 py-2 font-mono text-xs text-slate-500 break-all">{e.request_id.unwrap_or_default()}</td>
+                                <td class="whitespace-nowrap px-4 py-2">{e.actor}</td>
+                                <td class="whitespace-nowrap px-4 py-2"><code class="rounded bg-slate-100 px-1 text-xs">{e.action}</code></td>
+                                <td class="min-w-48 px-4 py-2 break-all">{e.target_kind}" "<span class="text-slate-600">{e.target_id}</span></td>
+                                <td class="whitespace-nowrap px-4 py-2 font-mono text-xs text-slate-500" title=request.clone()>{short_request}</td>
                                 <td class="px-4 py-2">{change}</td>
                             </tr>
                         }
