@@ -29,6 +29,8 @@ pub struct Aws {
     pub domain_id: String,
     pub region: String,
     identity_store_id: Arc<tokio::sync::OnceCell<String>>,
+    /// The domain's root unit never changes; looked up once.
+    root_unit_id: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Aws {
@@ -61,7 +63,15 @@ impl Aws {
         let domain_id = domain::resolve(&datazone, &config.aws_domain).await?;
         let endpoint = if config.aws_endpoint_url.is_empty() { "AWS" } else { config.aws_endpoint_url.as_str() };
         tracing::info!(%endpoint, %region, domain = %domain_id, "AWS endpoint in use");
-        Ok(Self { datazone, identitystore, sso_admin, domain_id, region, identity_store_id: Arc::default() })
+        Ok(Self {
+            datazone,
+            identitystore,
+            sso_admin,
+            domain_id,
+            region,
+            identity_store_id: Arc::default(),
+            root_unit_id: Arc::default(),
+        })
     }
 }
 

@@ -10,6 +10,7 @@ use aws_sdk_datazone::types::{
     TargetEntityType, UserDesignation, UserProfileDetails, UserSearchType,
 };
 
+use super::units::{grantee_of, Grantee};
 use super::{upstream, Aws};
 use crate::error::AppError;
 
@@ -46,8 +47,11 @@ pub struct ProjectListing {
 /// A CREATE_PROJECT_FROM_PROJECT_PROFILE grant on a unit.
 #[derive(Debug, Clone)]
 pub struct ProfileGrant {
+    /// `None` for principals the portal does not manage (projects, domain units).
+    pub grantee: Option<Grantee>,
     pub profile_ids: Vec<String>,
     pub include_children: bool,
+    pub created_by: String,
 }
 
 #[derive(Debug, Clone)]
@@ -73,16 +77,24 @@ fn member_of(kind: PrincipalKind, id: &str) -> Member {
 }
 
 impl Aws {
-    /// The domain's root unit.
+    /// The domain's root unit, read once (every walk of the unit tree starts there).
     pub async fn root_unit_id(&self) -> Result<String, AppError> {
-        let domain = self
-            .datazone
-            .get_domain()
-            .identifier(&self.domain_id)
-            .send()
+        self.root_unit_id
+            .get_or_try_init(|| async {
+                let domain = self
+                    .datazone
+                    .get_domain()
+                    .identifier(&self.domain_id)
+                    .send()
+                    .await
+                    .map_err(|e| upstream("GetDomain", e))?;
+                domain
+                    .root_domain_unit_id()
+                    .map(str::to_owned)
+                    .ok_or_else(|| AppError::NotFound("root domain unit".into()))
+            })
             .await
-            .map_err(|e| upstream("GetDomain", e))?;
-        domain.root_domain_unit_id().map(str::to_owned).ok_or_else(|| AppError::NotFound("root domain unit".into()))
+            .cloned()
     }
 
     /// The child units of `parent`, as `(id, name)`.
@@ -169,8 +181,10 @@ impl Aws {
             let page = page.map_err(|e| upstream("ListPolicyGrants", e))?;
             grants.extend(page.grant_list().iter().filter_map(|g| match g.detail() {
                 Some(PolicyGrantDetail::CreateProjectFromProjectProfile(d)) => Some(ProfileGrant {
+                    grantee: grantee_of(g.principal()),
                     profile_ids: d.project_profiles().to_vec(),
                     include_children: d.include_child_domain_units().unwrap_or(false),
+                    created_by: g.created_by().unwrap_or_default().to_owned(),
                 }),
                 _ => None,
             }));

@@ -1,7 +1,7 @@
 //! The admin port: domain units (create, rename, owners), project-profile policy grants and
 //! project profiles' status, as plain data.
 
-use app::model::{PrincipalKind, ProfileGrantView};
+use app::model::PrincipalKind;
 use aws_sdk_datazone::types::{
     AllUsersGrantFilter, CreateProjectFromProjectProfilePolicyGrantDetail, DataZoneEntityType,
     GroupPolicyGrantPrincipal, ManagedPolicyType, OwnerGroupProperties, OwnerProperties, OwnerUserProperties,
@@ -29,7 +29,8 @@ fn principal(grantee: &Grantee) -> PolicyGrantPrincipal {
     }
 }
 
-fn grantee_of(principal: Option<&PolicyGrantPrincipal>) -> Option<Grantee> {
+/// Who a grant is for, when it is one of the kinds the portal manages.
+pub(super) fn grantee_of(principal: Option<&PolicyGrantPrincipal>) -> Option<Grantee> {
     match principal? {
         PolicyGrantPrincipal::User(UserPolicyGrantPrincipal::AllUsersGrantFilter(_)) => Some(Grantee::AllUsers),
         PolicyGrantPrincipal::User(UserPolicyGrantPrincipal::UserIdentifier(id)) => Some(Grantee::User(id.clone())),
@@ -124,46 +125,6 @@ impl Aws {
                 .map_err(|e| upstream("RemoveEntityOwner", e))?;
         }
         Ok(())
-    }
-
-    /// The CREATE_PROJECT_FROM_PROJECT_PROFILE grants made on `unit`.
-    pub async fn profile_grant_views(&self, unit: &str) -> Result<Vec<(Grantee, ProfileGrantView)>, AppError> {
-        let mut pages = self
-            .datazone
-            .list_policy_grants()
-            .domain_identifier(&self.domain_id)
-            .entity_type(TargetEntityType::DomainUnit)
-            .entity_identifier(unit)
-            .policy_type(ManagedPolicyType::CreateProjectFromProjectProfile)
-            .max_results(25)
-            .into_paginator()
-            .send();
-        let mut grants = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| upstream("ListPolicyGrants", e))?;
-            for grant in page.grant_list() {
-                let (Some(grantee), Some(PolicyGrantDetail::CreateProjectFromProjectProfile(detail))) =
-                    (grantee_of(grant.principal()), grant.detail())
-                else {
-                    continue;
-                };
-                grants.push((
-                    grantee.clone(),
-                    ProfileGrantView {
-                        unit_id: unit.to_owned(),
-                        unit_name: String::new(),
-                        principal: grantee.key(),
-                        principal_name: String::new(),
-                        profile_ids: detail.project_profiles().to_vec(),
-                        profile_names: Vec::new(),
-                        include_children: detail.include_child_domain_units().unwrap_or(false),
-                        inherited: false,
-                        created_by: grant.created_by().unwrap_or_default().to_owned(),
-                    },
-                ));
-            }
-        }
-        Ok(grants)
     }
 
     pub async fn add_profile_grant(

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use app::api::ports::Admin;
 use app::model::{
-    name_problem, text_problem, ApiError, Caller, NewProfileGrant, Principal, PrincipalKind, ProfileSummary, UnitDetail,
+    name_problem, text_problem, ApiError, Caller, NewProfileGrant, Principal, PrincipalKind, ProfileGrantView,
+    ProfileSummary, UnitDetail,
 };
 use async_trait::async_trait;
 use serde_json::json;
@@ -92,19 +93,27 @@ impl Admin for ProjectService {
         let mut grants = Vec::new();
         for unit in node.ancestors.iter().chain([&node.id]) {
             let inherited = unit != &node.id;
-            for (_, mut grant) in self.aws.profile_grant_views(unit).await? {
+            for grant in self.aws.profile_grants(unit).await? {
+                let Some(grantee) = grant.grantee else { continue };
                 if inherited && !grant.include_children {
                     continue;
                 }
-                grant.inherited = inherited;
-                grant.unit_name = unit_name(unit);
-                grant.principal_name = principal_name(&grant.principal, &directory);
-                grant.profile_names = grant
-                    .profile_ids
-                    .iter()
-                    .map(|p| profile_names.get(p.as_str()).map_or(p.clone(), |n| (*n).to_owned()))
-                    .collect();
-                grants.push(grant);
+                let principal = grantee.key();
+                grants.push(ProfileGrantView {
+                    unit_id: unit.clone(),
+                    unit_name: unit_name(unit),
+                    principal_name: principal_name(&principal, &directory),
+                    principal,
+                    profile_names: grant
+                        .profile_ids
+                        .iter()
+                        .map(|p| profile_names.get(p.as_str()).map_or(p.clone(), |n| (*n).to_owned()))
+                        .collect(),
+                    profile_ids: grant.profile_ids,
+                    include_children: grant.include_children,
+                    inherited,
+                    created_by: grant.created_by,
+                });
             }
         }
         let owners = info
@@ -227,14 +236,8 @@ impl Admin for ProjectService {
     async fn revoke(&self, caller: &Caller, unit: &str, principal: &str) -> Result<(), ApiError> {
         let grantee = Grantee::parse(principal)
             .ok_or_else(|| AppError::invalid("principal", "Choose all users, a person or a group."))?;
-        let before: Vec<_> = self
-            .aws
-            .profile_grant_views(unit)
-            .await?
-            .into_iter()
-            .filter(|(g, _)| *g == grantee)
-            .map(|(_, v)| v)
-            .collect();
+        let before: Vec<_> =
+            self.aws.profile_grants(unit).await?.into_iter().filter(|g| g.grantee.as_ref() == Some(&grantee)).collect();
         if before.is_empty() {
             return Err(AppError::NotFound("That grant".into()).into());
         }
