@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::projects::ProjectService;
 use crate::aws::Grantee;
-use crate::error::{current_request_id, AppError};
-use crate::store::{audit, projects as store};
+use crate::error::AppError;
+use crate::store::projects as store;
 
 /// The root unit, as people read it.
 const ROOT_NAME: &str = "Whole domain";
@@ -34,21 +34,7 @@ impl ProjectService {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) -> Result<(), AppError> {
-        let request_id = current_request_id();
-        audit::record(
-            &self.pool,
-            &audit::NewEvent {
-                actor: &caller.username,
-                action,
-                target_kind: kind,
-                target_id: target,
-                before,
-                after,
-                request_id: request_id.as_deref(),
-            },
-        )
-        .await?;
-        Ok(())
+        super::audit_event(&self.pool, &caller.username, action, (kind, target), before, after).await
     }
 
     /// Profile names by id and the summaries admins see.
@@ -262,21 +248,15 @@ impl Admin for ProjectService {
         store::set_auto_approve_dev(&mut *tx, unit, auto_approve_dev, &caller.username)
             .await
             .map_err(AppError::from)?;
-        let request_id = current_request_id();
-        audit::record(
+        super::audit_event(
             &mut *tx,
-            &audit::NewEvent {
-                actor: &caller.username,
-                action: "domain_unit.approval_changed",
-                target_kind: "domain_unit",
-                target_id: unit,
-                before: Some(json!({ "auto_approve_dev": before })),
-                after: Some(json!({ "auto_approve_dev": auto_approve_dev })),
-                request_id: request_id.as_deref(),
-            },
+            &caller.username,
+            "domain_unit.approval_changed",
+            ("domain_unit", unit),
+            Some(json!({ "auto_approve_dev": before })),
+            Some(json!({ "auto_approve_dev": auto_approve_dev })),
         )
-        .await
-        .map_err(AppError::from)?;
+        .await?;
         tx.commit().await.map_err(AppError::from)?;
         Ok(())
     }

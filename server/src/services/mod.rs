@@ -34,3 +34,27 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
         glossary: Arc::new(glossary::GlossaryService { aws: aws.clone() }),
     }
 }
+
+/// Appends an audit event about the server function being served, with its request id, on
+/// `db`: the caller's transaction when the event must commit (or roll back) with the change.
+pub(crate) async fn audit_event(
+    db: impl sqlx::PgExecutor<'_>,
+    actor: &str,
+    action: &str,
+    (target_kind, target_id): (&str, &str),
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), crate::error::AppError> {
+    let request_id = crate::error::current_request_id();
+    let event = crate::store::audit::NewEvent {
+        actor,
+        action,
+        target_kind,
+        target_id,
+        before,
+        after,
+        request_id: request_id.as_deref(),
+    };
+    crate::store::audit::record(db, &event).await?;
+    Ok(())
+}

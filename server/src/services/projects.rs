@@ -21,7 +21,6 @@ use super::activity::{entry, time_text};
 use crate::aws::Aws;
 use crate::error::{current_request_id, AppError};
 use crate::jobs::Jobs;
-use crate::store::audit;
 use crate::store::projects::{self as store, NewMember, RequestRow};
 
 /// DataZone allows domain units five levels deep.
@@ -295,6 +294,7 @@ fn unique_name(error: sqlx::Error, name: &str) -> AppError {
     }
 }
 
+/// An audit event about a project request, in the transaction that changes it.
 async fn record(
     db: &mut PgConnection,
     actor: &str,
@@ -303,21 +303,7 @@ async fn record(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
-    let request_id = current_request_id();
-    audit::record(
-        db,
-        &audit::NewEvent {
-            actor,
-            action,
-            target_kind: "project_request",
-            target_id: &id.to_string(),
-            before,
-            after,
-            request_id: request_id.as_deref(),
-        },
-    )
-    .await?;
-    Ok(())
+    super::audit_event(db, actor, action, ("project_request", &id.to_string()), before, after).await
 }
 
 /// A request that still holds its environment of the product.
