@@ -165,10 +165,21 @@ impl ProjectService {
     ) -> Result<String, AppError> {
         let environment = Environment::parse(&row.environment).unwrap_or(Environment::Prod);
         let auto = !environment.needs_approval() && store::auto_approves_dev(&mut *tx, &row.domain_unit_id).await?;
+        // A new submission by `caller`: nothing decided, created or failed yet.
         let row = RequestRow {
+            requested_by: caller.username.clone(),
+            requested_by_name: caller.display_name.clone(),
             status: if auto { "provisioning" } else { "pending_approval" }.to_owned(),
             decided_by: auto.then(|| AUTO_APPROVER.to_owned()),
             decision_comment: auto.then(|| "Dev projects in this domain unit are approved automatically.".to_owned()),
+            project_id: None,
+            deployment_status: None,
+            failure: None,
+            failed_in: None,
+            attempts: 0,
+            acting_for: caller.username.clone(),
+            origin_request_id: current_request_id(),
+            created_at: Utc::now(),
             ..row
         };
         store::insert(&mut *tx, &row).await.map_err(|e| unique_name(e, &row.project_name))?;
@@ -277,6 +288,19 @@ fn new_member(m: &MemberInput) -> NewMember<'_> {
         },
         display_name: &m.principal.name,
         designation: m.designation.as_str(),
+    }
+}
+
+/// A stored member as the UI names it (the inverse of [`new_member`]).
+fn member_input(m: store::MemberRow) -> MemberInput {
+    MemberInput {
+        principal: Principal {
+            kind: if m.kind == "group" { PrincipalKind::Group } else { PrincipalKind::User },
+            id: m.principal_id,
+            name: m.display_name,
+            detail: String::new(),
+        },
+        designation: Designation::parse(&m.designation).unwrap_or(Designation::Contributor),
     }
 }
 
@@ -470,21 +494,8 @@ impl Projects for ProjectService {
             profile_id,
             profile_name,
             justification: form.justification,
-            requested_by: caller.username.clone(),
-            requested_by_name: caller.display_name.clone(),
-            source_request_id: None,
             lineage: id,
-            status: String::new(),
-            decided_by: None,
-            decision_comment: None,
-            project_id: None,
-            deployment_status: None,
-            failure: None,
-            failed_in: None,
-            attempts: 0,
-            acting_for: caller.username.clone(),
-            origin_request_id: current_request_id(),
-            created_at: Utc::now(),
+            ..RequestRow::default()
         };
         let mut tx = self.pool.begin().await.map_err(AppError::from)?;
         let id = self.create(&mut tx, caller, row, &form.members).await?;
@@ -581,15 +592,10 @@ impl Projects for ProjectService {
             members: members
                 .into_iter()
                 .filter(|m| m.state != "removed")
-                .map(|m| MemberRow {
-                    principal: Principal {
-                        kind: if m.kind == "group" { PrincipalKind::Group } else { PrincipalKind::User },
-                        id: m.principal_id,
-                        name: m.display_name,
-                        detail: String::new(),
-                    },
-                    designation: Designation::parse(&m.designation).unwrap_or(Designation::Contributor),
-                    state: m.state,
+                .map(|m| {
+                    let state = m.state.clone();
+                    let MemberInput { principal, designation } = member_input(m);
+                    MemberRow { principal, designation, state }
                 })
                 .collect(),
             twins,
@@ -705,15 +711,7 @@ impl Projects for ProjectService {
             .map_err(AppError::from)?
             .into_iter()
             .filter(|m| m.state == "added" || m.state == "adding")
-            .map(|m| MemberInput {
-                principal: Principal {
-                    kind: if m.kind == "group" { PrincipalKind::Group } else { PrincipalKind::User },
-                    id: m.principal_id,
-                    name: m.display_name,
-                    detail: String::new(),
-                },
-                designation: Designation::parse(&m.designation).unwrap_or(Designation::Contributor),
-            })
+            .map(member_input)
             .collect();
         let new_id = Uuid::new_v4();
         let row = RequestRow {
@@ -723,20 +721,7 @@ impl Projects for ProjectService {
             profile_id,
             profile_name,
             justification: form.justification,
-            requested_by: caller.username.clone(),
-            requested_by_name: caller.display_name.clone(),
             source_request_id: Some(source.id),
-            status: String::new(),
-            decided_by: None,
-            decision_comment: None,
-            project_id: None,
-            deployment_status: None,
-            failure: None,
-            failed_in: None,
-            attempts: 0,
-            acting_for: caller.username.clone(),
-            origin_request_id: current_request_id(),
-            created_at: Utc::now(),
             ..source
         };
         let id = self.create(&mut tx, caller, row, &members).await?;
