@@ -15,8 +15,9 @@ use leptos_router::path;
 
 use components::Layout;
 use pages::{
-    AdminPage, ApprovalsPage, AuditPage, GlossaryPage, HomePage, MyProjectsPage, NewProjectPage, NotFound, RequestPage,
-    SignInPage, SignedOutPage, TermPage, UnitPage,
+    AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, GlossaryPage, HomePage, InboxPage, MyAccessPage,
+    MyProjectsPage, NewProjectPage, NotFound, RequestPage, RulesPage, SignInPage, SignedOutPage,
+    SubscriptionRequestPage, TermPage, UnitPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -53,6 +54,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/new") view=NewProjectPage/>
                     <Route path=path!("/requests/:id") view=RequestPage/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/catalog") view=CatalogSearchPage/>
+                    <Route path=path!("/catalog/:id") view=AssetPage/>
+                    <Route path=path!("/subscriptions") view=MyAccessPage/>
+                    <Route path=path!("/subscriptions/:id") view=SubscriptionRequestPage/>
+                    <Route path=path!("/inbox") view=InboxPage/>
+                    <Route path=path!("/rules") view=RulesPage/>
                     <Route path=path!("/glossary") view=GlossaryPage/>
                     <Route path=path!("/glossary/:id") view=TermPage/>
                     <Route path=path!("/audit") view=AuditPage/>

@@ -22,7 +22,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "listen", default: Some("127.0.0.1:3000"), help: "Address and port the portal listens on (port 0 picks a free one)." },
     Setting { key: "public_url", default: Some(""), help: "The portal's address as browsers reach it (https://meshgate.example.com); empty uses http://LISTEN." },
     Setting { key: "database_url", default: None, help: "PostgreSQL connection URL (secret). Required." },
-    Setting { key: "database_max_connections", default: Some("10"), help: "Largest number of pooled database connections." },
+    Setting { key: "database_max_connections", default: Some("20"), help: "Largest number of pooled database connections." },
     Setting { key: "database_timeout_ms", default: Some("3000"), help: "How long a request waits for a database connection before failing." },
     Setting { key: "database_startup_wait_ms", default: Some("30000"), help: "How long start-up keeps retrying an unreachable database." },
     Setting { key: "site_root", default: Some("target/site"), help: "Directory of the built web assets (pkg/, favicon)." },
@@ -43,7 +43,9 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "job_workers", default: Some("4"), help: "Background jobs (provisioning, decisions) each replica runs at once." },
     Setting { key: "job_poll_ms", default: Some("5000"), help: "How often a running deployment or deletion is checked in DataZone." },
     Setting { key: "job_max_attempts", default: Some("8"), help: "Failed attempts of one step (after the SDK's own retries) before a request is marked failed." },
-    Setting { key: "aws_rate_limits", default: Some("CreateProject=2,DeleteProject=2,CreateProjectMembership=5,DeleteProjectMembership=5,GetProject=10,ListProjects=10,ListProjectMemberships=10"), help: "DataZone calls per second the jobs of all replicas keep to, per operation: Op=rate,…." },
+    Setting { key: "aws_rate_limits", default: Some("CreateProject=2,DeleteProject=2,CreateProjectMembership=5,DeleteProjectMembership=5,GetProject=10,ListProjects=10,ListProjectMemberships=10,AcceptSubscriptionRequest=2.9,RejectSubscriptionRequest=2.9,CancelSubscription=2.9,RevokeSubscription=2.9"), help: "DataZone calls per second the jobs of all replicas keep to, per operation: Op=rate,…." },
+    Setting { key: "subscription_sync_seconds", default: Some("30"), help: "How often subscription requests made outside the portal are read from DataZone (also on opening the inbox)." },
+    Setting { key: "expiry_check_seconds", default: Some("60"), help: "How often time-limited subscriptions are checked for expiry." },
     Setting { key: "session_secure_cookie", default: Some("true"), help: "Mark the session cookie Secure; false only for plain-http localhost." },
     Setting { key: "session_idle_minutes", default: Some("60"), help: "A session ends after this long without a request." },
     Setting { key: "session_max_hours", default: Some("12"), help: "A session ends this long after sign-in, however active." },
@@ -99,6 +101,8 @@ pub struct Config {
     pub job_poll_ms: u64,
     pub job_max_attempts: u32,
     pub aws_rate_limits: String,
+    pub subscription_sync_seconds: u64,
+    pub expiry_check_seconds: u64,
     pub session_secure_cookie: bool,
     pub session_idle_minutes: u32,
     pub session_max_hours: u32,
@@ -206,13 +210,18 @@ impl Config {
         if self.rate_limits().is_none() {
             return invalid("aws_rate_limits (MESHGATE_AWS_RATE_LIMITS) must look like CreateProject=2,GetProject=10 with positive rates");
         }
+        if self.subscription_sync_seconds == 0 || self.expiry_check_seconds == 0 {
+            return invalid("subscription_sync_seconds and expiry_check_seconds must be at least 1");
+        }
         if self.job_workers == 0 || self.job_poll_ms == 0 || self.job_max_attempts == 0 {
             return invalid("job_workers, job_poll_ms and job_max_attempts must be at least 1");
         }
         // A running job holds a connection for its transaction and briefly takes a second
         // (rate limits, heartbeat); web requests need a couple more.
-        if self.job_workers * 2 + 2 > self.database_max_connections {
-            return invalid("job_workers (MESHGATE_JOB_WORKERS) can be at most (database_max_connections - 2) / 2");
+        // Per worker slot: a project and a decision worker, each a task transaction plus one
+        // more connection while it runs.
+        if self.job_workers * 4 + 2 > self.database_max_connections {
+            return invalid("job_workers (MESHGATE_JOB_WORKERS) can be at most (database_max_connections - 2) / 4");
         }
         if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
             return invalid("session_idle_minutes and session_max_hours must be at least 1");

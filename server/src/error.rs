@@ -13,6 +13,8 @@ pub enum AppError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("forbidden")]
+    Forbidden,
     #[error("session store: {0}")]
     Session(#[from] tower_sessions::session::Error),
     #[error("AWS {operation} failed ({code}): {detail}")]
@@ -56,6 +58,7 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, message } => ApiError::Invalid { field: field.to_owned(), message },
             AppError::Conflict(message) => ApiError::Conflict { message },
             AppError::NotFound(what) => ApiError::NotFound { what },
+            AppError::Forbidden => ApiError::Forbidden,
             AppError::Upstream { operation, code, retryable, detail } => {
                 tracing::warn!(operation, code, retryable, detail, "AWS call failed");
                 ApiError::Upstream { retryable }

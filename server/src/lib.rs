@@ -1,5 +1,6 @@
 //! The Meshgate server: configuration, state, HTTP routes around the Leptos app, Postgres.
 
+pub mod access;
 pub mod auth;
 pub mod aws;
 pub mod config;

@@ -33,7 +33,7 @@ fn the_environment_overrides_the_file_which_overrides_the_defaults() {
         let config = Config::load(Some(std::path::Path::new("meshgate.toml"))).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:9000", "env wins over file");
         assert_eq!(config.log_format, LogFormat::Json, "file wins over default");
-        assert_eq!(config.database_max_connections, 10, "default kept");
+        assert_eq!(config.database_max_connections, 20, "default kept");
         Ok(())
     });
 }

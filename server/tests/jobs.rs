@@ -1,7 +1,7 @@
-//! The project job under stress: the server killed mid-provisioning and restarted, and a
-//! hundred requests against an emulator that throttles and fails. The web side is played
-//! by the library (store + job queue), the workers by real `meshgate` processes or the
-//! in-process runner.
+//! The project and decision jobs under stress: the server killed mid-provisioning or
+//! mid-decision and restarted, and many requests against an emulator that throttles and
+//! fails. The web side is played by the library (store + job queue), the workers by real
+//! `meshgate` processes or the in-process runner.
 
 mod support;
 
@@ -14,8 +14,10 @@ use emulator::FaultsPatch;
 use meshgate::aws::Aws;
 use meshgate::jobs::Jobs;
 use meshgate::store::projects::{self as store, NewMember, RequestRow};
+use meshgate::store::subscriptions as subs;
 use meshgate::Config;
 use sqlx::PgPool;
+use support::wait_until;
 use uuid::Uuid;
 
 fn database_url(pool: &PgPool) -> String {
@@ -148,14 +150,6 @@ fn start_meshgate(settings: &[(String, String)]) -> tokio::process::Child {
     command.spawn().expect("the meshgate binary starts")
 }
 
-async fn wait_until(what: &str, seconds: u64, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while !done().await {
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Holds every reply back `ms` after the call took effect.
 fn slow_replies(aws: &emulator::RunningEmulator, ms: u64) {
     aws.emulator
@@ -205,7 +199,7 @@ async fn a_server_killed_mid_provisioning_never_creates_a_second_project(pool: P
         d
     };
     assert_eq!(designations, ["PROJECT_CONTRIBUTOR", "PROJECT_CONTRIBUTOR", "PROJECT_OWNER"], "{members:?}");
-    let history = store::history(&pool, id).await.unwrap();
+    let history = meshgate::store::audit::about(&pool, "project_request", &id.to_string()).await.unwrap();
     assert!(history.iter().any(|e| e.action == "project.adopted"), "the adoption is audited");
 }
 
@@ -221,7 +215,7 @@ async fn a_hundred_requests_on_two_replicas_survive_throttling_and_server_errors
     let (config, client, jobs) = library(&settings, &pool).await;
     // A second replica: its own connection pool and workers, on the same database.
     let other_pool =
-        sqlx::postgres::PgPoolOptions::new().max_connections(10).connect(&database_url(&pool)).await.unwrap();
+        sqlx::postgres::PgPoolOptions::new().max_connections(20).connect(&database_url(&pool)).await.unwrap();
     let other_replica = Jobs::new(&config, &other_pool, &client);
     let people = target(&client, &[("frank", "owner")]).await;
     let mut ids = Vec::new();
@@ -275,4 +269,79 @@ async fn a_hundred_requests_on_two_replicas_survive_throttling_and_server_errors
     }
     assert_eq!(in_datazone.len(), 100, "DataZone has exactly one project per request");
     assert_eq!(in_datazone.into_iter().collect::<HashSet<_>>(), recorded, "and they are the ones Postgres recorded");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn bulk_decisions_reach_datazone_once_through_a_kill_and_throttling(pool: PgPool) {
+    let aws = emulator::spawn(emulator::EmulatorConfig::default()).await.unwrap();
+    let settings = settings(&pool, &aws.endpoint_url(), &[("job_workers", "2")]);
+    let (_, client, jobs) = library(&settings, &pool).await;
+    let dz = support::datazone_client(&aws.endpoint_url()).await;
+    let ids = support::open_requests_in_datazone(&dz, 30).await;
+    assert_eq!(ids.len(), 30);
+    let access = jobs.access();
+    access.sync(false).await.unwrap();
+
+    // A steward accepts all thirty at once, as the inbox does.
+    let run = Uuid::new_v4();
+    let mut tx = pool.begin().await.unwrap();
+    subs::create_run(&mut tx, run, "dave", true, 30).await.unwrap();
+    for id in &ids {
+        assert!(subs::queue_decision(&mut tx, id, true, Some("Bulk"), "dave", None, Some(run)).await.unwrap());
+        access.kick(&mut tx, id).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // Killed while an accept is in flight: DataZone takes it, the portal never hears back.
+    slow_replies(&aws, 1_000);
+    let mut first = start_meshgate(&settings);
+    wait_until("AcceptSubscriptionRequest", 30, async || {
+        aws.emulator.calls().contains_key("AcceptSubscriptionRequest")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first.kill().await.unwrap();
+
+    // Then two replicas against a DataZone that throttles and fails now and then.
+    aws.emulator
+        .set_faults(FaultsPatch {
+            reply_delay_ms: Some(0),
+            throttle_rate: Some(0.2),
+            error_rate: Some(0.05),
+            ..FaultsPatch::default()
+        })
+        .unwrap();
+    let mut second = start_meshgate(&settings);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let workers = jobs.start(stop.clone());
+    wait_until("every decision", 120, async || {
+        subs::run_progress(&pool, run).await.unwrap().is_some_and(|(_, _, _, done, failed)| done + failed == 30)
+    })
+    .await;
+    stop.cancel();
+    let _ = workers.await;
+    second.kill().await.unwrap();
+    aws.emulator
+        .set_faults(FaultsPatch { throttle_rate: Some(0.0), error_rate: Some(0.0), ..FaultsPatch::default() })
+        .unwrap();
+
+    let (_, _, _, done, failed) = subs::run_progress(&pool, run).await.unwrap().unwrap();
+    assert_eq!((done, failed), (30, 0));
+    for id in &ids {
+        let request = client.subscription_request(id).await.unwrap();
+        assert_eq!(request.status, "ACCEPTED", "{id}");
+        let subscriptions = dz
+            .list_subscriptions()
+            .domain_identifier(aws.emulator.domain_id())
+            .subscription_request_identifier(id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(subscriptions.items().len(), 1, "one subscription per request");
+        let row = subs::get(&pool, id).await.unwrap().unwrap();
+        assert_eq!((row.status.as_str(), row.decided_by.as_deref()), ("ACCEPTED", Some("dave")));
+        let events = meshgate::store::audit::about(&pool, "subscription_request", id).await.unwrap();
+        let accepted = events.iter().filter(|e| e.action == "subscription.accepted").count();
+        assert_eq!(accepted, 1, "one decision recorded for {id}");
+    }
 }

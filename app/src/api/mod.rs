@@ -9,6 +9,7 @@ mod glossary;
 pub mod ports;
 mod projects;
 mod session;
+mod subscriptions;
 
 pub use activity::*;
 pub use admin::*;
@@ -16,3 +17,4 @@ pub use domain::*;
 pub use glossary::*;
 pub use projects::*;
 pub use session::*;
+pub use subscriptions::*;

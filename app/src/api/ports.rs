@@ -7,9 +7,10 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::model::{
-    ApiError, AuditEntry, AuditLogPage, AuditQuery, Caller, DomainInfo, MemberChange, MyProjects, NewProfileGrant,
-    Principal, ProfileSummary, ProjectRequestForm, RequestDetail, RequestSummary, Role, TermDetail, TermSummary,
-    UnitChoice, UnitDetail,
+    AccessRequestForm, ApiError, AssetDetail, AuditEntry, AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage,
+    CatalogQuery, DomainInfo, DryRun, InboxPage, InboxQuery, MemberChange, MyProjects, NewProfileGrant, Principal,
+    ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage,
+    RunProgress, SubscriptionDetail, TermDetail, TermSummary, UnitChoice, UnitDetail,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -92,6 +93,37 @@ pub trait Glossary: Send + Sync + 'static {
     async fn term(&self, id: &str) -> Result<TermDetail, ApiError>;
 }
 
+/// The catalog of published data, and asking for access to it.
+#[async_trait]
+pub trait Catalog: Send + Sync + 'static {
+    async fn search(&self, caller: &Caller, query: &CatalogQuery) -> Result<CatalogPage, ApiError>;
+    async fn asset(&self, caller: &Caller, listing_id: &str) -> Result<AssetDetail, ApiError>;
+    /// Creates the subscription request; answers its id.
+    async fn request_access(&self, caller: &Caller, form: AccessRequestForm) -> Result<String, ApiError>;
+}
+
+/// Subscription requests after they are made: the stewards' inbox and decisions, rules,
+/// and the subscribers' view. Methods decide themselves what the caller may see and do.
+#[async_trait]
+pub trait Subscriptions: Send + Sync + 'static {
+    async fn inbox(&self, caller: &Caller, query: &InboxQuery) -> Result<InboxPage, ApiError>;
+    async fn detail(&self, caller: &Caller, id: &str) -> Result<SubscriptionDetail, ApiError>;
+    /// Queues the decisions; answers the run to follow.
+    async fn decide(&self, caller: &Caller, decision: BulkDecision) -> Result<RunProgress, ApiError>;
+    async fn progress(&self, caller: &Caller, run: &str) -> Result<RunProgress, ApiError>;
+    async fn mine(&self, caller: &Caller) -> Result<Vec<ProjectSubscriptions>, ApiError>;
+    /// Revokes (steward) or cancels (subscriber) the subscription a request granted.
+    async fn end(&self, caller: &Caller, id: &str, revoke: bool) -> Result<(), ApiError>;
+    /// Asks for `days` more access; answers the extension request's id.
+    async fn extend(&self, caller: &Caller, id: &str, days: u32, reason: &str) -> Result<String, ApiError>;
+    async fn rules(&self, caller: &Caller) -> Result<RulesPage, ApiError>;
+    async fn save_rule(&self, caller: &Caller, form: RuleForm) -> Result<String, ApiError>;
+    async fn delete_rule(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
+    async fn move_rule(&self, caller: &Caller, id: &str, up: bool) -> Result<(), ApiError>;
+    /// What the rule would do to the pending requests the caller governs.
+    async fn dry_run(&self, caller: &Caller, form: RuleForm) -> Result<DryRun, ApiError>;
+}
+
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
@@ -101,6 +133,8 @@ pub struct Services {
     pub projects: Arc<dyn Projects>,
     pub admin: Arc<dyn Admin>,
     pub glossary: Arc<dyn Glossary>,
+    pub catalog: Arc<dyn Catalog>,
+    pub subscriptions: Arc<dyn Subscriptions>,
 }
 
 /// The services of the running portal. A server function called outside the portal's

@@ -35,6 +35,12 @@ pub struct Caller {
     /// Identity Center group ids; server side only.
     #[serde(skip)]
     pub group_ids: Vec<String>,
+    /// Domain units (by name) the person's steward groups govern; server side only.
+    #[serde(skip)]
+    pub steward_units: Vec<String>,
+    /// Projects the person owns that publish assets; server side only.
+    #[serde(skip)]
+    pub publishing_projects: Vec<String>,
 }
 
 impl Caller {

@@ -6,6 +6,7 @@ mod caller;
 mod domain;
 mod error;
 mod projects;
+mod subscriptions;
 
 pub use activity::{AuditEntry, AuditLogPage, AuditQuery, AuditRow};
 pub use admin::*;
@@ -13,3 +14,4 @@ pub use caller::{Caller, Role};
 pub use domain::DomainInfo;
 pub use error::ApiError;
 pub use projects::*;
+pub use subscriptions::*;

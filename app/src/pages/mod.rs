@@ -1,23 +1,31 @@
 //! One module per page.
 
+mod access;
 mod admin;
 mod approvals;
 mod audit;
+mod catalog;
 mod glossary;
 mod home;
+mod inbox;
 mod live;
 mod not_found;
 mod projects;
 mod request;
+mod rules;
 mod sign_in;
 mod url;
 
+pub use access::MyAccessPage;
 pub use admin::{AdminPage, UnitPage};
 pub use approvals::ApprovalsPage;
 pub use audit::AuditPage;
+pub use catalog::{AssetPage, CatalogSearchPage};
 pub use glossary::{GlossaryPage, TermPage};
 pub use home::HomePage;
+pub use inbox::{InboxPage, SubscriptionRequestPage};
 pub use not_found::NotFound;
 pub use projects::{MyProjectsPage, NewProjectPage};
 pub use request::RequestPage;
+pub use rules::RulesPage;
 pub use sign_in::{SignInPage, SignedOutPage};

@@ -132,7 +132,7 @@ fn Detail(detail: RequestDetail, refetch: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Fact(label: &'static str, value: String) -> impl IntoView {
+pub(super) fn Fact(label: &'static str, value: String) -> impl IntoView {
     (!value.trim().is_empty()).then(|| {
         view! {
             <div>
@@ -393,7 +393,7 @@ fn Twins(product: String, twins: Vec<RequestSummary>) -> impl IntoView {
 }
 
 #[component]
-fn History(history: Vec<AuditEntry>) -> impl IntoView {
+pub(super) fn History(history: Vec<AuditEntry>) -> impl IntoView {
     view! {
         <section class=PANEL aria-labelledby="history-title">
             <h2 id="history-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"History"</h2>

@@ -260,14 +260,15 @@ fn matches_owner(call: &Call, who: &Subscriber) -> bool {
         && call.query("owningGroupId").is_none_or(|g| *who == Subscriber::Group(g.to_owned()))
 }
 
-/// Checks `sortBy` and `sortOrder`; lists default to newest first.
-fn sort_spec(call: &Call) -> Result<(bool, bool), ApiError> {
+/// Checks `sortBy` and `sortOrder`; lists default to newest first, by `updated` time or
+/// creation time when no `sortBy` is given.
+fn sort_spec(call: &Call, updated: bool) -> Result<(bool, bool), ApiError> {
     let by_updated = match call.query("sortBy") {
         Some(s) => {
             wire::check_enum("sortBy", s, &["CREATED_AT", "UPDATED_AT"])?;
             s == "UPDATED_AT"
         }
-        None => false,
+        None => updated,
     };
     if let Some(arn) = call.query("owningIamPrincipalArn") {
         wire::check_len("owningIamPrincipalArn", arn, 1, 255)?;
@@ -289,7 +290,8 @@ pub fn list_requests(state: &mut State, call: &Call) -> Outcome {
     if let Some(status) = call.query("status") {
         wire::check_enum("status", status, &["PENDING", "ACCEPTED", "REJECTED"])?;
     }
-    let (by_updated, descending) = sort_spec(call)?;
+    // DataZone lists requests most recently updated first (sortBy is deprecated).
+    let (by_updated, descending) = sort_spec(call, true)?;
     let page = call.query_page((1, 50))?;
     let requests: Vec<&SubscriptionRequest> = state
         .requests
@@ -465,7 +467,7 @@ pub fn list_subscriptions(state: &mut State, call: &Call) -> Outcome {
     if let Some(status) = call.query("status") {
         wire::check_enum("status", status, &["APPROVED", "REVOKED", "CANCELLED"])?;
     }
-    let (by_updated, descending) = sort_spec(call)?;
+    let (by_updated, descending) = sort_spec(call, false)?;
     let page = call.query_page((1, 50))?;
     let subscriptions: Vec<&Subscription> = state
         .subscriptions
@@ -496,7 +498,7 @@ pub fn list_subscriptions(state: &mut State, call: &Call) -> Outcome {
 
 pub fn list_grants(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
-    let (by_updated, descending) = sort_spec(call)?;
+    let (by_updated, descending) = sort_spec(call, false)?;
     let page = call.query_page((1, 50))?;
     let owner_of = |g: &SubscriptionGrant| {
         state.subscriptions.iter().find(|s| s.id == g.subscription_id).map(|s| s.subscriber.clone())

@@ -57,6 +57,8 @@ impl AuthService {
             roles: self.roles.roles_of(person),
             user_id: person.identity.datazone_user_id.clone(),
             group_ids: person.identity.group_ids.clone(),
+            steward_units: self.roles.steward_units_of(person),
+            publishing_projects: person.identity.publishing_projects.clone(),
         }
     }
 

@@ -40,35 +40,7 @@ impl Aws {
     /// Maps a signed-in person to their identities, by userName first and email second.
     /// `Ok(None)` when Identity Center does not know them.
     pub async fn find_identity(&self, username: &str, email: Option<&str>) -> Result<Option<Identity>, AppError> {
-        let store = self.identity_store().await?;
-        let mut user_id = None;
-        for (path, value) in [("userName", Some(username)), ("emails.value", email)] {
-            let Some(value) = value.filter(|v| !v.is_empty()) else { continue };
-            let attribute = UniqueAttribute::builder()
-                .attribute_path(path)
-                .attribute_value(Document::String(value.to_owned()))
-                .build()
-                .map_err(|e| AppError::invalid("username", e.to_string()))?;
-            let found = self
-                .identitystore
-                .get_user_id()
-                .identity_store_id(&store)
-                .alternate_identifier(AlternateIdentifier::UniqueAttribute(attribute))
-                .send()
-                .await;
-            match found {
-                Ok(out) => {
-                    user_id = Some(out.user_id().to_owned());
-                    break;
-                }
-                Err(e)
-                    if e.as_service_error().is_some_and(
-                        aws_sdk_identitystore::operation::get_user_id::GetUserIdError::is_resource_not_found_exception,
-                    ) => {}
-                Err(e) => return Err(upstream("GetUserId", e)),
-            }
-        }
-        let Some(user_id) = user_id else { return Ok(None) };
+        let Some(user_id) = self.store_user_id(username, email).await? else { return Ok(None) };
 
         let profile = self
             .datazone
@@ -90,21 +62,56 @@ impl Aws {
             Err(e) => return Err(upstream("GetUserProfile", e)),
         };
 
+        let group_ids = self.group_ids(&user_id).await?;
+        let publishing_projects = self.publishing_projects(&datazone_user_id).await?;
+        Ok(Some(Identity { identity_store_user_id: user_id, datazone_user_id, group_ids, publishing_projects }))
+    }
+
+    /// The identity-store user with this userName (or, failing that, this email).
+    pub async fn store_user_id(&self, username: &str, email: Option<&str>) -> Result<Option<String>, AppError> {
+        let store = self.identity_store().await?;
+        for (path, value) in [("userName", Some(username)), ("emails.value", email)] {
+            let Some(value) = value.filter(|v| !v.is_empty()) else { continue };
+            let attribute = UniqueAttribute::builder()
+                .attribute_path(path)
+                .attribute_value(Document::String(value.to_owned()))
+                .build()
+                .map_err(|e| AppError::invalid("username", e.to_string()))?;
+            let found = self
+                .identitystore
+                .get_user_id()
+                .identity_store_id(&store)
+                .alternate_identifier(AlternateIdentifier::UniqueAttribute(attribute))
+                .send()
+                .await;
+            match found {
+                Ok(out) => return Ok(Some(out.user_id().to_owned())),
+                Err(e)
+                    if e.as_service_error().is_some_and(
+                        aws_sdk_identitystore::operation::get_user_id::GetUserIdError::is_resource_not_found_exception,
+                    ) => {}
+                Err(e) => return Err(upstream("GetUserId", e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The Identity Center groups an identity-store user belongs to.
+    pub async fn group_ids(&self, user_id: &str) -> Result<Vec<String>, AppError> {
+        let store = self.identity_store().await?;
         let mut group_ids = Vec::new();
         let mut pages = self
             .identitystore
             .list_group_memberships_for_member()
             .identity_store_id(&store)
-            .member_id(MemberId::UserId(user_id.clone()))
+            .member_id(MemberId::UserId(user_id.to_owned()))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| upstream("ListGroupMembershipsForMember", e))?;
             group_ids.extend(page.group_memberships().iter().filter_map(|m| m.group_id().map(str::to_owned)));
         }
-
-        let publishing_projects = self.publishing_projects(&datazone_user_id).await?;
-        Ok(Some(Identity { identity_store_user_id: user_id, datazone_user_id, group_ids, publishing_projects }))
+        Ok(group_ids)
     }
 
     /// Projects the user owns that own assets: DataZone routes subscription requests for

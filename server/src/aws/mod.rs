@@ -5,6 +5,7 @@ mod directory;
 mod domain;
 mod glossary;
 mod projects;
+pub mod subscriptions;
 mod units;
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_datazone::error::{ProvideErrorMetadata, SdkError};
 
 pub use directory::Identity;
-pub use projects::{ProfileGrant, ProfileInfo, ProjectListing, ProjectState, UnitInfo};
+pub use projects::{ProfileGrant, ProfileInfo, ProjectListing, ProjectState, UnitInfo, UnitNode};
 pub use units::Grantee;
 
 use crate::config::Config;

@@ -62,6 +62,52 @@ pub struct ProfileInfo {
     pub enabled: bool,
 }
 
+/// DataZone allows domain units five levels deep.
+const MAX_UNIT_DEPTH: usize = 5;
+
+/// A unit of the tree with where it sits.
+pub struct UnitNode {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub depth: usize,
+    /// From the root down to the parent.
+    pub ancestors: Vec<String>,
+}
+
+impl Aws {
+    /// The unit tree, depth first, at most [`MAX_UNIT_DEPTH`] levels below the root.
+    pub async fn unit_tree(&self) -> Result<Vec<UnitNode>, AppError> {
+        let root = self.root_unit_id().await?;
+        let mut out = Vec::new();
+        let mut stack: Vec<UnitNode> = Vec::new();
+        let mut children = self.unit_children(&root).await?;
+        children.sort_by(|a, b| b.1.cmp(&a.1));
+        for (id, name) in children {
+            stack.push(UnitNode { path: name.clone(), id, name, depth: 0, ancestors: vec![root.clone()] });
+        }
+        while let Some(node) = stack.pop() {
+            if node.depth + 1 < MAX_UNIT_DEPTH {
+                let mut children = self.unit_children(&node.id).await?;
+                children.sort_by(|a, b| b.1.cmp(&a.1));
+                for (id, name) in children {
+                    let mut ancestors = node.ancestors.clone();
+                    ancestors.push(node.id.clone());
+                    stack.push(UnitNode {
+                        path: format!("{} / {name}", node.path),
+                        id,
+                        name,
+                        depth: node.depth + 1,
+                        ancestors,
+                    });
+                }
+            }
+            out.push(node);
+        }
+        Ok(out)
+    }
+}
+
 fn designation_of(designation: Designation) -> UserDesignation {
     match designation {
         Designation::Owner => UserDesignation::ProjectOwner,

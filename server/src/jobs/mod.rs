@@ -4,6 +4,7 @@
 //! once. The workers' loop is ours (polling with backoff) rather than underway's
 //! LISTEN-based one, which spins when the database goes away.
 
+mod decisions;
 mod projects;
 pub mod rate;
 
@@ -16,18 +17,35 @@ use tokio_util::sync::CancellationToken;
 use underway::{Queue, Worker};
 use uuid::Uuid;
 
+pub use decisions::{DecisionKick, DecisionTask};
 pub use projects::{ProjectKick, ProjectTask};
 use rate::RateLimits;
 
+use crate::access::Access;
 use crate::aws::Aws;
 use crate::config::Config;
 
 /// How long an idle worker waits before looking for due tasks again.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
-/// The project queue, created in the database on first use so the portal starts (and
-/// answers 503) while the database is away.
+/// A queue created in the database on first use, so the portal starts (and answers 503)
+/// while the database is away.
 pub(crate) type LazyQueue = Arc<OnceCell<Arc<Queue<ProjectTask>>>>;
+pub(crate) type DecisionQueue = Arc<OnceCell<Arc<Queue<DecisionTask>>>>;
+
+/// The decision queue, registered in the database on first use.
+pub(crate) async fn decision_queue(
+    cell: &DecisionQueue,
+    pool: &PgPool,
+) -> Result<Arc<Queue<DecisionTask>>, underway::queue::Error> {
+    let queue = cell
+        .get_or_try_init(|| async {
+            let queue = Queue::builder().name("meshgate.decisions").pool(pool.clone()).build().await?;
+            Ok::<_, underway::queue::Error>(Arc::new(queue))
+        })
+        .await?;
+    Ok(queue.clone())
+}
 
 /// Enqueues jobs, from web requests (in their transaction) and from jobs themselves.
 #[derive(Clone)]
@@ -35,13 +53,19 @@ pub struct Jobs {
     pool: PgPool,
     projects: LazyQueue,
     project_task: ProjectTask,
+    decisions: DecisionQueue,
+    access: Access,
     workers: usize,
+    sync_every: Duration,
+    expiry_every: Duration,
 }
 
 impl Jobs {
     pub fn new(config: &Config, pool: &PgPool, aws: &Aws) -> Self {
         let projects = LazyQueue::default();
         let limits = RateLimits::new(pool.clone(), config.rate_limits().unwrap_or_default());
+        let decisions = DecisionQueue::default();
+        let access = Access::new(pool.clone(), aws.clone(), limits.clone(), decisions.clone());
         let project_task = ProjectTask::new(
             aws.clone(),
             pool.clone(),
@@ -50,7 +74,21 @@ impl Jobs {
             Duration::from_millis(config.job_poll_ms),
             config.job_max_attempts,
         );
-        Self { pool: pool.clone(), projects, project_task, workers: config.job_workers as usize }
+        Self {
+            pool: pool.clone(),
+            projects,
+            project_task,
+            decisions,
+            access,
+            workers: config.job_workers as usize,
+            sync_every: Duration::from_secs(config.subscription_sync_seconds),
+            expiry_every: Duration::from_secs(config.expiry_check_seconds),
+        }
+    }
+
+    /// Subscription requests, rules and decisions, shared with the web side.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// The project queue, registered in the database on first use (the `underway` schema
@@ -74,52 +112,95 @@ impl Jobs {
         Ok(())
     }
 
-    /// Runs `job_workers` workers until `stop` is cancelled. Each takes one task at a time
-    /// and finishes it before looking at `stop`; a task cut short by a crash is taken over
-    /// by any replica once its heartbeat stops. An unreachable database makes the workers
-    /// back off rather than spin.
+    /// Runs `job_workers` workers per queue, and the periodic work, until `stop` is
+    /// cancelled. Each worker takes one task at a time and finishes it before looking at
+    /// `stop`; a task cut short by a crash is taken over by any replica once its heartbeat
+    /// stops. An unreachable database makes the workers back off rather than spin.
     pub fn start(&self, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..self.workers {
             let jobs = self.clone();
-            let stop = stop.clone();
-            workers.spawn(async move {
-                let mut failures = 0;
-                let mut worker = None;
-                while !stop.is_cancelled() {
-                    let next = match &worker {
-                        Some(worker) => Worker::process_next_task(worker).await,
-                        None => jobs
-                            .projects()
-                            .await
-                            .map(|queue| {
-                                worker = Some(Worker::new(queue, jobs.project_task.clone()));
-                                None
-                            })
-                            .map_err(underway::worker::Error::from),
-                    };
-                    let pause = match next {
-                        Ok(Some(_)) => {
-                            failures = 0;
-                            continue;
-                        }
-                        Ok(None) => {
-                            failures = 0;
-                            IDLE_POLL
-                        }
-                        Err(error) => {
-                            failures += 1;
-                            tracing::warn!(%error, failures, "job worker could not take a task");
-                            IDLE_POLL * 2u32.saturating_pow(failures.min(6))
-                        }
-                    };
-                    tokio::select! {
-                        () = stop.cancelled() => break,
-                        () = tokio::time::sleep(pause) => {}
-                    }
-                }
-            });
+            workers.spawn(work(stop.clone(), self.project_task.clone(), move || {
+                let jobs = jobs.clone();
+                async move { jobs.projects().await }
+            }));
+            let (cell, pool) = (self.decisions.clone(), self.pool.clone());
+            workers.spawn(work(stop.clone(), DecisionTask::new(self.access.clone()), move || {
+                let (cell, pool) = (cell.clone(), pool.clone());
+                async move { decision_queue(&cell, &pool).await }
+            }));
         }
+        workers.spawn(periodic(stop, self.access.clone(), self.sync_every, self.expiry_every));
         tokio::spawn(async move { while workers.join_next().await.is_some() {} })
+    }
+}
+
+/// One worker: takes the next task of the queue `open` returns, or waits and looks again.
+async fn work<T, F, Fut>(stop: CancellationToken, task: T, open: F)
+where
+    T: underway::Task + Sync + Clone,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Arc<Queue<T>>, underway::queue::Error>>,
+{
+    let mut failures = 0;
+    let mut worker = None;
+    while !stop.is_cancelled() {
+        let next = match &worker {
+            Some(worker) => Worker::process_next_task(worker).await,
+            None => open()
+                .await
+                .map(|queue| {
+                    worker = Some(Worker::new(queue, task.clone()));
+                    None
+                })
+                .map_err(underway::worker::Error::from),
+        };
+        let pause = match next {
+            Ok(Some(_)) => {
+                failures = 0;
+                continue;
+            }
+            Ok(None) => {
+                failures = 0;
+                IDLE_POLL
+            }
+            Err(error) => {
+                failures += 1;
+                tracing::warn!(%error, failures, "job worker could not take a task");
+                IDLE_POLL * 2u32.saturating_pow(failures.min(6))
+            }
+        };
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// The periodic work: syncing subscription requests from DataZone and ending expired
+/// access. Every replica looks each second; the schedule rows let one of them run it.
+async fn periodic(stop: CancellationToken, access: Access, sync_every: Duration, expiry_every: Duration) {
+    let pool = access.pool().clone();
+    while !stop.is_cancelled() {
+        match crate::store::subscriptions::claim(&pool, "subscription_sync_scheduled", sync_every).await {
+            Ok(true) => {
+                if let Err(error) = access.sync(false).await {
+                    tracing::warn!(%error, "subscription sync failed");
+                }
+            }
+            Ok(false) => {}
+            Err(error) => tracing::debug!(%error, "schedule not reachable"),
+        }
+        if let Ok(true) = crate::store::subscriptions::claim(&pool, "subscription_expiry", expiry_every).await {
+            match access.expire_due().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(ended = n, "expired subscriptions revoked"),
+                Err(error) => tracing::warn!(%error, "expiry run failed"),
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
     }
 }

@@ -69,7 +69,7 @@ fn principal_name(key: &str, directory: &HashMap<String, Principal>) -> String {
 #[async_trait]
 impl Admin for ProjectService {
     async fn unit(&self, id: &str) -> Result<UnitDetail, ApiError> {
-        let tree = self.unit_tree().await?;
+        let tree = self.aws.unit_tree().await?;
         let node = tree.iter().find(|u| u.id == id).ok_or_else(|| AppError::NotFound("Domain unit".into()))?;
         let (info, directory, profiles) =
             tokio::try_join!(self.aws.unit(id), self.directory(), self.profile_summaries())?;
@@ -148,7 +148,7 @@ impl Admin for ProjectService {
         if let Some(problem) = text_problem(description, "description", false, 2048) {
             return Err(AppError::invalid("description", problem).into());
         }
-        let tree = self.unit_tree().await?;
+        let tree = self.aws.unit_tree().await?;
         let root = self.aws.root_unit_id().await?;
         if parent != root && !tree.iter().any(|u| u.id == parent) {
             return Err(AppError::invalid("parent", "Choose an existing parent unit.").into());

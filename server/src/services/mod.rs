@@ -5,6 +5,7 @@ mod admin;
 mod domain;
 mod glossary;
 mod projects;
+mod subscriptions;
 
 use std::sync::Arc;
 
@@ -25,7 +26,14 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
         environment_profiles: config.environment_profile_names().unwrap_or_default(),
         portal_url: tokio::sync::OnceCell::new(),
     });
+    let subscriptions = Arc::new(subscriptions::SubscriptionService {
+        access: jobs.access().clone(),
+        pool: pool.clone(),
+        aws: aws.clone(),
+    });
     Services {
+        catalog: subscriptions.clone(),
+        subscriptions,
         projects: projects.clone(),
         admin: projects,
         auth: Arc::new(Guard { auth: auth.clone() }),

@@ -23,8 +23,6 @@ use crate::error::{current_request_id, AppError};
 use crate::jobs::Jobs;
 use crate::store::projects::{self as store, NewMember, RequestRow};
 
-/// DataZone allows domain units five levels deep.
-const MAX_UNIT_DEPTH: usize = 5;
 /// Who approved a request no person had to look at.
 const AUTO_APPROVER: &str = "meshgate (auto-approval)";
 
@@ -37,48 +35,7 @@ pub struct ProjectService {
     pub portal_url: OnceCell<Option<String>>,
 }
 
-/// A unit of the tree with where it sits.
-pub(super) struct UnitNode {
-    pub id: String,
-    pub name: String,
-    pub path: String,
-    pub depth: usize,
-    /// From the root down to the parent.
-    pub ancestors: Vec<String>,
-}
-
 impl ProjectService {
-    /// The unit tree, depth first, at most [`MAX_UNIT_DEPTH`] levels below the root.
-    pub(super) async fn unit_tree(&self) -> Result<Vec<UnitNode>, AppError> {
-        let root = self.aws.root_unit_id().await?;
-        let mut out = Vec::new();
-        let mut stack: Vec<UnitNode> = Vec::new();
-        let mut children = self.aws.unit_children(&root).await?;
-        children.sort_by(|a, b| b.1.cmp(&a.1));
-        for (id, name) in children {
-            stack.push(UnitNode { path: name.clone(), id, name, depth: 0, ancestors: vec![root.clone()] });
-        }
-        while let Some(node) = stack.pop() {
-            if node.depth + 1 < MAX_UNIT_DEPTH {
-                let mut children = self.aws.unit_children(&node.id).await?;
-                children.sort_by(|a, b| b.1.cmp(&a.1));
-                for (id, name) in children {
-                    let mut ancestors = node.ancestors.clone();
-                    ancestors.push(node.id.clone());
-                    stack.push(UnitNode {
-                        path: format!("{} / {name}", node.path),
-                        id,
-                        name,
-                        depth: node.depth + 1,
-                        ancestors,
-                    });
-                }
-            }
-            out.push(node);
-        }
-        Ok(out)
-    }
-
     /// Environment → profile id, for enabled profiles named in configuration.
     async fn profile_ids(&self) -> Result<HashMap<Environment, (String, String)>, AppError> {
         let profiles = self.aws.project_profiles().await?;
@@ -93,7 +50,7 @@ impl ProjectService {
     }
 
     async fn choices(&self) -> Result<Vec<UnitChoice>, AppError> {
-        let (tree, profiles) = tokio::try_join!(self.unit_tree(), self.profile_ids())?;
+        let (tree, profiles) = tokio::try_join!(self.aws.unit_tree(), self.profile_ids())?;
         // Grants on a unit, and grants on its ancestors that include child units.
         let mut grants: HashMap<String, Vec<crate::aws::ProfileGrant>> = HashMap::new();
         let root_and_units = tree.iter().flat_map(|u| u.ancestors.iter().chain([&u.id])).collect::<HashSet<_>>();
@@ -575,7 +532,12 @@ impl Projects for ProjectService {
                 .collect(),
             manage_members: who.owner && status == RequestStatus::Active,
         };
-        let history = store::history(&self.pool, id).await.map_err(AppError::from)?.into_iter().map(entry).collect();
+        let history = crate::store::audit::about(&self.pool, "project_request", &id.to_string())
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(entry)
+            .collect();
         let mut twins = Vec::new();
         for twin in lineage.iter().filter(|r| r.id != id) {
             twins.push(self.summary(twin).await);

@@ -42,6 +42,22 @@ pub async fn record(db: impl PgExecutor<'_>, event: &NewEvent<'_>) -> Result<i64
     .await
 }
 
+/// Audit events about one thing, oldest first.
+pub async fn about(pool: &PgPool, target_kind: &str, target_id: &str) -> Result<Vec<Event>, sqlx::Error> {
+    sqlx::query_as!(
+        Event,
+        r#"SELECT id, created_at AS "created_at: DateTime<Utc>", actor, action, target_kind, target_id, request_id
+           FROM audit_events
+           WHERE target_kind = $1 AND target_id = $2
+           ORDER BY created_at, id
+           LIMIT 200"#,
+        target_kind,
+        target_id,
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// The newest events, newest first; only `actor`'s when given.
 pub async fn recent(pool: &PgPool, limit: i64, actor: Option<&str>) -> Result<Vec<Event>, sqlx::Error> {
     sqlx::query_as!(

@@ -351,21 +351,6 @@ pub async fn unit_settings(pool: &PgPool) -> Result<Vec<(String, bool)>, sqlx::E
     Ok(rows.into_iter().map(|r| (r.domain_unit_id, r.auto_approve_dev)).collect())
 }
 
-/// Audit events about one request, oldest first.
-pub async fn history(pool: &PgPool, id: Uuid) -> Result<Vec<super::audit::Event>, sqlx::Error> {
-    sqlx::query_as!(
-        super::audit::Event,
-        r#"SELECT id, created_at AS "created_at: DateTime<Utc>", actor, action, target_kind, target_id, request_id
-           FROM audit_events
-           WHERE target_kind = 'project_request' AND target_id = $1
-           ORDER BY created_at, id
-           LIMIT 200"#,
-        id.to_string(),
-    )
-    .fetch_all(pool)
-    .await
-}
-
 pub async fn set_auto_approve_dev(
     db: impl PgExecutor<'_>,
     unit: &str,

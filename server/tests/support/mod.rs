@@ -108,7 +108,10 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
             "steward_groups",
             "meshgate-stewards-marketing=MarketingAnalytics,meshgate-stewards-sales=SalesOperations",
         ))
-        .merge(("session_secure_cookie", false));
+        .merge(("session_secure_cookie", false))
+        .merge(("job_workers", 2))
+        .merge(("subscription_sync_seconds", 2))
+        .merge(("expiry_check_seconds", 1));
     for (key, value) in setup.extra {
         figment = figment.merge((key, value));
     }
@@ -235,5 +238,55 @@ impl TestApp {
 
     pub async fn who_am_i(&self, client: &reqwest::Client) -> serde_json::Value {
         self.call(client, "who_am_i", &[]).await.json().await.unwrap()
+    }
+}
+
+/// Opens `n` pending subscription requests straight in DataZone, as people do in SageMaker
+/// Unified Studio, for pairs of project and listing that have none yet; answers their ids.
+pub async fn open_requests_in_datazone(dz: &aws_sdk_datazone::Client, n: usize) -> Vec<String> {
+    use aws_sdk_datazone::types::{
+        SearchResultItem, SubscribedListingInput, SubscribedPrincipalInput, SubscribedProjectInput,
+    };
+    let domains = dz.list_domains().send().await.unwrap();
+    let domain = domains.items()[0].id().to_owned();
+    let projects = dz.list_projects().domain_identifier(&domain).max_results(50).send().await.unwrap();
+    let listings = dz.search_listings().domain_identifier(&domain).max_results(50).send().await.unwrap();
+    let mut ids = Vec::new();
+    for item in listings.items() {
+        let SearchResultItem::AssetListing(listing) = item else { continue };
+        for project in projects.items() {
+            if ids.len() == n {
+                return ids;
+            }
+            if Some(project.id()) == listing.owning_project_id() {
+                continue;
+            }
+            let created = dz
+                .create_subscription_request()
+                .domain_identifier(&domain)
+                .subscribed_principals(SubscribedPrincipalInput::Project(
+                    SubscribedProjectInput::builder().identifier(project.id()).build(),
+                ))
+                .subscribed_listings(
+                    SubscribedListingInput::builder().identifier(listing.listing_id().unwrap()).build().unwrap(),
+                )
+                .request_reason("Load for the steward inbox")
+                .send()
+                .await;
+            // Pairs that already have a request or a subscription are refused; skip them.
+            if let Ok(created) = created {
+                ids.push(created.id().to_owned());
+            }
+        }
+    }
+    ids
+}
+
+/// Polls `done` every 100 ms until it holds, failing the test after `seconds`.
+pub async fn wait_until(what: &str, seconds: u64, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -1,0 +1,536 @@
+//! The catalog and access to data: search, subscription requests, the steward inbox, bulk
+//! decisions, auto-approval rules and people's subscriptions, as the UI sees them. Rule
+//! matching lives here too: the same code explains a decision and runs a dry-run.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AuditEntry, Principal};
+
+/// Longest reason DataZone takes for a subscription request.
+pub const REASON_MAX: usize = 4096;
+/// Longest access period a request may ask for, in days.
+pub const DAYS_MAX: u32 = 3650;
+
+/// A catalog search, as it appears in the URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogQuery {
+    pub q: String,
+    /// Domain unit id of the owning project.
+    pub unit: String,
+    /// Owning project id.
+    pub project: String,
+    pub asset_type: String,
+    /// Glossary term name.
+    pub term: String,
+    /// `relevance` (default), `name` or `newest`.
+    pub sort: String,
+    /// DataZone's page token of the page shown; empty for the first.
+    pub page: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facet {
+    pub value: String,
+    pub label: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub listing_id: String,
+    pub name: String,
+    pub description: String,
+    pub asset_type: String,
+    pub owner_project: String,
+    pub terms: Vec<String>,
+    /// The best access any of the viewer's projects has to it.
+    pub access: AccessState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogPage {
+    pub items: Vec<CatalogItem>,
+    pub total: u32,
+    pub next_page: Option<String>,
+    pub units: Vec<Facet>,
+    pub projects: Vec<Facet>,
+    pub types: Vec<Facet>,
+    pub terms: Vec<Facet>,
+}
+
+/// Where a project stands with one asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessState {
+    None,
+    Ended,
+    Rejected,
+    Pending,
+    Granted,
+}
+
+impl AccessState {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "No access",
+            Self::Ended => "Access ended",
+            Self::Rejected => "Rejected",
+            Self::Pending => "Requested",
+            Self::Granted => "Subscribed",
+        }
+    }
+
+    pub fn tone(self) -> &'static str {
+        match self {
+            Self::None | Self::Ended => "bg-slate-100 text-slate-700 ring-slate-200",
+            Self::Rejected => "bg-red-50 text-red-800 ring-red-200",
+            Self::Pending => "bg-amber-50 text-amber-900 ring-amber-200",
+            Self::Granted => "bg-emerald-50 text-emerald-800 ring-emerald-200",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermRef {
+    pub name: String,
+    pub short_description: String,
+}
+
+/// One metadata form of an asset (its technical description, e.g. the Glue table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormView {
+    pub name: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// One of the viewer's projects and where it stands with the asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectAccess {
+    pub project_id: String,
+    pub project_name: String,
+    pub state: AccessState,
+    pub request_id: Option<String>,
+    pub expires_at: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetDetail {
+    pub listing_id: String,
+    pub asset_id: String,
+    pub name: String,
+    pub description: String,
+    pub asset_type: String,
+    pub owner_project: String,
+    pub owner_unit: String,
+    pub terms: Vec<TermRef>,
+    pub forms: Vec<FormView>,
+    /// The viewer's projects: those with a request or subscription first.
+    pub access: Vec<ProjectAccess>,
+    /// A fresh idempotency token for the request form shown with this page.
+    pub form_token: String,
+}
+
+/// Asking for access to an asset for one of the viewer's projects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRequestForm {
+    pub listing_id: String,
+    pub project_id: String,
+    pub reason: String,
+    /// Days of access wanted; `None`: no end date.
+    pub days: Option<u32>,
+    /// Chosen by the form when it is shown; a resubmitted form creates nothing new.
+    pub token: String,
+}
+
+impl AccessRequestForm {
+    /// The first problem with the form, as (field, message).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let reason = self.reason.trim();
+        if self.project_id.trim().is_empty() {
+            return Some(("project_id", "Choose the project that will use the data.".into()));
+        }
+        if reason.is_empty() {
+            return Some(("reason", "Say what the data will be used for.".into()));
+        }
+        if reason.chars().count() > REASON_MAX {
+            return Some(("reason", format!("Keep the reason under {REASON_MAX} characters.")));
+        }
+        if self.days.is_some_and(|d| d == 0 || d > DAYS_MAX) {
+            return Some(("days", format!("Ask for 1 to {DAYS_MAX} days, or leave it empty for no end date.")));
+        }
+        None
+    }
+}
+
+/// Filters of the steward inbox, as they appear in the URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxQuery {
+    /// `pending` (default), `accepted`, `rejected` or `all`.
+    pub status: String,
+    /// Text in the asset, subscriber project or requester.
+    pub q: String,
+    /// `oldest` (default) or `newest`.
+    pub sort: String,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
+/// Where a request stands in the portal's decision queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedDecision {
+    pub accept: bool,
+    /// queued, sent, done or failed
+    pub state: String,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxRow {
+    pub id: String,
+    /// `access` or `extension`.
+    pub kind: String,
+    pub listing_id: String,
+    pub asset_name: String,
+    pub owner_project: String,
+    pub subscriber_project: String,
+    pub requester: String,
+    pub reason: String,
+    pub requested_days: Option<u32>,
+    pub status: String,
+    pub created_at: String,
+    pub age: String,
+    pub decision: Option<QueuedDecision>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub rows: Vec<InboxRow>,
+    pub total: u32,
+    pub offset: u32,
+    pub page_size: u32,
+    /// Whether the viewer may decide every request of the domain (platform admins).
+    pub everything: bool,
+}
+
+/// What the caller may do with a request right now: each flag is a button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct SubscriptionDetail {
+    pub row: InboxRow,
+    pub asset_type: String,
+    pub terms: Vec<String>,
+    pub subscriber_unit: String,
+    pub source: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_comment: Option<String>,
+    pub rule_reason: Option<String>,
+    pub subscription_status: Option<String>,
+    pub expires_at: Option<String>,
+    pub extends: Option<String>,
+    pub history: Vec<AuditEntry>,
+    pub can_decide: bool,
+    pub can_revoke: bool,
+    pub can_cancel: bool,
+    pub can_extend: bool,
+}
+
+/// Many requests decided at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkDecision {
+    pub ids: Vec<String>,
+    pub accept: bool,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunProgress {
+    pub id: String,
+    pub total: u32,
+    pub done: u32,
+    pub failed: u32,
+    pub accept: bool,
+    /// Requests left out: already decided, or already waiting for a decision.
+    pub skipped: u32,
+}
+
+impl RunProgress {
+    pub fn finished(&self) -> bool {
+        self.done + self.failed >= self.total
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleAction {
+    Accept,
+    Reject,
+    /// Leave the request to a steward (stops later rules from deciding it).
+    Review,
+}
+
+impl RuleAction {
+    pub const ALL: [Self; 3] = [Self::Accept, Self::Reject, Self::Review];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+            Self::Review => "review",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Accept => "Accept",
+            Self::Reject => "Reject",
+            Self::Review => "Leave to a steward",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+}
+
+/// What a rule looks at; every condition given must hold, an empty one always does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleConditions {
+    /// Domain units (by name, sub-units included) of the subscribing project.
+    #[serde(default)]
+    pub subscriber_units: Vec<String>,
+    /// Groups the requester must belong to (any of them).
+    #[serde(default)]
+    pub requester_groups: Vec<Principal>,
+    /// Asset names (any of them).
+    #[serde(default)]
+    pub assets: Vec<String>,
+    /// Glossary terms the asset carries (any of them).
+    #[serde(default)]
+    pub terms: Vec<String>,
+    /// Longest access period, in days; a request without an end date does not match.
+    #[serde(default)]
+    pub max_days: Option<u32>,
+}
+
+/// What rules know about a request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFacts {
+    pub subscriber_units: Vec<String>,
+    pub requester_groups: Vec<String>,
+    pub asset_name: String,
+    pub terms: Vec<String>,
+    pub requested_days: Option<u32>,
+}
+
+fn any_equal(wanted: &[String], have: &[String]) -> Option<String> {
+    wanted.iter().find(|w| have.iter().any(|h| h.eq_ignore_ascii_case(w))).cloned()
+}
+
+impl RuleConditions {
+    /// Why the request matches, in words, or `None` when it does not.
+    pub fn explain(&self, facts: &RequestFacts) -> Option<String> {
+        let mut why = Vec::new();
+        if !self.subscriber_units.is_empty() {
+            why.push(format!("subscriber in {}", any_equal(&self.subscriber_units, &facts.subscriber_units)?));
+        }
+        if !self.requester_groups.is_empty() {
+            let group = self.requester_groups.iter().find(|g| facts.requester_groups.contains(&g.id))?;
+            why.push(format!("requester in group {}", group.name));
+        }
+        if !self.assets.is_empty() {
+            why.push(format!("asset {}", any_equal(&self.assets, std::slice::from_ref(&facts.asset_name))?));
+        }
+        if !self.terms.is_empty() {
+            why.push(format!("term {}", any_equal(&self.terms, &facts.terms)?));
+        }
+        if let Some(max) = self.max_days {
+            let days = facts.requested_days.filter(|d| *d <= max)?;
+            why.push(format!("{days} days ≤ {max}"));
+        }
+        Some(if why.is_empty() { "matches every request".into() } else { why.join(", ") })
+    }
+
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.subscriber_units.is_empty() {
+            parts.push(format!("subscriber unit is {}", self.subscriber_units.join(" or ")));
+        }
+        if !self.requester_groups.is_empty() {
+            let names: Vec<&str> = self.requester_groups.iter().map(|g| g.name.as_str()).collect();
+            parts.push(format!("requester in {}", names.join(" or ")));
+        }
+        if !self.assets.is_empty() {
+            parts.push(format!("asset is {}", self.assets.join(" or ")));
+        }
+        if !self.terms.is_empty() {
+            parts.push(format!("asset has term {}", self.terms.join(" or ")));
+        }
+        if let Some(max) = self.max_days {
+            parts.push(format!("at most {max} days"));
+        }
+        if parts.is_empty() {
+            "every request".into()
+        } else {
+            parts.join(" and ")
+        }
+    }
+}
+
+/// A rule as edited: `id` empty for a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleForm {
+    pub id: String,
+    pub name: String,
+    /// Domain unit name the rule covers; empty: the whole domain.
+    pub scope_unit: String,
+    pub conditions: RuleConditions,
+    pub action: RuleAction,
+    pub comment: String,
+    pub enabled: bool,
+}
+
+impl RuleForm {
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Some(("name", "Give the rule a name of 1 to 100 characters.".into()));
+        }
+        if self.conditions.max_days.is_some_and(|d| d == 0 || d > DAYS_MAX) {
+            return Some(("max_days", format!("The longest period is 1 to {DAYS_MAX} days.")));
+        }
+        if self.comment.chars().count() > REASON_MAX {
+            return Some(("comment", format!("Keep the comment under {REASON_MAX} characters.")));
+        }
+        None
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleView {
+    pub form: RuleForm,
+    pub position: i32,
+    pub summary: String,
+    pub updated_by: String,
+    pub updated_at: String,
+    pub editable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulesPage {
+    pub rules: Vec<RuleView>,
+    /// Units the viewer may scope rules to (all, for admins: empty `scope_unit` allowed).
+    pub scopes: Vec<String>,
+    pub whole_domain: bool,
+}
+
+/// What a rule would do to the pending queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRunRow {
+    pub id: String,
+    pub asset_name: String,
+    pub subscriber_project: String,
+    pub requester: String,
+    pub why: String,
+    /// An earlier rule decides it first, so this one would not.
+    pub taken_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRun {
+    pub examined: u32,
+    pub matches: Vec<DryRunRow>,
+}
+
+/// A grant of a subscription to one target (environment) of the subscribing project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantView {
+    pub target: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MySubscription {
+    pub request_id: String,
+    pub listing_id: String,
+    pub asset_name: String,
+    pub owner_project: String,
+    /// PENDING, ACCEPTED or REJECTED.
+    pub status: String,
+    pub subscription_status: Option<String>,
+    pub decided_by: Option<String>,
+    pub decision_comment: Option<String>,
+    pub expires_at: Option<String>,
+    pub expiring_soon: bool,
+    pub extension_pending: bool,
+    pub grants: Vec<GrantView>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSubscriptions {
+    pub project_id: String,
+    pub project_name: String,
+    pub items: Vec<MySubscription>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> RequestFacts {
+        RequestFacts {
+            subscriber_units: vec!["SalesOperations".into(), "Forecasting".into()],
+            requester_groups: vec!["g-analysts".into()],
+            asset_name: "sales_pipeline_daily".into(),
+            terms: vec!["Opportunity".into()],
+            requested_days: Some(30),
+        }
+    }
+
+    #[test]
+    fn every_condition_must_hold() {
+        let mut rule = RuleConditions {
+            subscriber_units: vec!["forecasting".into()],
+            max_days: Some(90),
+            ..RuleConditions::default()
+        };
+        assert_eq!(rule.explain(&facts()).as_deref(), Some("subscriber in forecasting, 30 days ≤ 90"));
+        rule.max_days = Some(7);
+        assert_eq!(rule.explain(&facts()), None);
+        let open_ended = RequestFacts { requested_days: None, ..facts() };
+        rule.max_days = Some(90);
+        assert_eq!(rule.explain(&open_ended), None, "no end date never fits a maximum");
+    }
+
+    #[test]
+    fn an_empty_rule_matches_everything() {
+        assert_eq!(RuleConditions::default().explain(&facts()).as_deref(), Some("matches every request"));
+        assert_eq!(RuleConditions::default().summary(), "every request");
+    }
+
+    #[test]
+    fn groups_match_by_id() {
+        let group = |id: &str| Principal {
+            id: id.into(),
+            kind: super::super::PrincipalKind::Group,
+            name: "Analysts".into(),
+            detail: String::new(),
+        };
+        let rule = RuleConditions { requester_groups: vec![group("g-analysts")], ..RuleConditions::default() };
+        assert!(rule.explain(&facts()).is_some());
+        let rule = RuleConditions { requester_groups: vec![group("g-other")], ..RuleConditions::default() };
+        assert!(rule.explain(&facts()).is_none());
+    }
+
+    #[test]
+    fn the_form_explains_what_is_wrong() {
+        let form = AccessRequestForm { project_id: "p".into(), reason: " ".into(), ..AccessRequestForm::default() };
+        assert_eq!(form.problem().map(|p| p.0), Some("reason"));
+        let form = AccessRequestForm { reason: "x".into(), days: Some(0), ..form };
+        assert_eq!(form.problem().map(|p| p.0), Some("days"));
+        let form = AccessRequestForm { days: Some(30), ..form };
+        assert_eq!(form.problem(), None);
+    }
+}

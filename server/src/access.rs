@@ -1,0 +1,457 @@
+//! Access to data products, the part web requests and background jobs share: what the
+//! portal knows about the domain's projects and units (cached, read in batches), taking in
+//! subscription requests (from the portal or synced from DataZone) and putting them
+//! through the auto-approval rules, queueing decisions, and ending expired access.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::model::{RequestFacts, RuleAction, RuleConditions};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use crate::aws::subscriptions::{is_pending, SubRequest};
+use crate::aws::Aws;
+use crate::error::AppError;
+use crate::jobs::rate::RateLimits;
+use crate::jobs::{DecisionKick, DecisionQueue, DecisionTask};
+use crate::store::audit;
+use crate::store::subscriptions::{self as store, Decided, RuleRow, SubRow};
+
+/// How long the project and unit index is trusted.
+const INDEX_TTL: Duration = Duration::from_mins(1);
+/// The schedule row holding the sync watermark.
+pub const SYNC: &str = "subscription_sync";
+/// Opening the inbox syncs at most this often (all replicas together).
+const SYNC_ON_OPEN: Duration = Duration::from_secs(3);
+/// Requests changed this close to the watermark are read again (equal timestamps).
+const SYNC_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
+
+/// The domain's projects and units, for names and unit paths.
+#[derive(Default)]
+pub struct MeshIndex {
+    /// id → (name, unit id)
+    pub projects: HashMap<String, (String, Option<String>)>,
+    /// id → (name, parent id)
+    pub units: HashMap<String, (String, Option<String>)>,
+}
+
+impl MeshIndex {
+    /// The unit of a project and its ancestors below the root, root side first: (ids, names).
+    pub fn unit_path(&self, project: &str) -> (Vec<String>, Vec<String>) {
+        let mut ids = Vec::new();
+        let mut at = self.projects.get(project).and_then(|(_, unit)| unit.as_ref());
+        // DataZone nests units at most five deep; the bound also stops a malformed cycle.
+        while let Some(id) = at.filter(|_| ids.len() < 8) {
+            let Some((_, parent)) = self.units.get(id) else { break };
+            ids.push(id.clone());
+            at = parent.as_ref();
+        }
+        ids.reverse();
+        let names = ids.iter().filter_map(|id| self.units.get(id).map(|(n, _)| n.clone())).collect();
+        (ids, names)
+    }
+
+    pub fn project_name(&self, id: &str) -> Option<&str> {
+        self.projects.get(id).map(|(name, _)| name.as_str())
+    }
+
+    pub fn unit_name(&self, id: &str) -> Option<&str> {
+        self.units.get(id).map(|(name, _)| name.as_str())
+    }
+}
+
+/// Who a requester is, as rules and the inbox need them.
+#[derive(Debug, Clone, Default)]
+pub struct Requester {
+    pub id: String,
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct Access {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    aws: Aws,
+    limits: RateLimits,
+    queue: DecisionQueue,
+    index: Mutex<Option<(Instant, Arc<MeshIndex>)>>,
+}
+
+impl Access {
+    pub fn new(pool: PgPool, aws: Aws, limits: RateLimits, queue: DecisionQueue) -> Self {
+        Self { inner: Arc::new(Inner { pool, aws, limits, queue, index: Mutex::new(None) }) }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    pub fn aws(&self) -> &Aws {
+        &self.inner.aws
+    }
+
+    /// Waits for a token of the shared rate limit of `operation`.
+    pub async fn pace(&self, operation: &str) -> Result<(), AppError> {
+        Ok(self.inner.limits.acquire(operation).await?)
+    }
+
+    /// The project and unit index, read again when older than a minute or when `missing`
+    /// names a project it does not know (a project created since).
+    pub async fn index(&self, missing: Option<&str>) -> Result<Arc<MeshIndex>, AppError> {
+        let mut cached = self.inner.index.lock().await;
+        if let Some((at, index)) = cached.as_ref() {
+            let fresh = at.elapsed() < INDEX_TTL;
+            let knows = missing.is_none_or(|p| index.projects.contains_key(p));
+            // A missing project triggers at most one read every five seconds.
+            if fresh && (knows || at.elapsed() < Duration::from_secs(5)) {
+                return Ok(index.clone());
+            }
+        }
+        let aws = &self.inner.aws;
+        let (projects, tree, root) = tokio::try_join!(aws.all_projects(), aws.unit_tree(), aws.root_unit_id())?;
+        let index = Arc::new(MeshIndex {
+            projects: projects.into_iter().map(|p| (p.id, (p.name, p.unit_id))).collect(),
+            units: tree
+                .into_iter()
+                .map(|u| {
+                    let parent = u.ancestors.last().filter(|a| **a != root).cloned();
+                    (u.id, (u.name, parent))
+                })
+                .collect(),
+        });
+        *cached = Some((Instant::now(), index.clone()));
+        Ok(index)
+    }
+
+    /// Name and groups of a DataZone user, from Postgres when seen within the hour.
+    pub async fn requester(&self, id: &str) -> Result<Requester, AppError> {
+        if let Some((_, name, groups)) = store::person(&self.inner.pool, id).await? {
+            return Ok(Requester { id: id.to_owned(), name, groups });
+        }
+        let aws = &self.inner.aws;
+        let (username, name) = match aws.user_names(id).await {
+            Ok(names) => names,
+            // Not a person (a service role, say): shown as DataZone names it.
+            Err(AppError::NotFound(_)) => {
+                return Ok(Requester { id: id.to_owned(), name: id.to_owned(), groups: vec![] })
+            }
+            Err(other) => return Err(other),
+        };
+        let groups = match aws.store_user_id(&username, None).await? {
+            Some(user) => aws.group_ids(&user).await?,
+            None => Vec::new(),
+        };
+        store::remember_person(&self.inner.pool, id, &username, &name, &groups).await?;
+        Ok(Requester { id: id.to_owned(), name, groups })
+    }
+
+    /// The row for a request DataZone describes, with names and unit paths filled in.
+    pub async fn row_of(
+        &self,
+        r: &SubRequest,
+        requester: Requester,
+        days: Option<i32>,
+    ) -> Result<Option<SubRow>, AppError> {
+        let Some((project_id, project_name)) = r.project.clone() else {
+            tracing::debug!(id = %r.id, "subscription request for a user, group or IAM principal: not tracked");
+            return Ok(None);
+        };
+        let mut index = self.index(None).await?;
+        if let Some(unknown) = [&project_id, &r.owner_project_id].into_iter().find(|p| !index.projects.contains_key(*p))
+        {
+            index = self.index(Some(unknown)).await?;
+        }
+        let (owner_unit_ids, owner_unit_names) = index.unit_path(&r.owner_project_id);
+        let (subscriber_unit_ids, subscriber_unit_names) = index.unit_path(&project_id);
+        let decided = !is_pending(&r.status);
+        let reviewer = match (&r.reviewer_id, decided) {
+            (Some(id), true) => Some(self.requester(id).await?.name),
+            _ => None,
+        };
+        Ok(Some(SubRow {
+            id: r.id.clone(),
+            kind: "access".into(),
+            extends_id: None,
+            listing_id: r.listing_id.clone(),
+            asset_id: r.asset_id.clone(),
+            asset_name: r.asset_name.clone(),
+            asset_type: r.asset_type.clone(),
+            asset_terms: r.terms.clone(),
+            owner_project_name: if r.owner_project_name.is_empty() {
+                index.project_name(&r.owner_project_id).unwrap_or(&r.owner_project_id).to_owned()
+            } else {
+                r.owner_project_name.clone()
+            },
+            owner_project_id: r.owner_project_id.clone(),
+            owner_unit_ids,
+            owner_unit_names,
+            subscriber_project_name: if project_name.is_empty() {
+                index.project_name(&project_id).unwrap_or(&project_id).to_owned()
+            } else {
+                project_name
+            },
+            subscriber_project_id: project_id,
+            subscriber_unit_ids,
+            subscriber_unit_names,
+            requester_id: requester.id,
+            requester_name: requester.name,
+            requester_groups: requester.groups,
+            reason: r.reason.clone(),
+            requested_days: days,
+            source: "datazone".into(),
+            status: r.status.clone(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            decided_at: decided.then_some(r.updated_at),
+            decided_by: reviewer,
+            rule_id: None,
+            rule_reason: None,
+            decision_comment: r.decision_comment.clone(),
+            subscription_id: r.subscription_id.clone(),
+            subscription_status: (r.status == "ACCEPTED").then(|| "APPROVED".to_owned()),
+            expires_at: None,
+            client_token: None,
+            decision_accept: None,
+            decision_state: None,
+            decision_outcome: None,
+            decision_actor: None,
+        }))
+    }
+
+    /// Stores a new request in the caller's transaction, runs the rules on it and queues
+    /// what they decide; `false` when the request was already stored.
+    pub async fn take_in(&self, conn: &mut PgConnection, row: &SubRow, actor: &str) -> Result<bool, AppError> {
+        if !store::insert(&mut *conn, row).await? {
+            return Ok(false);
+        }
+        let after = json!({
+            "asset": row.asset_name, "listing_id": row.listing_id, "project": row.subscriber_project_name,
+            "requester": row.requester_name, "reason": row.reason, "days": row.requested_days, "source": row.source,
+            "kind": row.kind, "extends": row.extends_id,
+        });
+        record(&mut *conn, actor, "subscription.requested", &row.id, after).await?;
+        if row.status == "PENDING" {
+            self.apply_rules(conn, row).await?;
+        }
+        Ok(true)
+    }
+
+    /// The first enabled rule covering the request that matches it decides: accept and
+    /// reject are queued, "leave to a steward" stops there.
+    async fn apply_rules(&self, conn: &mut PgConnection, row: &SubRow) -> Result<(), AppError> {
+        let rules = store::rules(&mut *conn).await?;
+        let Some((rule, why)) = first_match(&rules, row) else { return Ok(()) };
+        let action = RuleAction::parse(&rule.action).unwrap_or(RuleAction::Review);
+        let after = json!({ "rule": rule.name, "rule_id": rule.id, "action": rule.action, "why": why });
+        record(&mut *conn, "meshgate (rules)", "subscription.rule_matched", &row.id, after).await?;
+        let accept = match action {
+            RuleAction::Accept => true,
+            RuleAction::Reject => false,
+            RuleAction::Review => return Ok(()),
+        };
+        let comment = if rule.comment.trim().is_empty() {
+            format!("Decided by rule \"{}\": {why}.", rule.name)
+        } else {
+            rule.comment.clone()
+        };
+        sqlx::query("UPDATE subscription_requests SET rule_id = $2, rule_reason = $3 WHERE id = $1")
+            .bind(&row.id)
+            .bind(rule.id)
+            .bind(format!("Rule \"{}\": {why}", rule.name))
+            .execute(&mut *conn)
+            .await?;
+        let actor = format!("rule: {}", rule.name);
+        store::queue_decision(&mut *conn, &row.id, accept, Some(&comment), &actor, Some(rule.id), None).await?;
+        self.kick(conn, &row.id).await
+    }
+
+    /// Queues the decision job of a request, in the caller's transaction.
+    pub async fn kick(&self, conn: &mut PgConnection, request: &str) -> Result<(), AppError> {
+        let queue = crate::jobs::decision_queue(&self.inner.queue, &self.inner.pool).await?;
+        let task = DecisionTask::new(self.clone());
+        queue.enqueue(conn, &task, &DecisionKick { request_id: request.to_owned() }).await?;
+        Ok(())
+    }
+
+    /// Queues the decision job of a request again after `after`.
+    pub async fn requeue(&self, conn: &mut PgConnection, request: &str, after: jiff::Span) -> Result<(), AppError> {
+        let queue = crate::jobs::decision_queue(&self.inner.queue, &self.inner.pool).await?;
+        let task = DecisionTask::new(self.clone());
+        queue.enqueue_after(conn, &task, &DecisionKick { request_id: request.to_owned() }, after).await?;
+        Ok(())
+    }
+
+    /// Brings Postgres up to date with DataZone's subscription requests: new ones are
+    /// taken in (and run through the rules), decisions made elsewhere are recorded. When
+    /// `on_open`, runs only if no sync ran in the last few seconds.
+    pub async fn sync(&self, on_open: bool) -> Result<usize, AppError> {
+        let pool = &self.inner.pool;
+        if on_open && !store::claim(pool, "subscription_sync_open", SYNC_ON_OPEN).await? {
+            return Ok(0);
+        }
+        let since = store::watermark(pool, SYNC).await?.map(|w| w - SYNC_OVERLAP);
+        let changed = self.inner.aws.subscription_requests_since(since).await?;
+        let Some(newest) = changed.iter().map(|r| r.updated_at).max() else { return Ok(0) };
+        let ids: Vec<String> = changed.iter().map(|r| r.id.clone()).collect();
+        let known: HashMap<String, (String, Option<String>)> = store::known(pool, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, status, decision)| (id, (status, decision)))
+            .collect();
+        let mut taken = 0;
+        for r in &changed {
+            match known.get(&r.id) {
+                None => {
+                    let requester = self.requester(&r.created_by).await?;
+                    let Some(row) = self.row_of(r, requester, None).await? else { continue };
+                    let mut tx = pool.begin().await?;
+                    if self.take_in(&mut tx, &row, &row.requester_name.clone()).await? {
+                        taken += 1;
+                    }
+                    tx.commit().await?;
+                }
+                // A decision of ours in flight records itself.
+                Some((status, decision))
+                    if status == "PENDING"
+                        && !is_pending(&r.status)
+                        && !matches!(decision.as_deref(), Some("queued" | "sent")) =>
+                {
+                    self.record_from_datazone(r, None).await?;
+                }
+                Some(_) => {}
+            }
+        }
+        store::advance_watermark(pool, SYNC, newest).await?;
+        Ok(taken)
+    }
+
+    /// Records the decision DataZone shows for a request; `ours` is the portal's own
+    /// decision whose earlier attempt made it, if it matches.
+    pub async fn record_from_datazone(
+        &self,
+        r: &SubRequest,
+        ours: Option<(&str, Option<Uuid>)>,
+    ) -> Result<bool, AppError> {
+        let by = match (ours, &r.reviewer_id) {
+            (Some((actor, _)), _) => actor.to_owned(),
+            (None, Some(reviewer)) => format!("{} (in DataZone)", self.requester(reviewer).await?.name),
+            (None, None) => "DataZone".to_owned(),
+        };
+        let mut tx = self.inner.pool.begin().await?;
+        let rule_reason = match ours.and_then(|o| o.1) {
+            Some(rule) => store::get(&mut *tx, &r.id).await?.and_then(|row| row.rule_reason).map(|why| (rule, why)),
+            None => None,
+        };
+        let decided = Decided {
+            id: &r.id,
+            status: &r.status,
+            at: r.updated_at,
+            by: &by,
+            comment: r.decision_comment.as_deref(),
+            subscription_id: r.subscription_id.as_deref(),
+            rule: rule_reason.as_ref().map(|(id, why)| (*id, why.as_str())),
+        };
+        let recorded = store::record_decision(&mut *tx, &decided).await?;
+        if recorded {
+            let action = if r.status == "ACCEPTED" { "subscription.accepted" } else { "subscription.rejected" };
+            let after = json!({ "comment": r.decision_comment, "subscription_id": r.subscription_id, "by": by });
+            record(&mut tx, &by, action, &r.id, after).await?;
+        }
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// Revokes approved subscriptions whose access period is over; returns how many.
+    pub async fn expire_due(&self) -> Result<usize, AppError> {
+        let pool = &self.inner.pool;
+        let mut ended = 0;
+        for row in store::expired(pool, 100).await? {
+            let outcome = match &row.subscription_id {
+                Some(subscription) => {
+                    self.pace("RevokeSubscription").await?;
+                    match self.inner.aws.end_subscription(subscription, true).await {
+                        Ok(status) => status,
+                        Err(AppError::Upstream { code, .. }) if code == "ConflictException" => "already ended".into(),
+                        Err(AppError::NotFound(_)) => "no longer exists".into(),
+                        Err(other) => {
+                            tracing::warn!(id = %row.id, error = %other, "expired subscription not revoked yet");
+                            continue;
+                        }
+                    }
+                }
+                None => "no subscription id".into(),
+            };
+            let mut tx = pool.begin().await?;
+            if store::set_subscription_status(&mut *tx, &row.id, "EXPIRED").await? {
+                let after = json!({ "subscription_id": row.subscription_id, "expired_at": row.expires_at,
+                                    "call": "RevokeSubscription", "datazone": outcome });
+                record(&mut tx, "meshgate (expiry)", "subscription.expired", &row.id, after).await?;
+                ended += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(ended)
+    }
+}
+
+/// What rules know about a stored request.
+pub fn facts_of(row: &SubRow) -> RequestFacts {
+    RequestFacts {
+        subscriber_units: row.subscriber_unit_names.clone(),
+        requester_groups: row.requester_groups.clone(),
+        asset_name: row.asset_name.clone(),
+        terms: row.asset_terms.clone(),
+        requested_days: row.requested_days.and_then(|d| u32::try_from(d).ok()),
+    }
+}
+
+/// Whether a rule covers requests for assets of this owner unit path.
+pub fn covers(rule: &RuleRow, row: &SubRow) -> bool {
+    rule.scope_unit.as_ref().is_none_or(|unit| row.owner_unit_names.iter().any(|n| n.eq_ignore_ascii_case(unit)))
+}
+
+pub fn conditions_of(rule: &RuleRow) -> RuleConditions {
+    serde_json::from_value(rule.conditions.clone()).unwrap_or_default()
+}
+
+/// The first enabled rule that covers and matches the request, with why it matches.
+pub fn first_match<'r>(rules: &'r [RuleRow], row: &SubRow) -> Option<(&'r RuleRow, String)> {
+    let facts = facts_of(row);
+    rules
+        .iter()
+        .filter(|r| r.enabled && covers(r, row))
+        .find_map(|r| conditions_of(r).explain(&facts).map(|why| (r, why)))
+}
+
+/// An audit event about a subscription request.
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &str,
+    action: &str,
+    request: &str,
+    after: serde_json::Value,
+) -> Result<(), AppError> {
+    let request_id = crate::error::current_request_id();
+    audit::record(
+        conn,
+        &audit::NewEvent {
+            actor,
+            action,
+            target_kind: "subscription_request",
+            target_id: request,
+            before: None,
+            after: Some(after),
+            request_id: request_id.as_deref(),
+        },
+    )
+    .await?;
+    Ok(())
+}

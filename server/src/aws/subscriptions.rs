@@ -1,0 +1,553 @@
+//! The catalog and subscriptions in DataZone, as plain data: listing search with facets,
+//! one listing, subscription requests and their decisions, subscriptions and their grants.
+//! Accept, reject, cancel and revoke are sent once, without the SDK's retries: the
+//! decision queue paces them to the account's quota and retries them itself, after
+//! checking whether an earlier attempt took effect.
+
+use std::collections::HashMap;
+
+use aws_sdk_datazone::config::retry::RetryConfig;
+use aws_sdk_datazone::types::{
+    AggregationListItem, Filter, FilterClause, SearchResultItem, SearchSort, SortOrder, SubscribedListing,
+    SubscribedListingInput, SubscribedListingItem, SubscribedPrincipal, SubscribedPrincipalInput,
+    SubscribedProjectInput, SubscriptionRequestStatus,
+};
+use chrono::{DateTime, Utc};
+
+use super::{upstream, Aws};
+use crate::error::AppError;
+
+/// Attributes the catalog filters and counts on.
+pub const UNIT_ATTRIBUTE: &str = "domainUnitId";
+pub const PROJECT_ATTRIBUTE: &str = "owningProjectId";
+pub const TYPE_ATTRIBUTE: &str = "typeIdentifier";
+pub const TERM_ATTRIBUTE: &str = "glossaryTerms";
+
+/// One catalog search as DataZone takes it.
+#[derive(Debug, Default)]
+pub struct ListingSearch<'a> {
+    pub text: &'a str,
+    /// (attribute, value) pairs, all of which must match.
+    pub filters: Vec<(&'static str, &'a str)>,
+    /// `name` or `newest`; anything else is DataZone's relevance.
+    pub sort: &'a str,
+    pub page: Option<&'a str>,
+    pub page_size: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListingHit {
+    pub listing_id: String,
+    pub asset_id: String,
+    pub name: String,
+    pub description: String,
+    pub asset_type: String,
+    pub owner_project_id: String,
+    pub terms: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ListingsPage {
+    pub hits: Vec<ListingHit>,
+    pub total: u32,
+    pub next_page: Option<String>,
+    /// attribute → (value, display value, count)
+    pub facets: HashMap<String, Vec<(String, String, u32)>>,
+}
+
+/// A listing with what the asset page shows.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub hit: ListingHit,
+    /// Term name → short description.
+    pub term_details: Vec<(String, String)>,
+    /// The asset's metadata forms, as DataZone's JSON document keyed by form name.
+    pub forms: String,
+}
+
+/// A subscription request as DataZone describes it.
+#[derive(Debug, Clone)]
+pub struct SubRequest {
+    pub id: String,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub reason: String,
+    /// The subscribing project (id, name); `None` for users, groups and IAM principals.
+    pub project: Option<(String, String)>,
+    pub listing_id: String,
+    pub asset_id: String,
+    pub asset_name: String,
+    pub asset_type: String,
+    pub terms: Vec<String>,
+    pub owner_project_id: String,
+    pub owner_project_name: String,
+    pub reviewer_id: Option<String>,
+    pub decision_comment: Option<String>,
+    pub subscription_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    pub status: String,
+    pub listing_id: String,
+    pub project_id: Option<String>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubscriptionGrant {
+    pub listing_id: String,
+    pub target: String,
+    pub status: String,
+}
+
+/// A project's place in the domain.
+#[derive(Debug, Clone)]
+pub struct ProjectPlace {
+    pub id: String,
+    pub name: String,
+    pub unit_id: Option<String>,
+}
+
+fn time(t: &aws_smithy_types::DateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
+}
+
+fn project_of(principals: &[SubscribedPrincipal]) -> Option<(String, String)> {
+    principals.iter().find_map(|p| match p {
+        SubscribedPrincipal::Project(project) => {
+            Some((project.id()?.to_owned(), project.name().unwrap_or_default().to_owned()))
+        }
+        _ => None,
+    })
+}
+
+/// (asset id, asset type, term names) of a subscribed listing.
+fn asset_of(listing: &SubscribedListing) -> (String, String, Vec<String>) {
+    match listing.item() {
+        Some(SubscribedListingItem::AssetListing(a)) => (
+            a.entity_id().unwrap_or_default().to_owned(),
+            a.entity_type().unwrap_or_default().to_owned(),
+            a.glossary_terms().iter().filter_map(|t| t.name().map(str::to_owned)).collect(),
+        ),
+        Some(SubscribedListingItem::ProductListing(p)) => (
+            p.entity_id().unwrap_or_default().to_owned(),
+            "DataProduct".to_owned(),
+            p.glossary_terms().iter().filter_map(|t| t.name().map(str::to_owned)).collect(),
+        ),
+        _ => (String::new(), String::new(), Vec::new()),
+    }
+}
+
+/// Every DataZone answer about a subscription request has the same members.
+macro_rules! sub_request {
+    ($r:expr) => {{
+        let r = $r;
+        let listing = r.subscribed_listings().first();
+        let (asset_id, asset_type, terms) = listing.map(asset_of).unwrap_or_default();
+        SubRequest {
+            id: r.id().to_owned(),
+            status: r.status().as_str().to_owned(),
+            created_by: r.created_by().to_owned(),
+            created_at: time(r.created_at()),
+            updated_at: time(r.updated_at()),
+            reason: r.request_reason().to_owned(),
+            project: project_of(r.subscribed_principals()),
+            listing_id: listing.map(|l| l.id().to_owned()).unwrap_or_default(),
+            asset_id,
+            asset_name: listing.map(|l| l.name().to_owned()).unwrap_or_default(),
+            asset_type,
+            terms,
+            owner_project_id: listing.map(|l| l.owner_project_id().to_owned()).unwrap_or_default(),
+            owner_project_name: listing.and_then(|l| l.owner_project_name()).unwrap_or_default().to_owned(),
+            reviewer_id: r.reviewer_id().map(str::to_owned),
+            decision_comment: r.decision_comment().map(str::to_owned),
+            subscription_id: r.existing_subscription_id().map(str::to_owned),
+        }
+    }};
+}
+
+fn not_found(error: AppError, what: &str) -> AppError {
+    match error {
+        AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => AppError::NotFound(what.into()),
+        other => other,
+    }
+}
+
+fn filter(attribute: &str, value: &str) -> Result<FilterClause, AppError> {
+    let filter = Filter::builder()
+        .attribute(attribute)
+        .value(value)
+        .build()
+        .map_err(|e| AppError::invalid("filter", e.to_string()))?;
+    Ok(FilterClause::Filter(filter))
+}
+
+fn once() -> aws_sdk_datazone::config::Builder {
+    aws_sdk_datazone::Config::builder().retry_config(RetryConfig::disabled())
+}
+
+impl Aws {
+    /// One page of catalog listings with counts per unit, project, type and term.
+    pub async fn search_listings(&self, search: &ListingSearch<'_>) -> Result<ListingsPage, AppError> {
+        let mut request = self
+            .datazone
+            .search_listings()
+            .domain_identifier(&self.domain_id)
+            .max_results(search.page_size.clamp(1, 50))
+            .set_next_token(search.page.map(str::to_owned));
+        if !search.text.trim().is_empty() {
+            request = request.search_text(search.text.trim());
+        }
+        let clauses =
+            search.filters.iter().map(|(attribute, value)| filter(attribute, value)).collect::<Result<Vec<_>, _>>()?;
+        request = match clauses.len() {
+            0 => request,
+            1 => request.filters(clauses.into_iter().next().expect("one clause")),
+            _ => request.filters(FilterClause::And(clauses)),
+        };
+        let sort = match search.sort {
+            "name" => Some(("name", SortOrder::Ascending)),
+            "newest" => Some(("createdAt", SortOrder::Descending)),
+            _ => None,
+        };
+        if let Some((attribute, order)) = sort {
+            let sort = SearchSort::builder()
+                .attribute(attribute)
+                .order(order)
+                .build()
+                .map_err(|e| AppError::invalid("sort", e.to_string()))?;
+            request = request.sort(sort);
+        }
+        for attribute in [UNIT_ATTRIBUTE, PROJECT_ATTRIBUTE, TYPE_ATTRIBUTE, TERM_ATTRIBUTE] {
+            let aggregation = AggregationListItem::builder()
+                .attribute(attribute)
+                .build()
+                .map_err(|e| AppError::invalid("aggregation", e.to_string()))?;
+            request = request.aggregations(aggregation);
+        }
+        let found = request.send().await.map_err(|e| upstream("SearchListings", e))?;
+        let hits = found.items().iter().filter_map(hit_of).collect();
+        let facets = found
+            .aggregates()
+            .iter()
+            .map(|agg| {
+                let items = agg
+                    .items()
+                    .iter()
+                    .map(|i| {
+                        let value = i.value().unwrap_or_default().to_owned();
+                        let label = i.display_value().unwrap_or(&value).to_owned();
+                        (value, label, u32::try_from(i.count().unwrap_or(0)).unwrap_or(0))
+                    })
+                    .collect();
+                (agg.attribute().unwrap_or_default().to_owned(), items)
+            })
+            .collect();
+        Ok(ListingsPage {
+            hits,
+            total: u32::try_from(found.total_match_count().unwrap_or(0)).unwrap_or(0),
+            next_page: found.next_token().map(str::to_owned),
+            facets,
+        })
+    }
+
+    pub async fn listing(&self, id: &str) -> Result<Listing, AppError> {
+        let l = self
+            .datazone
+            .get_listing()
+            .domain_identifier(&self.domain_id)
+            .identifier(id)
+            .send()
+            .await
+            .map_err(|e| not_found(upstream("GetListing", e), "Asset"))?;
+        let Some(aws_sdk_datazone::types::ListingItem::AssetListing(asset)) = l.item() else {
+            return Err(AppError::NotFound("Asset".into()));
+        };
+        let term_details: Vec<(String, String)> = asset
+            .glossary_terms()
+            .iter()
+            .filter_map(|t| Some((t.name()?.to_owned(), t.short_description().unwrap_or_default().to_owned())))
+            .collect();
+        Ok(Listing {
+            hit: ListingHit {
+                listing_id: l.id().to_owned(),
+                asset_id: asset.asset_id().unwrap_or_default().to_owned(),
+                name: l.name().unwrap_or_default().to_owned(),
+                description: l.description().unwrap_or_default().to_owned(),
+                asset_type: asset.asset_type().unwrap_or_default().to_owned(),
+                owner_project_id: asset.owning_project_id().unwrap_or_default().to_owned(),
+                terms: term_details.iter().map(|(name, _)| name.clone()).collect(),
+            },
+            term_details,
+            forms: asset.forms().unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// Asks for `listing` for `project`. The same `token` names the same request, so a
+    /// form sent twice creates one.
+    pub async fn create_subscription_request(
+        &self,
+        listing: &str,
+        project: &str,
+        reason: &str,
+        token: &str,
+    ) -> Result<SubRequest, AppError> {
+        let principal =
+            SubscribedPrincipalInput::Project(SubscribedProjectInput::builder().identifier(project).build());
+        let listing = SubscribedListingInput::builder()
+            .identifier(listing)
+            .build()
+            .map_err(|e| AppError::invalid("listing_id", e.to_string()))?;
+        let created = self
+            .datazone
+            .create_subscription_request()
+            .domain_identifier(&self.domain_id)
+            .subscribed_principals(principal)
+            .subscribed_listings(listing)
+            .request_reason(reason)
+            .client_token(token)
+            .send()
+            .await
+            .map_err(|e| upstream("CreateSubscriptionRequest", e))?;
+        Ok(sub_request!(&created))
+    }
+
+    /// Requests changed since `since` (all of them when `None`). DataZone lists them most
+    /// recently changed first, so pages are read only until they reach what is known.
+    pub async fn subscription_requests_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<SubRequest>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_subscription_requests()
+            .domain_identifier(&self.domain_id)
+            .sort_order(SortOrder::Descending)
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListSubscriptionRequests", e))?;
+            let mut reached_known = false;
+            for item in page.items() {
+                let request = sub_request!(item);
+                if since.is_some_and(|s| request.updated_at < s) {
+                    reached_known = true;
+                    break;
+                }
+                found.push(request);
+            }
+            if reached_known {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn subscription_request(&self, id: &str) -> Result<SubRequest, AppError> {
+        let r = self
+            .datazone
+            .get_subscription_request_details()
+            .domain_identifier(&self.domain_id)
+            .identifier(id)
+            .send()
+            .await
+            .map_err(|e| not_found(upstream("GetSubscriptionRequestDetails", e), "Subscription request"))?;
+        Ok(sub_request!(&r))
+    }
+
+    /// Accepts or rejects a pending request, once (no SDK retries: see the module notes).
+    pub async fn decide_subscription_request(
+        &self,
+        id: &str,
+        accept: bool,
+        comment: Option<&str>,
+    ) -> Result<SubRequest, AppError> {
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+        if accept {
+            let r = self
+                .datazone
+                .accept_subscription_request()
+                .domain_identifier(&self.domain_id)
+                .identifier(id)
+                .set_decision_comment(comment)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map_err(|e| upstream("AcceptSubscriptionRequest", e))?;
+            Ok(sub_request!(&r))
+        } else {
+            let r = self
+                .datazone
+                .reject_subscription_request()
+                .domain_identifier(&self.domain_id)
+                .identifier(id)
+                .set_decision_comment(comment)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map_err(|e| upstream("RejectSubscriptionRequest", e))?;
+            Ok(sub_request!(&r))
+        }
+    }
+
+    /// Ends a subscription: revoked by its approver, or cancelled by its subscriber.
+    /// Answers the subscription's status afterwards.
+    pub async fn end_subscription(&self, id: &str, revoke: bool) -> Result<String, AppError> {
+        let status = if revoke {
+            self.datazone
+                .revoke_subscription()
+                .domain_identifier(&self.domain_id)
+                .identifier(id)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map_err(|e| not_found(upstream("RevokeSubscription", e), "Subscription"))?
+                .status()
+                .as_str()
+                .to_owned()
+        } else {
+            self.datazone
+                .cancel_subscription()
+                .domain_identifier(&self.domain_id)
+                .identifier(id)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map_err(|e| not_found(upstream("CancelSubscription", e), "Subscription"))?
+                .status()
+                .as_str()
+                .to_owned()
+        };
+        Ok(status)
+    }
+
+    /// Subscriptions to one listing, or of one project.
+    pub async fn subscriptions(
+        &self,
+        listing: Option<&str>,
+        project: Option<&str>,
+    ) -> Result<Vec<Subscription>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_subscriptions()
+            .domain_identifier(&self.domain_id)
+            .set_subscribed_listing_id(listing.map(str::to_owned))
+            .set_owning_project_id(project.map(str::to_owned))
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListSubscriptions", e))?;
+            found.extend(page.items().iter().map(|s| Subscription {
+                id: s.id().to_owned(),
+                status: s.status().as_str().to_owned(),
+                listing_id: s.subscribed_listing().map(|l| l.id().to_owned()).unwrap_or_default(),
+                project_id: s.subscribed_principal().and_then(|p| project_of(std::slice::from_ref(p))).map(|p| p.0),
+                request_id: s.subscription_request_id().map(str::to_owned),
+            }));
+        }
+        Ok(found)
+    }
+
+    /// Grants of a project's subscriptions, one per asset and target.
+    pub async fn subscription_grants(&self, project: &str) -> Result<Vec<SubscriptionGrant>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_subscription_grants()
+            .domain_identifier(&self.domain_id)
+            .owning_project_id(project)
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListSubscriptionGrants", e))?;
+            for grant in page.items() {
+                let listing_id = match grant.granted_entity() {
+                    Some(aws_sdk_datazone::types::GrantedEntity::Listing(l)) => l.id().to_owned(),
+                    _ => String::new(),
+                };
+                let assets = grant.assets();
+                if assets.is_empty() {
+                    found.push(SubscriptionGrant {
+                        listing_id: listing_id.clone(),
+                        target: grant.subscription_target_id().to_owned(),
+                        status: grant.status().as_str().to_owned(),
+                    });
+                }
+                found.extend(assets.iter().map(|a| SubscriptionGrant {
+                    listing_id: listing_id.clone(),
+                    target: a.target_name().unwrap_or(grant.subscription_target_id()).to_owned(),
+                    status: a.status().as_str().to_owned(),
+                }));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every project of the domain with its unit.
+    pub async fn all_projects(&self) -> Result<Vec<ProjectPlace>, AppError> {
+        let mut pages =
+            self.datazone.list_projects().domain_identifier(&self.domain_id).max_results(50).into_paginator().send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListProjects", e))?;
+            found.extend(page.items().iter().map(|p| ProjectPlace {
+                id: p.id().to_owned(),
+                name: p.name().to_owned(),
+                unit_id: p.domain_unit_id().map(str::to_owned),
+            }));
+        }
+        Ok(found)
+    }
+
+    /// A DataZone user's (userName, display name), for requests made outside the portal.
+    pub async fn user_names(&self, id: &str) -> Result<(String, String), AppError> {
+        let profile = self
+            .datazone
+            .get_user_profile()
+            .domain_identifier(&self.domain_id)
+            .user_identifier(id)
+            .send()
+            .await
+            .map_err(|e| not_found(upstream("GetUserProfile", e), "User"))?;
+        let names = match profile.details() {
+            Some(aws_sdk_datazone::types::UserProfileDetails::Sso(sso)) => {
+                let username = sso.username().unwrap_or(id).to_owned();
+                let full = [sso.first_name(), sso.last_name()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                let display = if full.trim().is_empty() { username.clone() } else { full };
+                (username, display)
+            }
+            _ => (id.to_owned(), id.to_owned()),
+        };
+        Ok(names)
+    }
+}
+
+fn hit_of(item: &SearchResultItem) -> Option<ListingHit> {
+    match item {
+        SearchResultItem::AssetListing(a) => Some(ListingHit {
+            listing_id: a.listing_id()?.to_owned(),
+            asset_id: a.entity_id().unwrap_or_default().to_owned(),
+            name: a.name().unwrap_or_default().to_owned(),
+            description: a.description().unwrap_or_default().to_owned(),
+            asset_type: a.entity_type().unwrap_or_default().to_owned(),
+            owner_project_id: a.owning_project_id().unwrap_or_default().to_owned(),
+            terms: a.glossary_terms().iter().filter_map(|t| t.name().map(str::to_owned)).collect(),
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a DataZone status says the request still waits for a decision.
+pub fn is_pending(status: &str) -> bool {
+    status == SubscriptionRequestStatus::Pending.as_str()
+}

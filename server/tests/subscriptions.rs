@@ -1,0 +1,243 @@
+//! The catalog and subscriptions through the portal's server functions: a lead asks for
+//! access, stewards decide by hand and by rule, requests made straight in DataZone reach
+//! the inbox, time-limited access expires; checked in the emulator and in Postgres.
+
+mod support;
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{open_requests_in_datazone, spawn, spawn_with, wait_until, Setup, TestApp};
+
+async fn ok(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap_or(Value::Null)
+}
+
+async fn search(app: &TestApp, client: &reqwest::Client, q: &str) -> Value {
+    let query =
+        json!({ "query": { "q": q, "unit": "", "project": "", "asset_type": "", "term": "", "sort": "", "page": "" } });
+    ok(app.call_json(client, "catalog_search", &query).await).await
+}
+
+fn listing_of(page: &Value, name: &str) -> String {
+    page["items"].as_array().unwrap().iter().find(|i| i["name"] == name).unwrap()["listing_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn inbox(app: &TestApp, client: &reqwest::Client, status: &str) -> Value {
+    let query = json!({ "query": { "status": status, "q": "", "sort": "", "offset": 0 } });
+    ok(app.call_json(client, "steward_inbox", &query).await).await
+}
+
+fn request_form(listing: &str, project: &str, reason: &str, days: Option<u32>, token: &str) -> Value {
+    json!({ "form": { "listing_id": listing, "project_id": project, "reason": reason, "days": days, "token": token } })
+}
+
+async fn detail(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    ok(app.call(client, "subscription_request", &[("id", id)]).await).await
+}
+
+async fn settled(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
+    let mut last = Value::Null;
+    wait_until("the decision", 30, async || {
+        last = detail(app, client, id).await;
+        last["row"]["status"] != "PENDING"
+    })
+    .await;
+    last
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_lead_asks_for_access_and_stewards_decide_by_hand_and_by_rule(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let erin = app.signed_in("erin").await;
+    let dave = app.signed_in("dave").await;
+
+    // Found by search, with facets to narrow it.
+    let page = search(&app, &erin, "pipeline").await;
+    assert!(page["total"].as_u64().unwrap() >= 2, "{page}");
+    assert!(page["units"].as_array().unwrap().iter().any(|f| f["label"] == "SalesOperations"), "{page}");
+    let daily = listing_of(&page, "sales_pipeline_daily");
+    let asset = ok(app.call(&erin, "catalog_asset", &[("listing_id", &daily)]).await).await;
+    assert_eq!(asset["owner_project"], "SalesPipeline Prod");
+    assert!(asset["forms"][0]["fields"].as_array().unwrap().iter().any(|f| f[0] == "tableName"), "{asset}");
+    let dev =
+        asset["access"].as_array().unwrap().iter().find(|a| a["project_name"] == "CustomerChurnModel-v2 Dev").unwrap();
+    let dev = dev["project_id"].as_str().unwrap().to_owned();
+
+    // Bad input is refused and nothing is created.
+    let refused = app.call_json(&erin, "request_access", &request_form(&daily, &dev, "  ", None, "t1")).await;
+    assert_eq!(refused.status(), 422);
+    let refused = app.call_json(&erin, "request_access", &request_form(&daily, &dev, "x", Some(0), "t1")).await;
+    assert_eq!(refused.status(), 422);
+
+    // The same form sent twice is one request; another form for the same pair is refused.
+    let form = request_form(&daily, &dev, "Pipeline features for churn", Some(30), "token-one");
+    let id: String = serde_json::from_value(ok(app.call_json(&erin, "request_access", &form).await).await).unwrap();
+    let again: String = serde_json::from_value(ok(app.call_json(&erin, "request_access", &form).await).await).unwrap();
+    assert_eq!(id, again, "a resubmitted form does not ask twice");
+    let duplicate =
+        app.call_json(&erin, "request_access", &request_form(&daily, &dev, "Again", None, "token-two")).await;
+    assert_eq!(duplicate.status(), 409, "one open request per asset and project");
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM subscription_requests WHERE listing_id = $1 AND subscriber_project_id = $2",
+    )
+    .bind(&daily)
+    .bind(&dev)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, 1);
+
+    // The sales steward sees it (and the seeded one) in the inbox; the marketing steward not.
+    let queue = inbox(&app, &dave, "").await;
+    let ids: Vec<&str> = queue["rows"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&id.as_str()), "{queue}");
+    assert!(queue["rows"].as_array().unwrap().iter().any(|r| r["requester"] == "Peggy Park"), "{queue}");
+    let carol = app.signed_in("carol").await;
+    let theirs = inbox(&app, &carol, "").await;
+    assert!(!theirs["rows"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()), "{theirs}");
+    let zoe = app.signed_in("zoe").await;
+    let query = json!({ "query": { "status": "", "q": "", "sort": "", "offset": 0 } });
+    assert_eq!(app.call_json(&zoe, "steward_inbox", &query).await.status(), 403);
+
+    // Rejecting needs a comment; the lead sees the decision and the comment.
+    let reject = |comment: &str| json!({ "decision": { "ids": [id], "accept": false, "comment": comment } });
+    assert_eq!(app.call_json(&dave, "decide_subscriptions", &reject("")).await.status(), 422);
+    ok(app.call_json(&dave, "decide_subscriptions", &reject("Use the weekly coverage table instead.")).await).await;
+    let decided = settled(&app, &erin, &id).await;
+    assert_eq!(decided["row"]["status"], "REJECTED");
+    assert_eq!(decided["decision_comment"], "Use the weekly coverage table instead.");
+    let mine = ok(app.call(&erin, "my_subscriptions", &[]).await).await;
+    let item = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["items"].as_array().unwrap())
+        .find(|i| i["request_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(item["status"], "REJECTED");
+    assert_eq!(item["decided_by"], "dave");
+
+    // A rule: Marketing projects get sales opportunities for up to 90 days without waiting.
+    let rule = json!({ "form": {
+        "id": "", "name": "Marketing reads sales", "scope_unit": "SalesOperations",
+        "conditions": { "subscriber_units": ["MarketingAnalytics"], "max_days": 90 },
+        "action": "accept", "comment": "", "enabled": true,
+    }});
+    let dry = ok(app.call_json(&dave, "dry_run_rule", &rule).await).await;
+    assert_eq!(dry["matches"], json!([]), "nothing pending matches yet: {dry}");
+    let outside = json!({ "form": { "id": "", "name": "x", "scope_unit": "MarketingAnalytics",
+        "conditions": {}, "action": "accept", "comment": "", "enabled": true }});
+    assert_eq!(app.call_json(&dave, "save_approval_rule", &outside).await.status(), 422, "only units one governs");
+    ok(app.call_json(&dave, "save_approval_rule", &rule).await).await;
+
+    let opportunities = listing_of(&search(&app, &erin, "opportunities").await, "opportunities");
+    let form = request_form(&opportunities, &dev, "Deal history as churn signal", Some(30), "token-three");
+    let auto: String = serde_json::from_value(ok(app.call_json(&erin, "request_access", &form).await).await).unwrap();
+    let decided = settled(&app, &erin, &auto).await;
+    assert_eq!(decided["row"]["status"], "ACCEPTED", "{decided}");
+    assert_eq!(decided["decided_by"], "rule: Marketing reads sales");
+    assert!(decided["rule_reason"].as_str().unwrap().contains("subscriber in MarketingAnalytics"), "{decided}");
+    assert!(decided["expires_at"].is_string(), "30 days of access end: {decided}");
+    let history: Vec<&str> =
+        decided["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(history, ["subscription.requested", "subscription.rule_matched", "subscription.accepted"]);
+
+    // A request made straight in DataZone reaches the inbox.
+    let outside = open_requests_in_datazone(&app.datazone().await, 1).await;
+    let alice = app.signed_in("alice").await;
+    wait_until("the DataZone request in the inbox", 20, async || {
+        inbox(&app, &alice, "").await["rows"].as_array().unwrap().iter().any(|r| r["id"] == outside[0].as_str())
+    })
+    .await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_inbox_page_of_fifty_costs_at_most_three_datazone_calls(pool: PgPool) {
+    // The scheduled sync runs once at start, then not during the measurement.
+    let setup = Setup { extra: vec![("subscription_sync_seconds", json!(3600))], ..Setup::default() };
+    let app = spawn_with(pool, setup).await;
+    let alice = app.signed_in("alice").await;
+    let made = open_requests_in_datazone(&app.datazone().await, 60).await;
+    assert_eq!(made.len(), 60);
+    let first = inbox(&app, &alice, "").await;
+    assert_eq!(first["total"].as_u64().unwrap(), 64, "the seed's four and the sixty: {}", first["total"]);
+
+    // One more request by someone new, then a page of fifty after the sync interval.
+    let newest = open_requests_in_datazone(&app.datazone().await, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    app.aws.emulator.reset(false);
+    let page = inbox(&app, &alice, "").await;
+    assert_eq!(page["rows"].as_array().unwrap().len(), 50);
+    assert_eq!(page["total"].as_u64().unwrap(), 65, "the newest request was synced: {newest:?}");
+    let calls = app.aws.emulator.calls();
+    let total: u64 = calls.values().sum();
+    assert!(total <= 3, "DataZone calls for one inbox page: {calls:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn time_limited_access_is_revoked_when_it_ends(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let erin = app.signed_in("erin").await;
+    let alice = app.signed_in("alice").await;
+    let listing = listing_of(&search(&app, &erin, "territories").await, "territories");
+    let projects = ok(app.call(&erin, "my_subscriptions", &[]).await).await;
+    let staging =
+        projects.as_array().unwrap().iter().find(|p| p["project_name"] == "CustomerChurnModel-v2 Staging").unwrap();
+    let form = request_form(&listing, staging["project_id"].as_str().unwrap(), "Territory joins", Some(7), "exp-1");
+    let id: String = serde_json::from_value(ok(app.call_json(&erin, "request_access", &form).await).await).unwrap();
+    ok(app
+        .call_json(
+            &alice,
+            "decide_subscriptions",
+            &json!({ "decision": { "ids": [id], "accept": true, "comment": "" } }),
+        )
+        .await)
+    .await;
+    let decided = settled(&app, &erin, &id).await;
+    assert_eq!(decided["subscription_status"], "APPROVED");
+    assert_eq!(decided["can_extend"], true);
+
+    // An extension goes through the same decisions.
+    let extension: String = serde_json::from_value(
+        ok(app.call(&erin, "extend_subscription", &[("id", &id), ("days", "14"), ("reason", "Quarter close")]).await)
+            .await,
+    )
+    .unwrap();
+    ok(app
+        .call_json(
+            &alice,
+            "decide_subscriptions",
+            &json!({ "decision": { "ids": [extension], "accept": true, "comment": "" } }),
+        )
+        .await)
+    .await;
+    let extended = settled(&app, &erin, &extension).await;
+    assert_eq!(extended["row"]["status"], "ACCEPTED");
+
+    // The period ends: the expiry job revokes the subscription in DataZone.
+    sqlx::query("UPDATE subscription_requests SET expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    wait_until("the expiry", 20, async || detail(&app, &erin, &id).await["subscription_status"] == "EXPIRED").await;
+    let subscription = decided["row"]["id"].as_str().unwrap().to_owned();
+    let dz = app.datazone().await;
+    let domain = dz.list_domains().send().await.unwrap().items()[0].id().to_owned();
+    let subs = dz
+        .list_subscriptions()
+        .domain_identifier(&domain)
+        .subscription_request_identifier(&subscription)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subs.items()[0].status().as_str(), "REVOKED");
+    let history = detail(&app, &erin, &id).await["history"].clone();
+    assert!(history.as_array().unwrap().iter().any(|e| e["action"] == "subscription.expired"), "{history}");
+}
