@@ -15,9 +15,9 @@ use leptos_router::path;
 
 use components::Layout;
 use pages::{
-    AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, GlossaryPage, HomePage, InboxPage, MyAccessPage,
-    MyProjectsPage, NewProjectPage, NotFound, RequestPage, RulesPage, SignInPage, SignedOutPage,
-    SubscriptionRequestPage, TermPage, UnitPage,
+    AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, GlossaryPage,
+    HomePage, InboxPage, MyAccessPage, MyProjectsPage, NewProjectPage, NotFound, RequestPage, RulesPage, SignInPage,
+    SignedOutPage, SubscriptionRequestPage, TermPage, UnitPage, UsagePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -63,6 +63,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/glossary") view=GlossaryPage/>
                     <Route path=path!("/glossary/:id") view=TermPage/>
                     <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/reports") view=DashboardPage/>
+                    <Route path=path!("/reports/usage") view=UsagePage/>
+                    <Route path=path!("/reports/access") view=AccessReportPage/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/units/:id") view=UnitPage/>
                     <Route path=path!("/sign-in") view=SignInPage/>

@@ -6,6 +6,13 @@ export const PASSWORD = "meshgate";
 /** Where the outage checks find a signed-in session made while the database was up. */
 export const SAVED_SESSION = ".auth/signed-in.json";
 
+/** Opens `path` and waits until the page is hydrated, so clicks reach the page's handlers. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await page.waitForLoadState("networkidle");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
 /** Signs in through the portal's sign-in link and the local IdP's login form. */
 export async function signIn(page: Page, username: string) {
   await page.goto("/");
@@ -17,4 +24,5 @@ export async function signIn(page: Page, username: string) {
   await expect(page.getByTestId("user-menu")).toBeVisible();
   // The page is hydrated (its wasm loaded and run) before the test clicks around in it.
   await page.waitForLoadState("networkidle");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }

@@ -34,7 +34,7 @@ use crate::aws::Aws;
 use crate::config::Config;
 use crate::jobs::Jobs;
 use crate::routes::security::{self, origin_of, Policy};
-use crate::routes::{audit, health};
+use crate::routes::{audit, health, reports};
 use crate::state::AppState;
 use crate::{services, store};
 
@@ -150,6 +150,7 @@ fn router(state: AppState, web: Web) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(move || std::future::ready(metrics.render())))
         .route("/audit/export.csv", get(audit::export))
+        .route("/reports/access.csv", get(reports::access_csv))
         .merge(auth::routes::router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -330,14 +330,7 @@ async fn bulk_decisions_reach_datazone_once_through_a_kill_and_throttling(pool: 
     for id in &ids {
         let request = client.subscription_request(id).await.unwrap();
         assert_eq!(request.status, "ACCEPTED", "{id}");
-        let subscriptions = dz
-            .list_subscriptions()
-            .domain_identifier(aws.emulator.domain_id())
-            .subscription_request_identifier(id)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(subscriptions.items().len(), 1, "one subscription per request");
+        assert_eq!(support::subscriptions_from(&aws, &dz, id).await, 1, "one subscription per request");
         let row = subs::get(&pool, id).await.unwrap().unwrap();
         assert_eq!((row.status.as_str(), row.decided_by.as_deref()), ("ACCEPTED", Some("dave")));
         let events = meshgate::store::audit::about(&pool, "subscription_request", id).await.unwrap();

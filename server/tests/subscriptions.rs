@@ -148,6 +148,17 @@ async fn a_lead_asks_for_access_and_stewards_decide_by_hand_and_by_rule(pool: Pg
         decided["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(history, ["subscription.requested", "subscription.rule_matched", "subscription.accepted"]);
 
+    // Stewards read the audit trail of the requests they govern, and only those.
+    let filters = [("actor", ""), ("action", ""), ("target", ""), ("from", ""), ("to", "")];
+    let seen = ok(app.call(&dave, "audit_log", &filters).await).await;
+    let rows = seen["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["entry"]["target_kind"] == "subscription_request"), "{seen}");
+    assert!(rows
+        .iter()
+        .any(|r| r["entry"]["target_id"] == id.as_str() && r["entry"]["action"] == "subscription.rejected"));
+    let theirs = ok(app.call(&carol, "audit_log", &filters).await).await;
+    assert!(!theirs["rows"].as_array().unwrap().iter().any(|r| r["entry"]["target_id"] == id.as_str()), "{theirs}");
+
     // A request made straight in DataZone reaches the inbox.
     let outside = open_requests_in_datazone(&app.datazone().await, 1).await;
     let alice = app.signed_in("alice").await;

@@ -274,6 +274,7 @@ fn test_stages(stages: &mut Stages) -> Result {
             .args(["playwright", "test"])
             .args(args)
             .env("BASE_URL", &base_url)
+            .env("EMULATOR_URL", &upstreams.aws)
             .current_dir(root().join("end2end")))
     };
     stages.run("playwright", || playwright(&["--grep-invert", "@outage"]))?;
@@ -356,7 +357,14 @@ fn bench() -> Result {
     }
     // The audit log over a million events (the seed is kept between runs of the same cluster).
     let audit_db = cluster.database("meshgate_audit_bench")?;
-    run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "audit"]).env("DATABASE_URL", audit_db))
+    run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "audit"]).env("DATABASE_URL", &audit_db))?;
+    // Reports over a large history, on the same database (its seed is kept as well).
+    run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "reports"]).env("DATABASE_URL", &audit_db))?;
+    // The subscription workflow against the emulator's quotas (its own emulator and database).
+    let subscriptions_db = cluster.fresh_database("meshgate_subscriptions_bench")?;
+    run(Command::new("cargo")
+        .args(["bench", "-p", "server", "--bench", "subscriptions"])
+        .env("DATABASE_URL", subscriptions_db))
 }
 
 fn gzip_len(bytes: &[u8]) -> usize {

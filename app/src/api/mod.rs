@@ -8,6 +8,7 @@ mod glossary;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod projects;
+mod reports;
 mod session;
 mod subscriptions;
 
@@ -16,5 +17,6 @@ pub use admin::*;
 pub use domain::*;
 pub use glossary::*;
 pub use projects::*;
+pub use reports::*;
 pub use session::*;
 pub use subscriptions::*;

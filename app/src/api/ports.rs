@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::model::{
-    AccessRequestForm, ApiError, AssetDetail, AuditEntry, AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage,
-    CatalogQuery, DomainInfo, DryRun, InboxPage, InboxQuery, MemberChange, MyProjects, NewProfileGrant, Principal,
-    ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage,
-    RunProgress, SubscriptionDetail, TermDetail, TermSummary, UnitChoice, UnitDetail,
+    AccessQuery, AccessReport, AccessRequestForm, ApiError, AssetDetail, AuditEntry, AuditLogPage, AuditQuery,
+    BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DryRun, InboxPage, InboxQuery,
+    MemberChange, MyProjects, NewProfileGrant, Principal, ProfileSummary, ProjectRequestForm, ProjectSubscriptions,
+    RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary,
+    UnitChoice, UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -28,8 +29,9 @@ pub trait Auth: Send + Sync + 'static {
 pub trait Activity: Send + Sync + 'static {
     /// The newest events, newest first; `actor` limits them to one person's.
     async fn recent(&self, limit: u32, actor: Option<&str>) -> Result<Vec<AuditEntry>, ApiError>;
-    /// One page of the audit log, filtered, newest first.
-    async fn search(&self, query: &AuditQuery) -> Result<AuditLogPage, ApiError>;
+    /// One page of the audit log, filtered, newest first: everything for platform admins,
+    /// the requests they govern for data stewards.
+    async fn search(&self, caller: &Caller, query: &AuditQuery) -> Result<AuditLogPage, ApiError>;
 }
 
 /// The DataZone domain the portal serves.
@@ -124,6 +126,14 @@ pub trait Subscriptions: Send + Sync + 'static {
     async fn dry_run(&self, caller: &Caller, form: RuleForm) -> Result<DryRun, ApiError>;
 }
 
+/// Reports over the workflow's history; callers are platform admins.
+#[async_trait]
+pub trait Reports: Send + Sync + 'static {
+    async fn dashboard(&self) -> Result<Dashboard, ApiError>;
+    async fn usage(&self) -> Result<Vec<UsageRow>, ApiError>;
+    async fn access(&self, query: &AccessQuery) -> Result<AccessReport, ApiError>;
+}
+
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
@@ -135,6 +145,7 @@ pub struct Services {
     pub glossary: Arc<dyn Glossary>,
     pub catalog: Arc<dyn Catalog>,
     pub subscriptions: Arc<dyn Subscriptions>,
+    pub reports: Arc<dyn Reports>,
 }
 
 /// The services of the running portal. A server function called outside the portal's

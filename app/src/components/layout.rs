@@ -15,9 +15,9 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/catalog", "Catalog", Role::TeamLead),
     ("/subscriptions", "My access", Role::TeamLead),
     ("/inbox", "Inbox", Role::Steward),
-    ("/rules", "Rules", Role::Steward),
     ("/glossary", "Glossary", Role::TeamLead),
-    ("/audit", "Audit", Role::Admin),
+    ("/reports", "Reports", Role::Admin),
+    ("/audit", "Audit", Role::Steward),
     ("/admin", "Admin", Role::Admin),
 ];
 
@@ -25,6 +25,13 @@ const NAV: &[(&str, &str, Role)] = &[
 pub fn Layout(children: Children) -> impl IntoView {
     CurrentUser::provide();
     let (menu_open, set_menu_open) = signal(false);
+    // Effects run in the browser only, once the page is hydrated: browser tests wait for
+    // this mark before clicking, so no click lands while the page is still being wired up.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <div class="min-h-screen bg-slate-50 text-slate-900">
             <a
@@ -44,14 +51,14 @@ pub fn Layout(children: Children) -> impl IntoView {
                         </span>
                         "Meshgate"
                     </a>
-                    <nav aria-label="Main" class="hidden flex-1 gap-1 md:flex">
+                    <nav aria-label="Main" class="hidden flex-1 gap-1 lg:flex">
                         <NavLinks/>
                     </nav>
-                    <div class="ml-auto flex items-center gap-3 md:ml-0">
+                    <div class="ml-auto flex items-center gap-3 lg:ml-0">
                         <UserMenu/>
                         <button
                             type="button"
-                            class="rounded p-2 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400 md:hidden"
+                            class="rounded p-2 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400 lg:hidden"
                             aria-controls="mobile-nav"
                             aria-expanded=move || menu_open.get().to_string()
                             on:click=move |_| set_menu_open.update(|open| *open = !*open)
@@ -66,7 +73,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <nav
                     id="mobile-nav"
                     aria-label="Main (mobile)"
-                    class="flex-col gap-1 border-t border-slate-800 px-4 py-2 md:hidden"
+                    class="flex-col gap-1 border-t border-slate-800 px-4 py-2 lg:hidden"
                     class:flex=move || menu_open.get()
                     class:hidden=move || !menu_open.get()
                 >
@@ -97,7 +104,7 @@ fn NavLinks() -> impl IntoView {
                         view! {
                             <A
                                 href=*href
-                                attr:class="rounded px-3 py-2 text-sm text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+                                attr:class="whitespace-nowrap rounded px-3 py-2 text-sm text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
                             >
                                 {*label}
                             </A>

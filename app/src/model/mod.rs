@@ -6,6 +6,7 @@ mod caller;
 mod domain;
 mod error;
 mod projects;
+mod reports;
 mod subscriptions;
 
 pub use activity::{AuditEntry, AuditLogPage, AuditQuery, AuditRow};
@@ -14,4 +15,5 @@ pub use caller::{Caller, Role};
 pub use domain::DomainInfo;
 pub use error::ApiError;
 pub use projects::*;
+pub use reports::*;
 pub use subscriptions::*;

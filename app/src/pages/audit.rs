@@ -8,7 +8,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::audit_log;
 use crate::components::{
-    EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, PANEL,
+    CurrentUser, EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL,
+    PANEL,
 };
 use crate::model::{AuditLogPage, AuditQuery, AuditRow, Role};
 use crate::pages::url::query_string;
@@ -17,7 +18,7 @@ use crate::pages::url::query_string;
 pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Audit log · Meshgate"/>
-        <RequireRole role=Role::Admin>
+        <RequireRole role=Role::Steward>
             <AuditLog/>
         </RequireRole>
     }
@@ -39,13 +40,24 @@ fn AuditLog() -> impl IntoView {
     let page = Resource::new(move || query.get(), |q| audit_log(q.actor, q.action, q.target, q.from, q.to, q.before));
     let refetch = Callback::new(move |()| page.refetch());
     let filters = move || query.with(|q| query_string(&q.pairs()));
+    // Platform admins read (and export) everything; stewards the requests they govern.
+    let user = CurrentUser::get().0;
+    let admin = move || user.get().and_then(Result::ok).flatten().is_some_and(|c| c.has(Role::Admin));
     view! {
         <div class="flex flex-wrap items-end justify-between gap-4">
             <div>
                 <h1 class="text-2xl font-bold tracking-tight">"Audit log"</h1>
-                <p class="mt-1 text-slate-600">"Every change made through Meshgate: who, what, when, and what it was before."</p>
+                <p class="mt-1 text-slate-600">
+                    {move || if admin() {
+                        "Every change made through Meshgate: who, what, when, and what it was before."
+                    } else {
+                        "What happened to the subscription requests you govern: who, what, when."
+                    }}
+                </p>
             </div>
-            <a href=move || format!("/audit/export.csv?{}", filters()) rel="external" download class=BUTTON_SECONDARY>"Export CSV"</a>
+            {move || admin().then(|| view! {
+                <a href=move || format!("/audit/export.csv?{}", filters()) rel="external" download class=BUTTON_SECONDARY>"Export CSV"</a>
+            })}
         </div>
         <form method="get" action="/audit" class=format!("mt-6 grid gap-3 p-4 sm:grid-cols-3 lg:grid-cols-6 {PANEL}")>
             <Field name="actor" label="Actor" value=move || query.with(|q| q.actor.clone()) placeholder="user name"/>

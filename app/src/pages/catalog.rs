@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
 
 use crate::api::{catalog_asset, catalog_search, RequestAccess};
 use crate::components::{
@@ -237,7 +238,7 @@ pub fn AssetPage() -> impl IntoView {
             <Transition fallback=|| view! { <div class=format!("mt-4 {PANEL}")><LoadingRows rows=6/></div> }>
                 {move || Suspend::new(async move {
                     match asset.await {
-                        Ok(detail) => view! { <AssetView detail refetch/> }.into_any(),
+                        Ok(detail) => view! { <AssetView detail/> }.into_any(),
                         Err(error) => view! { <div class=format!("mt-4 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
                     }
                 })}
@@ -247,7 +248,7 @@ pub fn AssetPage() -> impl IntoView {
 }
 
 #[component]
-fn AssetView(detail: AssetDetail, refetch: Callback<()>) -> impl IntoView {
+fn AssetView(detail: AssetDetail) -> impl IntoView {
     let AssetDetail {
         listing_id,
         name,
@@ -297,7 +298,7 @@ fn AssetView(detail: AssetDetail, refetch: Callback<()>) -> impl IntoView {
             </div>
             <div class="space-y-6">
                 <AccessPanel access=access.clone()/>
-                <RequestForm listing_id token=form_token access refetch/>
+                <RequestForm listing_id token=form_token access/>
             </div>
         </div>
     }
@@ -334,7 +335,7 @@ fn AccessPanel(access: Vec<ProjectAccess>) -> impl IntoView {
 }
 
 #[component]
-fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>, refetch: Callback<()>) -> impl IntoView {
+fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) -> impl IntoView {
     let choices: Vec<ProjectAccess> =
         access.into_iter().filter(|a| !matches!(a.state, AccessState::Pending | AccessState::Granted)).collect();
     let submit = ServerAction::<RequestAccess>::new();
@@ -345,16 +346,10 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>, re
     let token = StoredValue::new(token);
     let problem = RwSignal::new(None::<(String, String)>);
     let error = RwSignal::new(None::<ApiError>);
-    let done = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
     Effect::new(move |_| match submit.value().get() {
-        Some(Ok(id)) => {
-            done.set(Some(id));
-            error.set(None);
-            reason.set(String::new());
-            days.set(String::new());
-            // The refreshed page brings a new token for the next request.
-            refetch.run(());
-        }
+        // The request's own page follows it from here (a rule may decide it at once).
+        Some(Ok(id)) => navigate(&format!("/subscriptions/{id}"), NavigateOptions::default()),
         Some(Err(ApiError::Invalid { field, message })) => problem.set(Some((field, message))),
         Some(Err(e)) => error.set(Some(e)),
         None => {}
@@ -365,7 +360,6 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>, re
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        done.set(None);
         let days_text = days.get_untracked();
         let parsed = days_text.trim().parse::<u32>().ok();
         if !days_text.trim().is_empty() && parsed.is_none() {
@@ -422,11 +416,6 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>, re
                         </div>
                         <FieldError id="access-project-error" message=field_error("project_id")/>
                         <ActionError error=error.into()/>
-                        {move || done.get().map(|id| view! {
-                            <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
-                                "Request sent. "<a href=format!("/subscriptions/{id}") class=LINK>"Follow it"</a>
-                            </p>
-                        })}
                         <div class="flex gap-2">
                             <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
                                 {move || if busy.get() { "Sending…" } else { "Request access" }}

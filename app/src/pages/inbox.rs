@@ -68,6 +68,7 @@ fn Inbox() -> impl IntoView {
     });
     let page = Resource::new(move || query.get(), steward_inbox);
     let refetch = Callback::new(move |()| page.refetch());
+    let selected = RwSignal::new(BTreeSet::<String>::new());
     // Decisions in flight settle on their own: keep the list current until they have.
     every(3, move || {
         if page.get_untracked().and_then(Result::ok).is_some_and(|p| p.rows.iter().any(in_flight)) {
@@ -105,10 +106,12 @@ fn Inbox() -> impl IntoView {
             </div>
             <button type="submit" class=BUTTON_PRIMARY>"Filter"</button>
         </form>
+        // Outside the list, so a bulk run's progress survives the list refreshing under it.
+        <BulkBar selected refetch/>
         <Transition fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows rows=6/></div> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <InboxTable page query=query.get_untracked() refetch/> }.into_any(),
+                    Ok(page) => view! { <InboxTable page query=query.get_untracked() selected/> }.into_any(),
                     Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
                 }
             })}
@@ -127,11 +130,12 @@ fn page_link(query: &InboxQuery, offset: u32) -> String {
 }
 
 #[component]
-fn InboxTable(page: InboxPage, query: InboxQuery, refetch: Callback<()>) -> impl IntoView {
+fn InboxTable(page: InboxPage, query: InboxQuery, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
     let InboxPage { rows, total, offset, page_size, everything } = page;
     let selectable: Vec<String> =
         rows.iter().filter(|r| r.status == "PENDING" && !in_flight(r)).map(|r| r.id.clone()).collect();
-    let selected = RwSignal::new(BTreeSet::<String>::new());
+    // A fresh page: what was selected may be decided or gone.
+    selected.update_untracked(|s| s.retain(|id| selectable.contains(id)));
     let all = StoredValue::new(selectable.clone());
     let scope_note = if everything { "every asset in the domain" } else { "the assets you govern" };
     let prev = (offset > 0).then(|| page_link(&query, offset.saturating_sub(page_size)));
@@ -142,7 +146,6 @@ fn InboxTable(page: InboxPage, query: InboxQuery, refetch: Callback<()>) -> impl
         format!("{}–{} of {total}", offset + 1, offset + u32::try_from(rows.len()).unwrap_or(0))
     };
     view! {
-        <BulkBar selected refetch/>
         <section class=format!("mt-4 {PANEL}") aria-labelledby="inbox-title">
             <h2 id="inbox-title" class="flex flex-wrap justify-between gap-2 border-b border-slate-200 px-4 py-3 text-sm text-slate-600">
                 <span data-testid="inbox-count">{shown}</span>

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use app::model::{AuditQuery, Role};
+use app::model::AuditQuery;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -29,17 +29,10 @@ pub async fn export(
     headers: HeaderMap,
     Query(query): Query<AuditQuery>,
 ) -> Response {
-    let person = match auth.signed_in(&session).await {
-        Ok(Some(person)) => person,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the session");
-            return (StatusCode::SERVICE_UNAVAILABLE, "Meshgate can't reach its database right now.").into_response();
-        }
+    let person = match super::signed_in_admin(&auth, &session).await {
+        Ok(person) => person,
+        Err(refused) => return refused,
     };
-    if !auth.caller_of(&person).has(Role::Admin) {
-        return (StatusCode::FORBIDDEN, "You don't have permission to do that.").into_response();
-    }
     let filter = match filter_of(&query) {
         Ok(filter) => filter,
         Err(error) => return (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()).into_response(),

@@ -1,13 +1,13 @@
 //! The overview's activity feed, read from the audit trail.
 
 use app::api::ports::Activity;
-use app::model::{ApiError, AuditEntry, AuditLogPage, AuditQuery, AuditRow};
+use app::model::{ApiError, AuditEntry, AuditLogPage, AuditQuery, AuditRow, Caller, Role};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::PgPool;
 
 use crate::error::AppError;
-use crate::store::audit;
+use crate::store::{audit, subscriptions};
 
 pub struct AuditTrail {
     pub pool: PgPool,
@@ -20,8 +20,13 @@ impl Activity for AuditTrail {
         Ok(events.into_iter().map(entry).collect())
     }
 
-    async fn search(&self, query: &AuditQuery) -> Result<AuditLogPage, ApiError> {
-        let filter = filter_of(query)?;
+    async fn search(&self, caller: &Caller, query: &AuditQuery) -> Result<AuditLogPage, ApiError> {
+        let mut filter = filter_of(query)?;
+        if !caller.has(Role::Admin) {
+            // Stewards see what happened to the requests they govern.
+            let scope = super::subscriptions::scope_of(caller);
+            filter.requests = Some(subscriptions::ids_in(&self.pool, &scope).await.map_err(AppError::from)?);
+        }
         let mut events = audit::page(&self.pool, &filter, PAGE + 1).await.map_err(AppError::from)?;
         let more = events.len() > usize::try_from(PAGE).unwrap_or(usize::MAX);
         events.truncate(usize::try_from(PAGE).unwrap_or(usize::MAX));
@@ -75,6 +80,7 @@ pub fn filter_of(query: &AuditQuery) -> Result<audit::Filter, AppError> {
         from,
         to,
         before: query.before,
+        requests: None,
     })
 }
 

@@ -5,7 +5,8 @@ mod admin;
 mod domain;
 mod glossary;
 mod projects;
-mod subscriptions;
+pub mod reports;
+pub mod subscriptions;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
         aws: aws.clone(),
     });
     Services {
+        reports: Arc::new(reports::ReportService { pool: pool.clone(), aws: aws.clone() }),
         catalog: subscriptions.clone(),
         subscriptions,
         projects: projects.clone(),

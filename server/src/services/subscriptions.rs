@@ -34,7 +34,7 @@ pub struct SubscriptionService {
     pub aws: Aws,
 }
 
-fn scope_of(caller: &Caller) -> Scope {
+pub(crate) fn scope_of(caller: &Caller) -> Scope {
     Scope {
         everything: caller.has(Role::Admin),
         owner_projects: caller.publishing_projects.clone(),

@@ -84,6 +84,8 @@ pub struct Filter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub before: Option<i64>,
+    /// Only events about these subscription requests (a steward's view).
+    pub requests: Option<Vec<String>>,
 }
 
 /// One event with its before/after documents.
@@ -122,6 +124,9 @@ pub fn filtered(filter: &Filter) -> QueryBuilder<'_, Postgres> {
     }
     if let Some(to) = filter.to {
         query.push(" AND created_at < ").push_bind(to);
+    }
+    if let Some(requests) = &filter.requests {
+        query.push(" AND target_kind = 'subscription_request' AND target_id = ANY(").push_bind(requests).push(")");
     }
     if let Some(before) = filter.before {
         query

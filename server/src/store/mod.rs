@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod projects;
+pub mod reports;
 pub mod subscriptions;
 
 use std::time::{Duration, Instant};

@@ -56,10 +56,13 @@ const COLUMNS: &str = "s.id, s.kind, s.extends_id, s.listing_id, s.asset_id, s.a
     s.expires_at, s.client_token, d.accept AS decision_accept, d.state AS decision_state, d.outcome AS decision_outcome,
     d.actor AS decision_actor";
 
+/// The start of every query for [`SubRow`]s: their columns and the decision join.
+pub fn select_sql() -> String {
+    format!("SELECT {COLUMNS} FROM subscription_requests s LEFT JOIN subscription_decisions d ON d.request_id = s.id ")
+}
+
 fn select() -> QueryBuilder<'static, Postgres> {
-    QueryBuilder::new(format!(
-        "SELECT {COLUMNS} FROM subscription_requests s LEFT JOIN subscription_decisions d ON d.request_id = s.id "
-    ))
+    QueryBuilder::new(select_sql())
 }
 
 /// Which requests a person governs: everything (platform admins), or those of assets
@@ -260,6 +263,14 @@ pub struct InboxFilter {
     pub limit: i64,
 }
 
+/// Ids of every request in `scope` (a steward's view of the audit log).
+pub async fn ids_in(pool: &PgPool, scope: &Scope) -> Result<Vec<String>, sqlx::Error> {
+    let mut q = QueryBuilder::<Postgres>::new("SELECT s.id FROM subscription_requests s WHERE ");
+    push_scope(&mut q, scope);
+    q.push(" LIMIT 100000");
+    q.build_query_scalar().fetch_all(pool).await
+}
+
 /// One page of the requests in `scope`, and how many match in all.
 pub async fn inbox(pool: &PgPool, scope: &Scope, filter: &InboxFilter) -> Result<(Vec<SubRow>, i64), sqlx::Error> {
     let mut where_ = QueryBuilder::<Postgres>::new("");
@@ -286,12 +297,16 @@ pub async fn inbox(pool: &PgPool, scope: &Scope, filter: &InboxFilter) -> Result
         "SELECT count(*) FROM subscription_requests s LEFT JOIN subscription_decisions d ON d.request_id = s.id ",
     );
     build(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     let mut q = select();
     build(&mut q);
     q.push(if filter.newest_first { " ORDER BY s.created_at DESC, s.id" } else { " ORDER BY s.created_at, s.id" });
     q.push(" LIMIT ").push_bind(filter.limit).push(" OFFSET ").push_bind(filter.offset);
-    let rows = q.build_query_as().fetch_all(pool).await?;
+    // One snapshot for the count and the page, so they agree while requests come in.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+    let rows = q.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     Ok((rows, total))
 }
 

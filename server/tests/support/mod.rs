@@ -282,6 +282,22 @@ pub async fn open_requests_in_datazone(dz: &aws_sdk_datazone::Client, n: usize) 
     ids
 }
 
+/// How many subscriptions DataZone made from one request (one, when it was accepted once).
+pub async fn subscriptions_from(
+    aws: &emulator::RunningEmulator,
+    dz: &aws_sdk_datazone::Client,
+    request: &str,
+) -> usize {
+    let found = dz
+        .list_subscriptions()
+        .domain_identifier(aws.emulator.domain_id())
+        .subscription_request_identifier(request)
+        .send()
+        .await
+        .unwrap();
+    found.items().len()
+}
+
 /// Polls `done` every 100 ms until it holds, failing the test after `seconds`.
 pub async fn wait_until(what: &str, seconds: u64, mut done: impl AsyncFnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(seconds);

@@ -1,0 +1,30 @@
+//! Reports for platform admins: the dashboard, usage of data products, access reports.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::model::{AccessQuery, AccessReport, ApiError, Dashboard, UsageRow};
+
+#[cfg(feature = "ssr")]
+use super::ports::{require, respond, services};
+#[cfg(feature = "ssr")]
+use crate::model::Role;
+
+#[server(endpoint = "report_dashboard")]
+pub async fn report_dashboard() -> Result<Dashboard, ApiError> {
+    require(Role::Admin).await?;
+    respond(services()?.reports.dashboard().await)
+}
+
+#[server(endpoint = "report_usage")]
+pub async fn report_usage() -> Result<Vec<UsageRow>, ApiError> {
+    require(Role::Admin).await?;
+    respond(services()?.reports.usage().await)
+}
+
+/// Who has access to an asset, what a project subscribes to, or what a person can reach.
+#[server(endpoint = "access_report", input = Json)]
+pub async fn load_access_report(query: AccessQuery) -> Result<AccessReport, ApiError> {
+    require(Role::Admin).await?;
+    respond(services()?.reports.access(&query).await)
+}

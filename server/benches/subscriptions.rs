@@ -1,0 +1,134 @@
+//! The subscription workflow against the emulator's quotas: DataZone calls made to render
+//! one page of the steward inbox (50 rows) and of the catalog, and a bulk accept of 300
+//! requests paced under the 3 TPS AcceptSubscriptionRequest quota, as a fraction of it,
+//! checking that none was lost or decided twice. Run by `cargo xtask bench` against a
+//! throwaway database; DATABASE_URL says which.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use app::api::ports::{Catalog, Subscriptions};
+use app::model::{BulkDecision, Caller, CatalogQuery, InboxQuery, Role};
+use meshgate::aws::Aws;
+use meshgate::jobs::Jobs;
+use meshgate::services::subscriptions::SubscriptionService;
+use meshgate::Config;
+use sqlx::PgPool;
+
+const BULK: usize = 300;
+const QUOTA_TPS: f64 = 3.0;
+
+fn datazone_calls(aws: &emulator::RunningEmulator) -> u64 {
+    aws.emulator.calls().iter().filter(|(op, _)| !IDENTITY_OPS.contains(&op.as_str())).map(|(_, n)| n).sum()
+}
+
+const IDENTITY_OPS: &[&str] = &["GetUserId", "ListGroupMembershipsForMember", "DescribeUser", "ListInstances"];
+
+#[tokio::main]
+async fn main() {
+    std::env::set_var("AWS_ACCESS_KEY_ID", "meshgate-bench");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "meshgate-bench");
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL names a throwaway database");
+    let pool = PgPool::connect(&url).await.unwrap();
+    meshgate::store::migrate(&pool).await.unwrap();
+    sqlx::query("TRUNCATE subscription_decisions, decision_runs, subscription_requests, schedules, people")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let aws = emulator::spawn(emulator::EmulatorConfig::default()).await.unwrap();
+    let figment = Config::figment(None)
+        .unwrap()
+        .merge(("database_url", url.as_str()))
+        .merge(("aws_domain", "enterprise-data-mesh"))
+        .merge(("aws_region", "us-east-1"))
+        .merge(("aws_endpoint_url", aws.endpoint_url()))
+        .merge(("oidc_issuer_url", "http://127.0.0.1:9"))
+        .merge(("oidc_client_id", "bench"))
+        .merge(("oidc_client_secret", "bench"))
+        .merge(("subscription_sync_seconds", 3600))
+        .merge(("log_filter", "warn"));
+    let config = Config::from_figment(figment).unwrap();
+    let client = Aws::connect(&config).await.unwrap();
+    let jobs = Jobs::new(&config, &pool, &client);
+    let service = SubscriptionService { access: jobs.access().clone(), pool: pool.clone(), aws: client.clone() };
+    let alice = client.find_identity("alice", None).await.unwrap().unwrap();
+    let caller = Caller {
+        username: "alice".into(),
+        display_name: "Alice Andersen".into(),
+        email: None,
+        roles: vec![Role::TeamLead, Role::Steward, Role::Admin],
+        user_id: alice.datazone_user_id,
+        group_ids: alice.group_ids,
+        steward_units: Vec::new(),
+        publishing_projects: alice.publishing_projects,
+    };
+
+    let dz = support::datazone_client(&aws.endpoint_url()).await;
+    let ids = support::open_requests_in_datazone(&dz, BULK).await;
+    assert_eq!(ids.len(), BULK, "enough project and listing pairs for the bulk run");
+    let pending = InboxQuery::default();
+    let first = service.inbox(&caller, &pending).await.unwrap();
+    println!("\nSubscriptions ({} pending requests taken in by the first inbox sync):", first.total);
+
+    // A page of the inbox after the sync interval: the sync's list call plus Postgres.
+    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    aws.emulator.reset(false);
+    let page = service.inbox(&caller, &pending).await.unwrap();
+    println!("  inbox page ({} rows): {} DataZone calls (budget 3)", page.rows.len(), datazone_calls(&aws));
+    aws.emulator.reset(false);
+    let found =
+        service.search(&caller, &CatalogQuery { q: "customer".into(), ..CatalogQuery::default() }).await.unwrap();
+    println!(
+        "  catalog page ({} of {} assets, 4 facets): {} DataZone calls",
+        found.items.len(),
+        found.total,
+        datazone_calls(&aws)
+    );
+
+    // Accept all 300 at once and let the decision queue work through them.
+    aws.emulator.reset(false);
+    let started = Instant::now();
+    let run = service
+        .decide(&caller, BulkDecision { ids: ids.clone(), accept: true, comment: "Bench".into() })
+        .await
+        .unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let workers = jobs.start(stop.clone());
+    loop {
+        let progress = service.progress(&caller, &run.id).await.unwrap();
+        if progress.finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.cancel();
+    let _ = workers.await;
+    let progress = service.progress(&caller, &run.id).await.unwrap();
+    let calls = aws.emulator.calls();
+    let sent = calls.get("AcceptSubscriptionRequest").copied().unwrap_or(0);
+    let mut accepted = 0;
+    let mut doubled = 0;
+    for id in &ids {
+        if client.subscription_request(id).await.unwrap().status == "ACCEPTED" {
+            accepted += 1;
+        }
+        if support::subscriptions_from(&aws, &dz, id).await > 1 {
+            doubled += 1;
+        }
+    }
+    let rate = f64::from(progress.done) / elapsed;
+    println!(
+        "  bulk accept of {BULK}: {:.1} s, {rate:.2} decisions/s = {:.2} of the {QUOTA_TPS} TPS quota (aim >= 0.9)",
+        elapsed,
+        rate / QUOTA_TPS
+    );
+    println!(
+        "    {} done, {} failed; {accepted} accepted in DataZone, {} lost, {doubled} decided twice; {sent} AcceptSubscriptionRequest calls sent",
+        progress.done,
+        progress.failed,
+        BULK - accepted
+    );
+}
