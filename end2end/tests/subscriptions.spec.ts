@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, type Page, test } from "@playwright/test";
 import { open, signIn } from "./helpers";
 
@@ -138,4 +139,30 @@ test("a lead asks for data; a rule, a steward and a bulk run decide; the lead se
   await expect(staging.locator("[data-asset='scenario_assumptions']").getByTestId("rejection")).toContainText(
     "Scenario inputs are draft",
   );
+
+  // A platform admin reads the same story in the reports and the audit log.
+  const admin = await browser.newPage();
+  await signIn(admin, "alice");
+  await admin.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Reports" }).click();
+  await expect(admin.getByTestId("chart-statuses").locator("svg")).toBeVisible();
+  await expect(admin.getByTestId("chart-statuses").locator("[data-bar='accepted']")).toBeVisible();
+  await expect(admin.getByTestId("chart-top-assets").locator("svg")).toBeVisible();
+  await expect(admin.getByTestId("decision-times").locator("[data-group='Rules'] td").nth(1)).toHaveText("1");
+
+  await open(admin, "/audit?actor=dave&action=subscription.accepted");
+  const rows = admin.getByTestId("audit-rows").locator("tbody tr");
+  await expect(rows).toHaveCount(21); // forecast_accuracy and the twenty
+  const download = admin.waitForEvent("download");
+  await admin.getByRole("link", { name: "Export CSV" }).click();
+  const lines = (await readFile((await (await download).path())!, "utf8")).trim().split("\n");
+  expect(lines.length - 1).toBe(21);
+
+  await open(admin, "/reports/access");
+  await admin.getByLabel("Asset, project or user name (or id)").fill("forecast_accuracy");
+  await admin.getByRole("button", { name: "Show" }).click();
+  await expect(admin.getByTestId("access-title")).toHaveText("Who has access to forecast_accuracy");
+  const granted = admin.getByTestId("access-rows").locator("[data-project='CustomerChurnModel-v2 Staging']");
+  await expect(granted).toHaveAttribute("data-access", "approved");
+  await expect(granted).toContainText("dave");
+  await admin.close();
 });

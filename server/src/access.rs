@@ -294,7 +294,7 @@ impl Access {
     /// `on_open`, runs only if no sync ran in the last few seconds.
     pub async fn sync(&self, on_open: bool) -> Result<usize, AppError> {
         let pool = &self.inner.pool;
-        if on_open && !store::claim(pool, "subscription_sync_open", SYNC_ON_OPEN).await? {
+        if on_open && !store::claim(pool, "subscription_sync_open", SYNC_ON_OPEN, true).await? {
             return Ok(0);
         }
         let since = store::watermark(pool, SYNC).await?.map(|w| w - SYNC_OVERLAP);

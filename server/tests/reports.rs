@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use support::{spawn_with, wait_until, Setup};
+use support::spawn;
 
 async fn ok(response: reqwest::Response) -> Value {
     let status = response.status();
@@ -26,19 +26,8 @@ fn total(chart: &Value) -> u64 {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn reports_are_empty_then_count_what_happened(pool: PgPool) {
-    let setup = Setup { extra: vec![("subscription_sync_seconds", json!(3600))], ..Setup::default() };
-    let app = spawn_with(pool.clone(), setup).await;
+    let app = spawn(pool.clone()).await;
     let alice = app.signed_in("alice").await;
-    // The start-up sync takes in the demo mesh's ten requests; clear them for the empty case.
-    wait_until("the start-up sync", 20, async || {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM subscription_requests").fetch_one(&pool).await.unwrap() == 10
-    })
-    .await;
-    sqlx::query("TRUNCATE subscription_decisions, decision_runs, subscription_requests, schedules CASCADE")
-        .execute(&pool)
-        .await
-        .unwrap();
-
     let empty = ok(app.call(&alice, "report_dashboard", &[]).await).await;
     assert_eq!(total(&empty["project_weeks_by_environment"]), 0);
     assert_eq!(empty["subscription_statuses"], json!([]));
@@ -48,7 +37,7 @@ async fn reports_are_empty_then_count_what_happened(pool: PgPool) {
     let report = json!({ "query": { "by": "asset", "value": "customer_segments" } });
     assert_eq!(ok(app.call_json(&alice, "access_report", &report).await).await["rows"], json!([]));
 
-    // Opening the inbox syncs again; a lead requests a Dev project.
+    // Opening the inbox takes in the demo mesh's requests; a lead requests a Dev project.
     let query = json!({ "query": { "status": "", "q": "", "sort": "", "offset": 0 } });
     ok(app.call_json(&alice, "steward_inbox", &query).await).await;
     let frank = app.signed_in("frank").await;

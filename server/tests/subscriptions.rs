@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use support::{open_requests_in_datazone, spawn, spawn_with, wait_until, Setup, TestApp};
+use support::{open_requests_in_datazone, spawn, wait_until, TestApp};
 
 async fn ok(response: reqwest::Response) -> Value {
     let status = response.status();
@@ -170,9 +170,7 @@ async fn a_lead_asks_for_access_and_stewards_decide_by_hand_and_by_rule(pool: Pg
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_inbox_page_of_fifty_costs_at_most_three_datazone_calls(pool: PgPool) {
-    // The scheduled sync runs once at start, then not during the measurement.
-    let setup = Setup { extra: vec![("subscription_sync_seconds", json!(3600))], ..Setup::default() };
-    let app = spawn_with(pool, setup).await;
+    let app = spawn(pool).await;
     let alice = app.signed_in("alice").await;
     let made = open_requests_in_datazone(&app.datazone().await, 60).await;
     assert_eq!(made.len(), 60);

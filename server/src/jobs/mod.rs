@@ -182,7 +182,7 @@ where
 async fn periodic(stop: CancellationToken, access: Access, sync_every: Duration, expiry_every: Duration) {
     let pool = access.pool().clone();
     while !stop.is_cancelled() {
-        match crate::store::subscriptions::claim(&pool, "subscription_sync_scheduled", sync_every).await {
+        match crate::store::subscriptions::claim(&pool, "subscription_sync_scheduled", sync_every, false).await {
             Ok(true) => {
                 if let Err(error) = access.sync(false).await {
                     tracing::warn!(%error, "subscription sync failed");
@@ -191,7 +191,7 @@ async fn periodic(stop: CancellationToken, access: Access, sync_every: Duration,
             Ok(false) => {}
             Err(error) => tracing::debug!(%error, "schedule not reachable"),
         }
-        if let Ok(true) = crate::store::subscriptions::claim(&pool, "subscription_expiry", expiry_every).await {
+        if let Ok(true) = crate::store::subscriptions::claim(&pool, "subscription_expiry", expiry_every, false).await {
             match access.expire_due().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(ended = n, "expired subscriptions revoked"),

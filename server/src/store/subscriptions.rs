@@ -551,13 +551,28 @@ pub async fn move_rule(conn: &mut PgConnection, id: Uuid, up: bool) -> Result<()
 // ---- schedules ----
 
 /// Claims periodic work `name` if it is due, for `every` from now; `false` when another
-/// replica (or an earlier run) has it.
-pub async fn claim(pool: &PgPool, name: &str, every: std::time::Duration) -> Result<bool, sqlx::Error> {
+/// replica (or an earlier run) has it. Work never run before is due at once when
+/// `first_at_once`, else `every` from its first sight.
+pub async fn claim(
+    pool: &PgPool,
+    name: &str,
+    every: std::time::Duration,
+    first_at_once: bool,
+) -> Result<bool, sqlx::Error> {
     let every = every.as_secs_f64();
+    sqlx::query(
+        "INSERT INTO schedules (name, next_run_at)
+         VALUES ($1, CASE WHEN $3 THEN now() ELSE now() + make_interval(secs => $2) END)
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(every)
+    .bind(first_at_once)
+    .execute(pool)
+    .await?;
     let claimed = sqlx::query(
-        "INSERT INTO schedules (name, next_run_at) VALUES ($1, now() + make_interval(secs => $2))
-         ON CONFLICT (name) DO UPDATE SET next_run_at = now() + make_interval(secs => $2)
-          WHERE schedules.next_run_at <= now()",
+        "UPDATE schedules SET next_run_at = now() + make_interval(secs => $2)
+          WHERE name = $1 AND next_run_at <= now()",
     )
     .bind(name)
     .bind(every)
