@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
+import { open, signIn } from "./helpers";
 
 test("an admin shapes a new unit and a team lead gets a Dev project there", async ({ page, browser }) => {
   test.setTimeout(180_000);
@@ -31,7 +31,7 @@ test("an admin shapes a new unit and a team lead gets a Dev project there", asyn
 
   const lead = await browser.newPage();
   await signIn(lead, "frank");
-  await lead.goto("/projects/new");
+  await open(lead, "/projects/new");
   await lead.getByLabel("Product name").fill(`${name}Quotes`);
   await lead.getByLabel("Domain unit").selectOption(unitId);
   await expect(lead.getByRole("radio", { name: "Staging" })).toBeEnabled();

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
+import { open, signIn } from "./helpers";
 
 test("a team lead gets a Dev project, a Prod twin an admin approves, and retires Dev", async ({ page, browser }) => {
   test.setTimeout(180_000);
@@ -43,14 +43,14 @@ test("a team lead gets a Dev project, a Prod twin an admin approves, and retires
 
   const admin = await browser.newPage();
   await signIn(admin, "alice");
-  await admin.goto("/approvals");
+  await open(admin, "/approvals");
   await admin.getByTestId("approvals").getByRole("link", { name: `${product} Prod` }).click();
   await admin.getByLabel(/Comment/).fill("Approved for launch");
   await admin.getByRole("button", { name: "Approve" }).click();
   await expect(admin.locator("[data-status]").first()).not.toHaveText("Awaiting approval");
   await admin.close();
 
-  await page.goto(prod);
+  await open(page, prod);
   await expect(page.locator("[data-status]").first()).toHaveText("Active", { timeout: 60_000 });
   await expect(page.locator("[data-fact='Decision comment']")).toHaveText("Approved for launch");
   const members = page.getByTestId("project-members");
@@ -58,13 +58,13 @@ test("a team lead gets a Dev project, a Prod twin an admin approves, and retires
   await expect(members).toContainText("Frank Fischer");
 
   // My projects shows the product's environments side by side.
-  await page.goto("/projects");
+  await open(page, "/projects");
   const card = page.locator(`[data-product="${product}"]`);
   await expect(card.locator("[data-environment=dev]")).toContainText("Active");
   await expect(card.locator("[data-environment=prod]")).toContainText("Active");
 
   // Retiring Dev needs no approval; the request and its history stay.
-  await page.goto(dev);
+  await open(page, dev);
   await page.getByRole("button", { name: "Retire project" }).click();
   await expect(page.locator("[data-status]").first()).toHaveText("Retired", { timeout: 60_000 });
   await expect(page.getByTestId("history")).toContainText("project.deleted");
