@@ -11,7 +11,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use components::Layout;
 use pages::{
@@ -46,30 +46,33 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/meshgate.css"/>
         <Title text="Meshgate"/>
+        // Pages are sent whole once their data is in (SsrMode::Async): the header's
+        // Suspense sits outside the routes, and out-of-order streaming around it could
+        // leave the browser's hydration racing the streamed chunks (a dead page).
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/projects") view=MyProjectsPage/>
-                    <Route path=path!("/projects/new") view=NewProjectPage/>
-                    <Route path=path!("/requests/:id") view=RequestPage/>
-                    <Route path=path!("/approvals") view=ApprovalsPage/>
-                    <Route path=path!("/catalog") view=CatalogSearchPage/>
-                    <Route path=path!("/catalog/:id") view=AssetPage/>
-                    <Route path=path!("/subscriptions") view=MyAccessPage/>
-                    <Route path=path!("/subscriptions/:id") view=SubscriptionRequestPage/>
-                    <Route path=path!("/inbox") view=InboxPage/>
-                    <Route path=path!("/rules") view=RulesPage/>
-                    <Route path=path!("/glossary") view=GlossaryPage/>
-                    <Route path=path!("/glossary/:id") view=TermPage/>
-                    <Route path=path!("/audit") view=AuditPage/>
-                    <Route path=path!("/reports") view=DashboardPage/>
-                    <Route path=path!("/reports/usage") view=UsagePage/>
-                    <Route path=path!("/reports/access") view=AccessReportPage/>
-                    <Route path=path!("/admin") view=AdminPage/>
-                    <Route path=path!("/admin/units/:id") view=UnitPage/>
-                    <Route path=path!("/sign-in") view=SignInPage/>
-                    <Route path=path!("/signed-out") view=SignedOutPage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects") view=MyProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async/>
+                    <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/catalog") view=CatalogSearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/catalog/:id") view=AssetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/subscriptions") view=MyAccessPage ssr=SsrMode::Async/>
+                    <Route path=path!("/subscriptions/:id") view=SubscriptionRequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rules") view=RulesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/glossary") view=GlossaryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/glossary/:id") view=TermPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/usage") view=UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/access") view=AccessReportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/units/:id") view=UnitPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -81,7 +81,7 @@ fn CatalogSearch() -> impl IntoView {
         <p class="mt-1 text-slate-600">"Data products published in the mesh. Find one, then ask for access for your project."</p>
         // A plain GET form: searching works before the page hydrates and the URL can be shared.
         <form method="get" action="/catalog" role="search" class=format!("mt-6 flex flex-wrap items-end gap-3 p-4 {PANEL}")>
-            <div class="min-w-0 flex-1">
+            <div class="w-full min-w-0 sm:w-auto sm:flex-1">
                 <label for="catalog-q" class=LABEL>"Search"</label>
                 <input id="catalog-q" name="q" type="search" class=INPUT placeholder="customer churn, pipeline, …"
                     prop:value=move || query.with(|q| q.q.clone())/>

@@ -93,7 +93,7 @@ fn Inbox() -> impl IntoView {
                     <option value="all">"All"</option>
                 </select>
             </div>
-            <div class="min-w-0 flex-1">
+            <div class="w-full min-w-0 sm:w-auto sm:flex-1">
                 <label for="inbox-q" class=LABEL>"Asset, project or requester"</label>
                 <input id="inbox-q" name="q" type="search" class=INPUT prop:value=move || query.with(|q| q.q.clone())/>
             </div>
@@ -271,7 +271,7 @@ fn BulkBar(selected: RwSignal<BTreeSet<String>>, refetch: Callback<()>) -> impl 
     view! {
         <div class=format!("mt-6 space-y-3 p-4 {PANEL}") data-testid="bulk-bar">
             <div class="flex flex-wrap items-end gap-3">
-                <div class="min-w-0 flex-1">
+                <div class="w-full min-w-0 sm:w-auto sm:flex-1">
                     <label for="bulk-comment" class=LABEL>{move || format!("Decision comment ({} selected)", count())}</label>
                     <input id="bulk-comment" type="text" class=INPUT maxlength="4096"
                         placeholder="Required to reject; shown to the requester"
@@ -309,10 +309,9 @@ fn RunBar(progress: RunProgress) -> impl IntoView {
         (progress.skipped > 0).then(|| format!("{} already decided or on their way, left out.", progress.skipped));
     view! {
         <div data-testid="run-progress" data-finished=progress.finished().to_string()>
-            <div class="h-2 w-full overflow-hidden rounded bg-slate-100" role="progressbar" aria-label="Decisions sent"
-                aria-valuemin="0" aria-valuemax=progress.total.to_string() aria-valuenow=finished.to_string()>
-                <div class="h-2 bg-emerald-500 transition-all" style=format!("width: {percent}%")></div>
-            </div>
+            // A native progress bar: no inline styles, which the content security policy refuses.
+            <progress class="h-2 w-full accent-emerald-600" aria-label="Decisions sent"
+                max=progress.total.max(1).to_string() value=finished.to_string()>{format!("{percent}%")}</progress>
             <p class="mt-1 text-sm text-slate-600" role="status">{text}</p>
             {skipped.map(|s| view! { <p class="text-xs text-slate-500">{s}</p> })}
         </div>

@@ -139,7 +139,10 @@ fn Columns(chart: StackedChart, empty: &'static str) -> impl IntoView {
         })
         .collect_view();
     let legend = chart.series.iter().enumerate().map(|(k, s)| view! {
-        <li class="flex items-center gap-1"><span class="inline-block h-3 w-3 rounded-sm" style=format!("background:{}", COLOURS[k % COLOURS.len()])></span>{s.label.clone()}</li>
+        <li class="flex items-center gap-1">
+            <svg viewBox="0 0 12 12" class="h-3 w-3" aria-hidden="true"><rect width="12" height="12" rx="2" fill=COLOURS[k % COLOURS.len()]/></svg>
+            {s.label.clone()}
+        </li>
     }).collect_view();
     let table_rows = chart.categories.iter().enumerate().map(|(i, c)| view! {
         <tr><th scope="row" class="pr-3 text-left font-normal">{c.clone()}</th>
@@ -332,7 +335,7 @@ pub fn AccessReportPage() -> impl IntoView {
                         <option value="person">"What a person can reach"</option>
                     </select>
                 </div>
-                <div class="min-w-0 flex-1">
+                <div class="w-full min-w-0 sm:w-auto sm:flex-1">
                     <label for="access-value" class=LABEL>"Asset, project or user name (or id)"</label>
                     <input id="access-value" name="value" type="text" class=INPUT placeholder="customer_master"
                         prop:value=move || query.with(|q| q.value.clone())/>
