@@ -68,7 +68,7 @@ async fn an_unreachable_database_gives_503_readiness_and_a_clear_page() {
     let cookie = ("cookie", format!("meshgate_session={}", tower_sessions::session::Id::default()));
     let client = reqwest::Client::new();
     let page = client.get(app.url("/")).header(cookie.0, &cookie.1).send().await.unwrap();
-    assert_eq!(page.status(), 200);
+    assert_eq!(page.status(), 503, "the page is sent whole, with the status of what it could not load");
     let html = page.text().await.unwrap();
     assert!(
         html.contains("Meshgate can&#x27;t reach its database") || html.contains("Meshgate can't reach its database"),
