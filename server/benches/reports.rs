@@ -34,7 +34,7 @@ async fn seed(pool: &PgPool) {
                 'sub-' || (n % 400), 'Subscriber ' || (n % 400), 'user-' || (n % 2000), 'User ' || (n % 2000),
                 'Bench', 'datazone',
                 CASE WHEN n % 10 = 0 THEN 'PENDING' WHEN n % 10 < 3 THEN 'REJECTED' ELSE 'ACCEPTED' END,
-                at, at, CASE WHEN n % 10 <> 0 THEN at + make_interval(hours => n % 97) END,
+                at, at, CASE WHEN n % 10 <> 0 THEN at + make_interval(hours => (n % 97)::int) END,
                 CASE WHEN n % 10 <> 0 THEN 'User ' || (n % 30) END,
                 CASE WHEN n % 10 >= 7 THEN gen_random_uuid() END,
                 CASE WHEN n % 10 >= 3 THEN (CASE WHEN n % 50 = 3 THEN 'REVOKED' ELSE 'APPROVED' END) END
