@@ -31,7 +31,8 @@ async fn seed(pool: &PgPool) {
             subscription_status)
          SELECT 'bench-' || n, 'listing-' || (n % 500), 'asset-' || (n % 500), 'asset_' || (n % 500),
                 'owner-' || (n % 50), 'Owner ' || (n % 50), ARRAY['unit-' || (n % 8)], ARRAY['Unit ' || (n % 8)],
-                'sub-' || (n % 400), 'Subscriber ' || (n % 400), 'user-' || (n % 2000), 'User ' || (n % 2000),
+                -- One open request per pair: pending ones get a project of their own.
+                CASE WHEN n % 10 = 0 THEN 'pending-' || n ELSE 'sub-' || (n % 400) END, 'Subscriber ' || (n % 400), 'user-' || (n % 2000), 'User ' || (n % 2000),
                 'Bench', 'datazone',
                 CASE WHEN n % 10 = 0 THEN 'PENDING' WHEN n % 10 < 3 THEN 'REJECTED' ELSE 'ACCEPTED' END,
                 at, at, CASE WHEN n % 10 <> 0 THEN at + make_interval(hours => (n % 97)::int) END,
