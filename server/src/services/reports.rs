@@ -97,11 +97,8 @@ impl ReportService {
             "asset" => (format!("Who has access to {value}"), store::access_to_asset(&self.pool, value).await?),
             "project" => (format!("What {value} subscribes to"), store::access_of_project(&self.pool, value).await?),
             "person" => {
-                let Some(user) = self.aws.store_user_id(value, None).await? else {
-                    return Err(AppError::NotFound(format!("Person {value}")));
-                };
                 let Some(identity) = self.aws.find_identity(value, None).await? else {
-                    return Err(AppError::NotFound(format!("Person {value} ({user})")));
+                    return Err(AppError::NotFound(format!("Person {value}")));
                 };
                 let mut rows = Vec::new();
                 for project in self.aws.projects_of(&identity.datazone_user_id).await? {
