@@ -71,6 +71,7 @@ pub struct DomainSeed {
     #[serde(default = "default_region")]
     pub region: String,
     /// When the mesh was set up; seeded entities are dated a little later, one after another.
+    /// Defaults to 09:00 UTC thirty days ago, so a demo's history reads as recent activity.
     #[serde(default = "default_created")]
     pub created: DateTime<Utc>,
 }
@@ -84,7 +85,8 @@ fn default_region() -> String {
 }
 
 fn default_created() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_736_154_000, 0).unwrap_or_default()
+    let day = Utc::now().date_naive() - TimeDelta::days(30);
+    day.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc()
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

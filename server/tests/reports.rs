@@ -93,4 +93,18 @@ async fn reports_are_empty_then_count_what_happened(pool: PgPool) {
         reach["rows"].as_array().unwrap().iter().map(|r| r["asset_name"].as_str().unwrap()).collect();
     assert_eq!(assets.len(), 3, "{reach}");
     assert!(assets.contains(&"customer_master") && assets.contains(&"bookings_daily"), "{assets:?}");
+
+    // A year later: statuses and usage count all time, decisions and top assets the last 12 weeks.
+    sqlx::query(
+        "UPDATE subscription_requests SET created_at = created_at - interval '1 year',
+                decided_at = decided_at - interval '1 year'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let later = ok(app.call(&alice, "report_dashboard", &[]).await).await;
+    assert_eq!(later["subscription_statuses"], dashboard["subscription_statuses"]);
+    assert_eq!((&later["decision_by_kind"], &later["top_assets"]), (&json!([]), &json!([])));
+    let usage_later = ok(app.call(&alice, "report_usage", &[]).await).await;
+    assert_eq!(usage_later.as_array().map(Vec::len), usage.as_array().map(Vec::len));
 }

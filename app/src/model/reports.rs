@@ -55,12 +55,15 @@ pub struct Dashboard {
     pub project_weeks_by_environment: StackedChart,
     /// The same weeks, by outcome.
     pub project_weeks_by_outcome: StackedChart,
+    /// All subscription requests by their status now.
     pub subscription_statuses: Vec<BarItem>,
+    /// Decisions made in the last 12 weeks, by the asset owner's domain unit.
     pub decision_by_unit: Vec<DecisionTime>,
     /// Rules against people.
     pub decision_by_kind: Vec<DecisionTime>,
     /// Live projects per domain unit (categories), by environment.
     pub projects_by_unit: StackedChart,
+    /// Assets asked for most in the last 12 weeks.
     pub top_assets: Vec<BarItem>,
 }
 

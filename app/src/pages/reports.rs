@@ -83,10 +83,10 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
             <Card title="Subscription requests by status" testid="chart-statuses">
                 <Bars items=d.subscription_statuses empty="No subscription requests yet."/>
             </Card>
-            <Card title="Top requested assets" testid="chart-top-assets">
-                <Bars items=d.top_assets empty="No subscription requests yet."/>
+            <Card title="Top requested assets, last twelve weeks" testid="chart-top-assets">
+                <Bars items=d.top_assets empty="No subscription requests in the last twelve weeks."/>
             </Card>
-            <Card title="Time to decision" testid="decision-times">
+            <Card title="Time to decision, last twelve weeks" testid="decision-times">
                 <Times rows=d.decision_by_kind label="Decided by"/>
                 <div class="mt-4"><Times rows=d.decision_by_unit label="Owner's domain unit"/></div>
             </Card>
@@ -213,7 +213,7 @@ fn hours(h: f64) -> String {
 #[component]
 fn Times(rows: Vec<DecisionTime>, label: &'static str) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p class="text-sm text-slate-500">"No decisions yet."</p> }.into_any();
+        return view! { <p class="text-sm text-slate-500">"No decisions in the last twelve weeks."</p> }.into_any();
     }
     view! {
         <table class="min-w-full text-left text-sm">

@@ -120,9 +120,9 @@ impl Reports for ReportService {
         let (weeks_rows, statuses, times, by_unit, top) = tokio::try_join!(
             store::project_weeks(pool, WEEKS),
             store::subscription_statuses(pool),
-            store::decision_times(pool),
+            store::decision_times(pool, WEEKS),
             store::projects_by_unit(pool),
-            store::usage(pool, 10),
+            store::top_assets(pool, WEEKS, 10),
         )
         .map_err(AppError::from)?;
         let weeks = week_starts(WEEKS);
@@ -168,7 +168,7 @@ impl Reports for ReportService {
             },
             top_assets: top
                 .into_iter()
-                .map(|(_, name, owner, _, requests, _)| BarItem {
+                .map(|(name, owner, requests)| BarItem {
                     label: name,
                     value: f64::from(count(requests)),
                     note: format!("{requests} · {owner}"),

@@ -25,7 +25,7 @@ pub async fn project_weeks(
     .await
 }
 
-/// (status, count) of subscription requests (extensions left out).
+/// (status, count) of all subscription requests (extensions left out).
 pub async fn subscription_statuses(pool: &PgPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT CASE WHEN subscription_status IS NOT NULL AND subscription_status <> 'APPROVED'
@@ -37,22 +37,24 @@ pub async fn subscription_statuses(pool: &PgPool) -> Result<Vec<(String, i64)>, 
     .await
 }
 
-/// (grouping, group, count, median hours, p90 hours) of decision times: grouping `unit`
-/// (the asset owner's top-level domain unit) and grouping `who` (Rules or People).
-pub async fn decision_times(pool: &PgPool) -> Result<Vec<(String, String, i64, f64, f64)>, sqlx::Error> {
+/// (grouping, group, count, median hours, p90 hours) of the decisions made in the last
+/// `weeks`: grouping `unit` (the asset owner's top-level domain unit) and grouping `who`
+/// (Rules or People).
+pub async fn decision_times(pool: &PgPool, weeks: i32) -> Result<Vec<(String, String, i64, f64, f64)>, sqlx::Error> {
     sqlx::query_as(
-        "WITH decided AS (
-            SELECT coalesce(owner_unit_names[1], 'No unit') AS unit,
-                   CASE WHEN rule_id IS NULL THEN 'People' ELSE 'Rules' END AS who,
-                   extract(epoch FROM decided_at - created_at)::float8 / 3600 AS hours
-              FROM subscription_requests WHERE decided_at IS NOT NULL AND kind = 'access')
-         SELECT 'unit', unit, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY hours),
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) FROM decided GROUP BY unit
-         UNION ALL
-         SELECT 'who', who, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY hours),
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) FROM decided GROUP BY who
-         ORDER BY 1, 2",
+        "SELECT CASE WHEN grouping(unit) = 0 THEN 'unit' ELSE 'who' END, coalesce(unit, who), count(*),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY hours),
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)
+           FROM (SELECT coalesce(owner_unit_names[1], 'No unit') AS unit,
+                        CASE WHEN rule_id IS NULL THEN 'People' ELSE 'Rules' END AS who,
+                        date_part('epoch', decided_at - created_at) / 3600 AS hours
+                   FROM subscription_requests
+                  WHERE decided_at >= date_trunc('week', now()) - make_interval(weeks => $1 - 1)
+                    AND kind = 'access') AS decided
+          GROUP BY GROUPING SETS ((unit), (who))
+          ORDER BY 1, 2",
     )
+    .bind(weeks)
     .fetch_all(pool)
     .await
 }
@@ -67,16 +69,47 @@ pub async fn projects_by_unit(pool: &PgPool) -> Result<Vec<(String, String, i64)
     .await
 }
 
-/// One usage row per asset: (listing, asset, owner project, subscribers now, requests,
-/// rejections), most requested first.
+/// The `limit` assets asked for most in the last `weeks`: (asset, owner project, requests).
+pub async fn top_assets(pool: &PgPool, weeks: i32, limit: i64) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "WITH counted AS (
+            SELECT listing_id, count(*) AS requests FROM subscription_requests
+             WHERE created_at >= date_trunc('week', now()) - make_interval(weeks => $1 - 1) AND kind = 'access'
+             GROUP BY listing_id ORDER BY 2 DESC, 1 LIMIT $2)
+         SELECT named.asset_name, named.owner_project_name, counted.requests
+           FROM counted {NAMED}
+          ORDER BY 3 DESC, 1"
+    ))
+    .bind(weeks)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Names an asset in `counted` by one of its requests (one index probe per asset).
+const NAMED: &str = "CROSS JOIN LATERAL (
+    SELECT asset_name, owner_project_name FROM subscription_requests AS s
+     WHERE s.listing_id = counted.listing_id LIMIT 1) AS named";
+
+/// One usage row per asset, most requested first: (listing, asset, owner project,
+/// subscribed projects now, requests, rejections). Counted per asset and subscribing
+/// project first, so the index on both answers it in order.
 pub async fn usage(pool: &PgPool, limit: i64) -> Result<Vec<(String, String, String, i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT listing_id, max(asset_name), max(owner_project_name),
-                count(DISTINCT subscriber_project_id) FILTER (WHERE subscription_status = 'APPROVED'),
-                count(*), count(*) FILTER (WHERE status = 'REJECTED')
-           FROM subscription_requests WHERE kind = 'access'
-          GROUP BY listing_id ORDER BY 5 DESC, 2 LIMIT $1",
-    )
+    sqlx::query_as(&format!(
+        "WITH counted AS (
+            SELECT listing_id, count(*) FILTER (WHERE subscribed) AS subscribers,
+                   sum(requests)::int8 AS requests, sum(rejections)::int8 AS rejections
+              FROM (SELECT listing_id, subscriber_project_id,
+                           bool_or(subscription_status = 'APPROVED') AS subscribed, count(*) AS requests,
+                           count(*) FILTER (WHERE status = 'REJECTED') AS rejections
+                      FROM subscription_requests WHERE kind = 'access'
+                     GROUP BY listing_id, subscriber_project_id) AS per_project
+             GROUP BY listing_id ORDER BY 3 DESC, 1 LIMIT $1)
+         SELECT counted.listing_id, named.asset_name, named.owner_project_name,
+                counted.subscribers, counted.requests, counted.rejections
+           FROM counted {NAMED}
+          ORDER BY 5 DESC, 2"
+    ))
     .bind(limit)
     .fetch_all(pool)
     .await
