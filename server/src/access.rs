@@ -290,26 +290,54 @@ impl Access {
     }
 
     /// Brings Postgres up to date with DataZone's subscription requests: new ones are
-    /// taken in (and run through the rules), decisions made elsewhere are recorded. When
-    /// `on_open`, runs only if no sync ran in the last few seconds.
+    /// taken in (and run through the rules), decisions made elsewhere are recorded. Pages,
+    /// most recently changed first, are read down to the watermark (less an overlap for
+    /// equal or late timestamps). When `on_open`, runs only if no sync ran in the last few
+    /// seconds, and stops early at a page that brings nothing new; the watermark then stays
+    /// put, so the next scheduled sync still reads everything after it.
     pub async fn sync(&self, on_open: bool) -> Result<usize, AppError> {
         let pool = &self.inner.pool;
         if on_open && !store::claim(pool, "subscription_sync_open", SYNC_ON_OPEN, true).await? {
             return Ok(0);
         }
         let since = store::watermark(pool, SYNC).await?.map(|w| w - SYNC_OVERLAP);
-        let changed = self.inner.aws.subscription_requests_since(since).await?;
-        let Some(newest) = changed.iter().map(|r| r.updated_at).max() else { return Ok(0) };
-        let ids: Vec<String> = changed.iter().map(|r| r.id.clone()).collect();
+        let (mut taken, mut newest, mut token) = (0, None, None);
+        loop {
+            let (page, next) = self.inner.aws.subscription_requests_page(token).await?;
+            let fresh: Vec<&SubRequest> = page.iter().take_while(|r| since.is_none_or(|s| r.updated_at >= s)).collect();
+            newest = newest.max(fresh.iter().map(|r| r.updated_at).max());
+            let (page_taken, news) = self.sync_page(&fresh).await?;
+            taken += page_taken;
+            let reached_known = fresh.len() < page.len();
+            if next.is_none() || reached_known {
+                break;
+            }
+            if on_open && !news {
+                return Ok(taken);
+            }
+            token = next;
+        }
+        if let Some(newest) = newest {
+            store::advance_watermark(pool, SYNC, newest).await?;
+        }
+        Ok(taken)
+    }
+
+    /// Takes in or records what one page of the sync shows; returns how many requests were
+    /// taken in and whether anything on the page was news to Postgres.
+    async fn sync_page(&self, page: &[&SubRequest]) -> Result<(usize, bool), AppError> {
+        let pool = &self.inner.pool;
+        let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
         let known: HashMap<String, (String, Option<String>)> = store::known(pool, &ids)
             .await?
             .into_iter()
             .map(|(id, status, decision)| (id, (status, decision)))
             .collect();
-        let mut taken = 0;
-        for r in &changed {
+        let (mut taken, mut news) = (0, false);
+        for r in page {
             match known.get(&r.id) {
                 None => {
+                    news = true;
                     let requester = self.requester(&r.created_by).await?;
                     let Some(row) = self.row_of(r, requester, None).await? else { continue };
                     let mut tx = pool.begin().await?;
@@ -324,13 +352,13 @@ impl Access {
                         && !is_pending(&r.status)
                         && !matches!(decision.as_deref(), Some("queued" | "sent")) =>
                 {
+                    news = true;
                     self.record_from_datazone(r, None).await?;
                 }
                 Some(_) => {}
             }
         }
-        store::advance_watermark(pool, SYNC, newest).await?;
-        Ok(taken)
+        Ok((taken, news))
     }
 
     /// Records the decision DataZone shows for a request; `ours` is the portal's own

@@ -316,34 +316,24 @@ impl Aws {
         Ok(sub_request!(&created))
     }
 
-    /// Requests changed since `since` (all of them when `None`). DataZone lists them most
-    /// recently changed first, so pages are read only until they reach what is known.
-    pub async fn subscription_requests_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<SubRequest>, AppError> {
-        let mut pages = self
+    /// One page of the domain's subscription requests, most recently changed first, and the
+    /// token of the next page.
+    pub async fn subscription_requests_page(
+        &self,
+        token: Option<String>,
+    ) -> Result<(Vec<SubRequest>, Option<String>), AppError> {
+        let page = self
             .datazone
             .list_subscription_requests()
             .domain_identifier(&self.domain_id)
             .sort_order(SortOrder::Descending)
             .max_results(50)
-            .into_paginator()
-            .send();
-        let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| upstream("ListSubscriptionRequests", e))?;
-            let mut reached_known = false;
-            for item in page.items() {
-                let request = sub_request!(item);
-                if since.is_some_and(|s| request.updated_at < s) {
-                    reached_known = true;
-                    break;
-                }
-                found.push(request);
-            }
-            if reached_known {
-                break;
-            }
-        }
-        Ok(found)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| upstream("ListSubscriptionRequests", e))?;
+        let items = page.items().iter().map(|item| sub_request!(item)).collect();
+        Ok((items, page.next_token().map(str::to_owned)))
     }
 
     pub async fn subscription_request(&self, id: &str) -> Result<SubRequest, AppError> {
