@@ -164,5 +164,6 @@ test("a lead asks for data; a rule, a steward and a bulk run decide; the lead se
   const granted = admin.getByTestId("access-rows").locator("[data-project='CustomerChurnModel-v2 Staging']");
   await expect(granted).toHaveAttribute("data-access", "approved");
   await expect(granted).toContainText("dave");
+  await expect(granted.getByTestId("grants")).not.toBeEmpty();
   await admin.close();
 });

@@ -79,12 +79,16 @@ async fn reports_are_empty_then_count_what_happened(pool: PgPool) {
     let granted = rows.iter().find(|r| r["subscription"] == "APPROVED").unwrap();
     assert_eq!(granted["project_name"], "CampaignAttribution Prod");
     assert_eq!(granted["decided_by"], "Carol Castillo");
+    assert_eq!(granted["grants"], "granted", "DataZone's grant of the subscription: {granted}");
+    let refused = rows.iter().find(|r| r["subscription"].is_null()).unwrap();
+    assert_eq!(refused["grants"], Value::Null, "no grants without a subscription");
 
     let csv = alice.get(app.url("/reports/access.csv?by=asset&value=customer_segments")).send().await.unwrap();
     assert_eq!(csv.status(), 200);
     let text = csv.text().await.unwrap();
     assert_eq!(text.lines().count(), 3, "a header and the two rows:\n{text}");
-    assert!(text.contains("CampaignAttribution Prod"));
+    assert!(text.lines().next().unwrap().ends_with(",grants"), "{text}");
+    assert!(text.contains("CampaignAttribution Prod") && text.contains(",granted"), "{text}");
     assert_eq!(frank.get(app.url("/reports/access.csv?by=asset&value=x")).send().await.unwrap().status(), 403);
 
     let erin = json!({ "query": { "by": "person", "value": "erin" } });

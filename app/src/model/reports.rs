@@ -106,6 +106,9 @@ pub struct AccessRow {
     /// Who decided: a person, or the rule.
     pub decided_by: Option<String>,
     pub requester: String,
+    /// Where access was granted, for approved subscriptions: DataZone's grant statuses
+    /// counted, e.g. "2 granted"; "unavailable" when DataZone could not be asked.
+    pub grants: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

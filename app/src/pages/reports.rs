@@ -377,6 +377,7 @@ fn AccessTable(report: AccessReport) -> impl IntoView {
                                 <th scope="col" class="px-4 py-2">"Asset"</th>
                                 <th scope="col" class="px-4 py-2">"Project"</th>
                                 <th scope="col" class="px-4 py-2">"Access"</th>
+                                <th scope="col" class="px-4 py-2">"Grants"</th>
                                 <th scope="col" class="px-4 py-2">"Since"</th>
                                 <th scope="col" class="px-4 py-2">"Until"</th>
                                 <th scope="col" class="px-4 py-2">"Decided by"</th>
@@ -394,6 +395,7 @@ fn AccessTable(report: AccessReport) -> impl IntoView {
                                         <td class="px-4 py-2"><a class=LINK href=format!("/subscriptions/{}", r.request_id)>{r.asset_name.clone()}</a></td>
                                         <td class="px-4 py-2">{r.project_name.clone()}</td>
                                         <td class="px-4 py-2">{access.clone()}</td>
+                                        <td class="px-4 py-2" data-testid="grants">{r.grants.unwrap_or_default()}</td>
                                         <td class="whitespace-nowrap px-4 py-2 tabular-nums">{r.since.unwrap_or_default()}</td>
                                         <td class="whitespace-nowrap px-4 py-2 tabular-nums">{r.expires_at.unwrap_or_default()}</td>
                                         <td class="px-4 py-2">{r.decided_by.unwrap_or_default()}</td>

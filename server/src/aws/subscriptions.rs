@@ -99,6 +99,8 @@ pub struct Subscription {
 
 #[derive(Debug, Clone)]
 pub struct SubscriptionGrant {
+    /// The subscribing project.
+    pub project_id: String,
     pub listing_id: String,
     pub target: String,
     pub status: String,
@@ -447,13 +449,19 @@ impl Aws {
         Ok(found)
     }
 
-    /// Grants of a project's subscriptions, one per asset and target.
-    pub async fn subscription_grants(&self, project: &str) -> Result<Vec<SubscriptionGrant>, AppError> {
+    /// Grants of a project's subscriptions (to one listing, when given), one per asset and
+    /// target.
+    pub async fn subscription_grants(
+        &self,
+        project: &str,
+        listing: Option<&str>,
+    ) -> Result<Vec<SubscriptionGrant>, AppError> {
         let mut pages = self
             .datazone
             .list_subscription_grants()
             .domain_identifier(&self.domain_id)
             .owning_project_id(project)
+            .set_subscribed_listing_id(listing.map(str::to_owned))
             .max_results(50)
             .into_paginator()
             .send();
@@ -468,12 +476,14 @@ impl Aws {
                 let assets = grant.assets();
                 if assets.is_empty() {
                     found.push(SubscriptionGrant {
+                        project_id: project.to_owned(),
                         listing_id: listing_id.clone(),
                         target: grant.subscription_target_id().to_owned(),
                         status: grant.status().as_str().to_owned(),
                     });
                 }
                 found.extend(assets.iter().map(|a| SubscriptionGrant {
+                    project_id: project.to_owned(),
                     listing_id: listing_id.clone(),
                     target: a.target_name().unwrap_or(grant.subscription_target_id()).to_owned(),
                     status: a.status().as_str().to_owned(),

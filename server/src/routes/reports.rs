@@ -81,6 +81,7 @@ fn to_csv(rows: &[app::model::AccessRow]) -> Result<Vec<u8>, Box<dyn std::error:
         "until",
         "decided_by",
         "requested_by",
+        "grants",
     ])?;
     for r in rows {
         writer.write_record([
@@ -94,6 +95,7 @@ fn to_csv(rows: &[app::model::AccessRow]) -> Result<Vec<u8>, Box<dyn std::error:
             r.expires_at.as_deref().unwrap_or_default(),
             r.decided_by.as_deref().unwrap_or_default(),
             &r.requester,
+            r.grants.as_deref().unwrap_or_default(),
         ])?;
     }
     Ok(writer.into_inner().map_err(|e| e.to_string())?)

@@ -9,9 +9,11 @@ use app::model::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::StreamExt;
 use sqlx::PgPool;
 
 use super::activity::time_text;
+use crate::aws::subscriptions::SubscriptionGrant;
 use crate::aws::Aws;
 use crate::error::AppError;
 use crate::store::reports as store;
@@ -20,6 +22,8 @@ use crate::store::subscriptions::SubRow;
 const WEEKS: i32 = 12;
 const TREND_WEEKS: i32 = 8;
 const ENVIRONMENTS: [(&str, &str); 3] = [("dev", "Dev"), ("staging", "Staging"), ("prod", "Prod")];
+/// Projects whose grants an access report reads at once.
+const GRANT_LOOKUPS: usize = 4;
 const OUTCOMES: [&str; 5] = ["approved", "pending", "rejected", "failed", "cancelled"];
 
 pub struct ReportService {
@@ -71,7 +75,7 @@ fn weekly(
     StackedChart { categories: weeks.iter().map(|w| w.format("%b %d").to_string()).collect(), series }
 }
 
-fn access_row(row: SubRow) -> AccessRow {
+fn access_row(row: SubRow, grants: Option<String>) -> AccessRow {
     AccessRow {
         request_id: row.id,
         asset_name: row.asset_name,
@@ -83,7 +87,20 @@ fn access_row(row: SubRow) -> AccessRow {
         expires_at: row.expires_at.map(time_text),
         decided_by: row.decided_by,
         requester: row.requester_name,
+        grants,
     }
+}
+
+/// DataZone's grant statuses counted: "granted", "2 granted, 1 grant failed".
+fn grant_summary(statuses: &[&str]) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for status in statuses {
+        *counts.entry(status.to_lowercase().replace('_', " ")).or_default() += 1;
+    }
+    if statuses.len() == 1 {
+        return counts.into_keys().collect();
+    }
+    counts.iter().map(|(status, n)| format!("{n} {status}")).collect::<Vec<_>>().join(", ")
 }
 
 impl ReportService {
@@ -109,7 +126,59 @@ impl ReportService {
             }
             _ => return Err(AppError::invalid("by", "Report by asset, project or person.")),
         };
-        Ok(AccessReport { title, rows: rows.into_iter().map(access_row).collect() })
+        let grants = self.grants_of(&rows).await;
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let summary = (row.subscription_status.as_deref() == Some("APPROVED")).then(|| {
+                    match grants.get(&row.subscriber_project_id) {
+                        Some(Ok(grants)) => {
+                            let statuses: Vec<&str> = grants
+                                .iter()
+                                .filter(|g| g.listing_id == row.listing_id)
+                                .map(|g| g.status.as_str())
+                                .collect();
+                            if statuses.is_empty() {
+                                "none yet".to_owned()
+                            } else {
+                                grant_summary(&statuses)
+                            }
+                        }
+                        _ => "unavailable".to_owned(),
+                    }
+                });
+                access_row(row, summary)
+            })
+            .collect();
+        Ok(AccessReport { title, rows })
+    }
+
+    /// The grants of every subscribing project with an approved subscription among `rows`
+    /// (to the one listing, when all rows are of one), a few projects at a time. A project
+    /// whose grants cannot be read is reported as such rather than failing the report.
+    async fn grants_of(&self, rows: &[SubRow]) -> HashMap<String, Result<Vec<SubscriptionGrant>, AppError>> {
+        let approved: BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r.subscription_status.as_deref() == Some("APPROVED"))
+            .map(|r| r.subscriber_project_id.as_str())
+            .collect();
+        let listings: BTreeSet<&str> = rows.iter().map(|r| r.listing_id.as_str()).collect();
+        let listing = (listings.len() == 1).then(|| listings.into_iter().collect::<String>());
+        // Owned futures: a borrowing closure is not Send for every lifetime axum asks for.
+        let lookups: Vec<_> = approved
+            .into_iter()
+            .map(|project| {
+                let (aws, project, listing) = (self.aws.clone(), project.to_owned(), listing.clone());
+                async move {
+                    let grants = aws.subscription_grants(&project, listing.as_deref()).await;
+                    if let Err(error) = &grants {
+                        tracing::warn!(project, %error, "grants not read for the access report");
+                    }
+                    (project, grants)
+                }
+            })
+            .collect();
+        futures_util::stream::iter(lookups).buffer_unordered(GRANT_LOOKUPS).collect().await
     }
 }
 

@@ -558,11 +558,12 @@ impl Subscriptions for SubscriptionService {
         let rows = store::of_subscribers(&self.pool, &ids).await.map_err(AppError::from)?;
         let with_rows: Vec<&ProjectListing> =
             projects.iter().filter(|p| rows.iter().any(|r| r.subscriber_project_id == p.id)).collect();
-        let grants = futures_util::future::try_join_all(with_rows.iter().map(|p| self.aws.subscription_grants(&p.id)))
-            .await?
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>();
+        let grants =
+            futures_util::future::try_join_all(with_rows.iter().map(|p| self.aws.subscription_grants(&p.id, None)))
+                .await?
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>();
         let soon = Utc::now() + TimeDelta::days(7);
         let mut out: Vec<ProjectSubscriptions> = projects
             .iter()
@@ -590,7 +591,9 @@ impl Subscriptions for SubscriptionService {
                         grants: grants
                             .iter()
                             .filter(|g| {
-                                r.subscription_status.as_deref() == Some("APPROVED") && g.listing_id == r.listing_id
+                                r.subscription_status.as_deref() == Some("APPROVED")
+                                    && g.listing_id == r.listing_id
+                                    && g.project_id == p.id
                             })
                             .map(|g| GrantView { target: g.target.clone(), status: g.status.clone() })
                             .collect(),
