@@ -182,10 +182,14 @@ fn run_portal(interrupted: &AtomicBool) -> Result {
     let mut stages = Stages::new();
     stages.run("install missing tools", install_common)?;
     let mut running = Running::default();
-    let database_url = running.cluster.insert(Cluster::start()?).database("meshgate")?;
-    stages.run("build (release)", build_release)?;
     // 3000 when it is free; another port when something (a second run) already has it.
     let port = if std::net::TcpListener::bind(("127.0.0.1", 3000)).is_ok() { 3000 } else { free_port()? };
+    // A fresh database each run (one per port, so a second run leaves the first one's
+    // alone): the emulator starts from its seed too, so the portal's workflow state never
+    // points at projects and requests the emulator no longer has.
+    let database = if port == 3000 { "meshgate".to_owned() } else { format!("meshgate_{port}") };
+    let database_url = running.cluster.insert(Cluster::start()?).fresh_database(&database)?;
+    stages.run("build (release)", build_release)?;
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, addr)?;
     let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &upstreams))?);

@@ -41,7 +41,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 "Skip to content"
             </a>
             <header class="bg-slate-900 text-white">
-                <div class="mx-auto flex max-w-6xl items-center gap-6 px-4 py-3">
+                <div class="mx-auto flex max-w-6xl items-center gap-4 px-4 py-3 2xl:gap-6">
                     <a href="/" class="flex items-center gap-2 text-lg font-semibold tracking-tight">
                         <span
                             aria-hidden="true"
@@ -104,7 +104,7 @@ fn NavLinks() -> impl IntoView {
                         view! {
                             <A
                                 href=*href
-                                attr:class="whitespace-nowrap rounded px-3 py-2 text-sm text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+                                attr:class="whitespace-nowrap rounded px-2 py-2 text-sm 2xl:px-3 text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
                             >
                                 {*label}
                             </A>

@@ -89,7 +89,7 @@ fn SignedInAs(caller: Caller) -> impl IntoView {
             <form method="post" action="/auth/logout">
                 <button
                     type="submit"
-                    class="rounded px-3 py-1.5 text-sm text-slate-200 ring-1 ring-slate-600 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400"
+                    class="whitespace-nowrap rounded px-3 py-1.5 text-sm text-slate-200 ring-1 ring-slate-600 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400"
                 >
                     "Sign out"
                 </button>

@@ -37,7 +37,10 @@ impl StackedChart {
 pub struct BarItem {
     pub label: String,
     pub value: f64,
+    /// Written after the bar: the value as people read it.
     pub note: String,
+    /// Written opposite the label, e.g. the asset's owning project.
+    pub detail: Option<String>,
 }
 
 /// How long decisions took for one group of requests, in hours.

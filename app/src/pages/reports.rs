@@ -174,28 +174,35 @@ fn Bars(items: Vec<BarItem>, empty: &'static str) -> impl IntoView {
     if items.is_empty() {
         return view! { <p class="text-sm text-slate-500">{empty}</p> }.into_any();
     }
+    // A narrow drawing (label line above each bar) that stays legible on a phone.
+    let (width, row, longest) = (340.0_f64, 34.0_f64, 280.0_f64);
     let max = items.iter().map(|i| i.value).fold(1.0_f64, f64::max);
-    let row = 26.0_f64;
     let height = row * float(items.len());
     let bars = items
         .into_iter()
         .enumerate()
         .map(|(k, item)| {
             let y = float(k) * row;
-            let w = item.value / max * 300.0;
+            let w = (item.value / max * longest).max(1.0);
+            let tip = match &item.detail {
+                Some(detail) => format!("{} ({detail}): {}", item.label, item.note),
+                None => format!("{}: {}", item.label, item.note),
+            };
             view! {
                 <g data-bar=item.label.clone()>
-                    <text x="0" y=format!("{:.1}", y + 17.0) font-size="12" fill="#0f172a">{item.label.clone()}</text>
-                    <rect x="200" y=format!("{:.1}", y + 5.0) width=format!("{:.1}", w.max(1.0)) height="16" rx="2" fill=COLOURS[0]>
-                        <title>{format!("{}: {}", item.label, item.note)}</title>
-                    </rect>
-                    <text x=format!("{:.1}", 206.0 + w) y=format!("{:.1}", y + 17.0) font-size="12" fill="#475569">{item.note}</text>
+                    <title>{tip}</title>
+                    <text x="0" y=format!("{:.1}", y + 12.0) font-size="11" fill="#0f172a">{item.label.clone()}</text>
+                    {item.detail.map(|detail| view! {
+                        <text x=format!("{width:.0}") y=format!("{:.1}", y + 12.0) text-anchor="end" font-size="10" fill="#64748b">{detail}</text>
+                    })}
+                    <rect x="0" y=format!("{:.1}", y + 16.0) width=format!("{w:.1}") height="10" rx="2" fill=COLOURS[0]></rect>
+                    <text x=format!("{:.1}", w + 5.0) y=format!("{:.1}", y + 25.0) font-size="10" fill="#475569">{item.note}</text>
                 </g>
             }
         })
         .collect_view();
     view! {
-        <svg viewBox=format!("0 0 640 {height}") class="h-auto w-full" role="img" aria-label="Bar chart">{bars}</svg>
+        <svg viewBox=format!("0 0 {width:.0} {height:.0}") class="h-auto w-full max-w-md" role="img" aria-label="Bar chart">{bars}</svg>
     }
     .into_any()
 }
@@ -225,8 +232,8 @@ fn Times(rows: Vec<DecisionTime>, label: &'static str) -> impl IntoView {
                     <tr data-group=t.group.clone()>
                         <td class="py-1 pr-3">{t.group.clone()}</td>
                         <td class="pr-3 tabular-nums">{t.decided}</td>
-                        <td class="pr-3 tabular-nums">{hours(t.median_hours)}</td>
-                        <td class="tabular-nums">{hours(t.p90_hours)}</td>
+                        <td class="whitespace-nowrap pr-3 tabular-nums">{hours(t.median_hours)}</td>
+                        <td class="whitespace-nowrap tabular-nums">{hours(t.p90_hours)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -218,6 +218,7 @@ impl Reports for ReportService {
                     label: status.to_lowercase(),
                     value: f64::from(count(n)),
                     note: n.to_string(),
+                    detail: None,
                 })
                 .collect(),
             decision_by_unit: decision("unit"),
@@ -240,7 +241,8 @@ impl Reports for ReportService {
                 .map(|(name, owner, requests)| BarItem {
                     label: name,
                     value: f64::from(count(requests)),
-                    note: format!("{requests} · {owner}"),
+                    note: requests.to_string(),
+                    detail: Some(owner),
                 })
                 .collect(),
         })
