@@ -103,6 +103,17 @@ fn grant_summary(statuses: &[&str]) -> String {
     counts.iter().map(|(status, n)| format!("{n} {status}")).collect::<Vec<_>>().join(", ")
 }
 
+/// What an access report says of a row's grants; only approved subscriptions have any.
+fn grant_text(row: &SubRow, grants: &HashMap<String, Result<Vec<SubscriptionGrant>, AppError>>) -> Option<String> {
+    if row.subscription_status.as_deref() != Some("APPROVED") {
+        return None;
+    }
+    let Some(Ok(grants)) = grants.get(&row.subscriber_project_id) else { return Some("unavailable".to_owned()) };
+    let statuses: Vec<&str> =
+        grants.iter().filter(|g| g.listing_id == row.listing_id).map(|g| g.status.as_str()).collect();
+    Some(if statuses.is_empty() { "none yet".to_owned() } else { grant_summary(&statuses) })
+}
+
 impl ReportService {
     /// The report's title and rows; also what the CSV export writes.
     pub async fn access_rows(&self, query: &AccessQuery) -> Result<AccessReport, AppError> {
@@ -130,24 +141,8 @@ impl ReportService {
         let rows = rows
             .into_iter()
             .map(|row| {
-                let summary = (row.subscription_status.as_deref() == Some("APPROVED")).then(|| {
-                    match grants.get(&row.subscriber_project_id) {
-                        Some(Ok(grants)) => {
-                            let statuses: Vec<&str> = grants
-                                .iter()
-                                .filter(|g| g.listing_id == row.listing_id)
-                                .map(|g| g.status.as_str())
-                                .collect();
-                            if statuses.is_empty() {
-                                "none yet".to_owned()
-                            } else {
-                                grant_summary(&statuses)
-                            }
-                        }
-                        _ => "unavailable".to_owned(),
-                    }
-                });
-                access_row(row, summary)
+                let text = grant_text(&row, &grants);
+                access_row(row, text)
             })
             .collect();
         Ok(AccessReport { title, rows })
