@@ -27,6 +27,8 @@ const INDEX_TTL: Duration = Duration::from_mins(1);
 pub const SYNC: &str = "subscription_sync";
 /// Opening the inbox syncs at most this often (all replicas together).
 const SYNC_ON_OPEN: Duration = Duration::from_secs(3);
+/// The advisory lock that keeps subscription syncs one at a time.
+const SYNC_LOCK: i64 = 0x006d_675f_7379_6e63;
 /// Requests changed this close to the watermark are read again (equal timestamps).
 const SYNC_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 
@@ -300,6 +302,11 @@ impl Access {
         if on_open && !store::claim(pool, "subscription_sync_open", SYNC_ON_OPEN, true).await? {
             return Ok(0);
         }
+        // One sync at a time across replicas: a second one waits for the first and then finds
+        // its work done, so an inbox never lists what another sync is half-way through taking
+        // in. The lock lives as long as this transaction (rolled back, or committed, at the end).
+        let mut exclusive = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SYNC_LOCK).execute(&mut *exclusive).await?;
         let since = store::watermark(pool, SYNC).await?.map(|w| w - SYNC_OVERLAP);
         let (mut taken, mut newest, mut token) = (0, None, None);
         loop {
@@ -320,6 +327,7 @@ impl Access {
         if let Some(newest) = newest {
             store::advance_watermark(pool, SYNC, newest).await?;
         }
+        exclusive.commit().await?;
         Ok(taken)
     }
 
