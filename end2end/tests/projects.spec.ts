@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { open, signIn } from "./helpers";
+import { expect, open, signIn, test } from "./helpers";
 
 test("a team lead gets a Dev project, a Prod twin an admin approves, and retires Dev", async ({ page, browser }) => {
   test.setTimeout(180_000);
@@ -22,7 +21,7 @@ test("a team lead gets a Dev project, a Prod twin an admin approves, and retires
   await expect(page.getByLabel("Project name")).toHaveValue(`${product} Dev`);
   await expect(page.getByText("Dev requests here are approved automatically.")).toBeVisible();
   await page.getByLabel("Add a person or group").fill("ivan");
-  await page.getByTestId("member-results").getByRole("button", { name: "Add as contributor" }).first().click();
+  await page.getByTestId("principal-results").getByRole("button", { name: "Add as contributor" }).first().click();
   await expect(page.getByTestId("members")).toContainText("Ivan Ilic");
   await page.getByRole("button", { name: "Submit request" }).click();
 

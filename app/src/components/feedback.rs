@@ -51,3 +51,53 @@ pub fn ErrorPanel(error: ApiError, #[prop(optional)] on_retry: Option<Callback<(
         </div>
     }
 }
+
+/// Follows an action's outcome (a `ServerAction`'s `value()`): on success clears `error`
+/// and runs `done` with the answer; on failure puts the failure in `error` for the page.
+pub fn on_result<T: 'static>(
+    value: impl Get<Value = Option<Result<T, ApiError>>> + 'static,
+    error: RwSignal<Option<ApiError>>,
+    done: impl Fn(T) + 'static,
+) {
+    Effect::new(move |_| match value.get() {
+        Some(Ok(v)) => {
+            error.set(None);
+            done(v);
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+}
+
+/// A resource's data in place: a skeleton of `rows` lines while it first loads, the last
+/// data while it reloads, and the failure in words with "Try again" (which refetches).
+/// The skeleton and the failure sit in a `class` box; the data is `children(data)`.
+///
+/// The resource must be made outside this component (see `page_resource`).
+#[component]
+pub fn Loaded<T, F, V>(
+    resource: Resource<Result<T, ApiError>>,
+    children: F,
+    #[prop(default = 3)] rows: usize,
+    #[prop(default = "")] class: &'static str,
+    #[prop(optional, into)] set_pending: Option<SignalSetter<bool>>,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let retry = Callback::new(move |()| resource.refetch());
+    let fallback = move || view! { <div class=class><LoadingRows rows/></div> };
+    let transition = move || {
+        let children = children.clone();
+        Suspend::new(async move {
+            match resource.await {
+                Ok(data) => children(data).into_any(),
+                Err(error) => view! { <div class=class><ErrorPanel error on_retry=retry/></div> }.into_any(),
+            }
+        })
+    };
+    let set_pending = set_pending.unwrap_or_else(|| SignalSetter::map(|_| {}));
+    view! { <Transition fallback set_pending>{transition}</Transition> }
+}

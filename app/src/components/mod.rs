@@ -2,10 +2,12 @@
 
 mod feedback;
 mod layout;
+mod picker;
 mod session;
 mod ui;
 
-pub use feedback::{EmptyState, ErrorPanel, LoadingRows};
+pub use feedback::{on_result, EmptyState, ErrorPanel, Loaded, LoadingRows};
 pub use layout::Layout;
-pub use session::{CurrentUser, RequireRole, SignInLink, SignInPrompt, UserMenu};
+pub use picker::PrincipalPicker;
+pub use session::{page_resource, CurrentUser, RequireRole, SignInLink, SignInPrompt, UserMenu};
 pub use ui::*;

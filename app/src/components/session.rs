@@ -1,8 +1,11 @@
 //! The signed-in person in the page frame: the header's user menu, the sign-in link and
 //! the wrapper that shows a sign-in prompt instead of a page to anonymous visitors.
 
+use std::future::Future;
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::api::who_am_i;
 use crate::components::{ErrorPanel, LoadingRows};
@@ -22,6 +25,38 @@ impl CurrentUser {
     pub fn get() -> Self {
         expect_context()
     }
+}
+
+/// A page's data, fetched only for someone signed in who holds `role` (anyone else gets
+/// `NotSignedIn` or `Forbidden` without a call to the server function).
+///
+/// Call it in the page component itself, never inside a `Suspense`/`Transition` (nor
+/// inside `RequireRole`, which is one): on the server a suspense boundary runs its
+/// children up to three times (to find what they wait for, to check again, to render),
+/// so a resource made there is made, fetched and numbered several times, and the browser
+/// hydrates against a different one than the HTML came from — a dead page when the data
+/// changed between the fetches.
+pub fn page_resource<S, T, Fut>(
+    role: Role,
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<Result<T, ApiError>>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    let user = CurrentUser::get().0;
+    Resource::new(source, move |key| {
+        let request = fetch(key);
+        async move {
+            match user.await? {
+                Some(caller) if caller.has(role) => request.await,
+                Some(_) => Err(ApiError::Forbidden),
+                None => Err(ApiError::NotSignedIn),
+            }
+        }
+    })
 }
 
 /// `/auth/login?next=<this page>`, so sign-in returns to where the person was.

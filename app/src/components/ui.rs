@@ -10,6 +10,9 @@ pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded
 pub const INPUT: &str = "mt-1 block w-full rounded border-0 bg-white px-3 py-2 text-sm ring-1 ring-slate-300 placeholder:text-slate-400 focus:outline-none focus:ring-2 focus:ring-emerald-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500";
 pub const LABEL: &str = "block text-sm font-medium text-slate-800";
 pub const PANEL: &str = "rounded-lg bg-white shadow-sm ring-1 ring-slate-200";
+/// A panel below a page's heading or form (spelled out for Tailwind's scanner).
+pub const PANEL_MT4: &str = "mt-4 rounded-lg bg-white shadow-sm ring-1 ring-slate-200";
+pub const PANEL_MT6: &str = "mt-6 rounded-lg bg-white shadow-sm ring-1 ring-slate-200";
 pub const LINK: &str = "font-medium text-emerald-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-500";
 
 #[component]

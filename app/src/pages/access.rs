@@ -5,25 +5,24 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::my_subscriptions;
-use crate::components::{EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_PRIMARY, LINK, PANEL};
-use crate::model::{MySubscription, ProjectSubscriptions};
+use crate::components::{page_resource, EmptyState, Loaded, RequireRole, BUTTON_PRIMARY, LINK, PANEL, PANEL_MT6};
+use crate::model::{ApiError, MySubscription, ProjectSubscriptions, Role};
 use crate::pages::inbox::RequestBadge;
 use crate::pages::live::every;
 
 #[component]
 pub fn MyAccessPage() -> impl IntoView {
+    let mine = page_resource(Role::TeamLead, || (), |()| my_subscriptions());
     view! {
         <Title text="My access · Meshgate"/>
         <RequireRole>
-            <MyAccess/>
+            <MyAccess mine/>
         </RequireRole>
     }
 }
 
 #[component]
-fn MyAccess() -> impl IntoView {
-    let mine = Resource::new(|| (), |()| my_subscriptions());
-    let refetch = Callback::new(move |()| mine.refetch());
+fn MyAccess(mine: Resource<Result<Vec<ProjectSubscriptions>, ApiError>>) -> impl IntoView {
     // Pending requests and grants on their way settle by themselves.
     every(5, move || {
         let moving = mine.get_untracked().and_then(Result::ok).is_some_and(|projects| {
@@ -44,23 +43,21 @@ fn MyAccess() -> impl IntoView {
             </div>
             <a href="/catalog" class=BUTTON_PRIMARY>"Find data"</a>
         </div>
-        <Transition fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows rows=6/></div> }>
-            {move || Suspend::new(async move {
-                match mine.await {
-                    Ok(projects) if projects.is_empty() => view! {
-                        <div class=format!("mt-6 {PANEL}")>
-                            <EmptyState title="No projects yet">"Access is requested for a project: request one under My projects first."</EmptyState>
-                        </div>
-                    }.into_any(),
-                    Ok(projects) => view! {
-                        <div class="mt-6 space-y-6" data-testid="my-access">
-                            {projects.into_iter().map(|p| view! { <ProjectCard project=p/> }).collect_view()}
-                        </div>
-                    }.into_any(),
-                    Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=mine rows=6 class=PANEL_MT6 let:projects>
+            {if projects.is_empty() {
+                view! {
+                    <div class=PANEL_MT6>
+                        <EmptyState title="No projects yet">"Access is requested for a project: request one under My projects first."</EmptyState>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="mt-6 space-y-6" data-testid="my-access">
+                        {projects.into_iter().map(|p| view! { <ProjectCard project=p/> }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+        </Loaded>
     }
 }
 

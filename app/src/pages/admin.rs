@@ -9,73 +9,53 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{
-    admin_unit, project_profiles, project_units, search_principals, CreateDomainUnit, GrantProfiles,
-    RevokeProfileGrant, SetProfileEnabled, SetUnitApproval, SetUnitOwner, UpdateDomainUnit,
+    admin_unit, project_profiles, project_units, CreateDomainUnit, GrantProfiles, RevokeProfileGrant,
+    SetProfileEnabled, SetUnitApproval, SetUnitOwner, UpdateDomainUnit,
 };
 use crate::components::{
-    ActionError, EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL,
-    LINK, PANEL,
+    on_result, page_resource, ActionError, EmptyState, Loaded, PrincipalPicker, RequireRole, BUTTON_PRIMARY,
+    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4,
 };
 use crate::model::{ApiError, NewProfileGrant, Principal, PrincipalKind, ProfileSummary, Role, UnitChoice, UnitDetail};
 
-/// Runs `done` after an action succeeds and keeps its error for the page.
-fn on_result<T: 'static>(
-    value: impl Get<Value = Option<Result<T, ApiError>>> + 'static,
-    error: RwSignal<Option<ApiError>>,
-    done: impl Fn(T) + 'static,
-) {
-    Effect::new(move |_| match value.get() {
-        Some(Ok(v)) => {
-            error.set(None);
-            done(v);
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
-}
-
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let units = page_resource(Role::Admin, || (), |()| project_units());
+    let profiles = page_resource(Role::Admin, || (), |()| project_profiles());
     view! {
         <Title text="Admin · Meshgate"/>
         <RequireRole role=Role::Admin>
             <h1 class="text-2xl font-bold tracking-tight">"Admin"</h1>
             <p class="mt-1 text-slate-600">"Domain units, who may create which projects where, and project profiles."</p>
             <div class="mt-6 grid gap-6 lg:grid-cols-2">
-                <UnitTree/>
-                <Profiles/>
+                <UnitTree units/>
+                <Profiles profiles/>
             </div>
         </RequireRole>
     }
 }
 
 #[component]
-fn UnitTree() -> impl IntoView {
-    let units = Resource::new(|| (), |()| project_units());
-    let refetch = Callback::new(move |()| units.refetch());
+fn UnitTree(units: Resource<Result<Vec<UnitChoice>, ApiError>>) -> impl IntoView {
     view! {
         <section class=PANEL aria-labelledby="units-title">
             <h2 id="units-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"Domain units"</h2>
-            <Suspense fallback=|| view! { <LoadingRows/> }>
-                {move || Suspend::new(async move {
-                    match units.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <EmptyState title="No domain units">"The domain has no units below its root yet."</EmptyState>
-                        }.into_any(),
-                        Ok(list) => {
-                            let root = list[0].parent_id.clone();
-                            let list = Arc::new(list);
-                            view! {
-                                <div class="p-4" data-testid="unit-tree">
-                                    <Branch units=list parent=root.clone()/>
-                                </div>
-                                <NewUnitForm parent=root label="New top-level unit"/>
-                            }.into_any()
-                        }
-                        Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=units let:list>
+                {if list.is_empty() {
+                    view! {
+                        <EmptyState title="No domain units">"The domain has no units below its root yet."</EmptyState>
+                    }.into_any()
+                } else {
+                    let root = list[0].parent_id.clone();
+                    let list = Arc::new(list);
+                    view! {
+                        <div class="p-4" data-testid="unit-tree">
+                            <Branch units=list parent=root.clone()/>
+                        </div>
+                        <NewUnitForm parent=root label="New top-level unit"/>
+                    }.into_any()
+                }}
+            </Loaded>
         </section>
     }
 }
@@ -141,9 +121,7 @@ fn NewUnitForm(parent: String, label: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn Profiles() -> impl IntoView {
-    let profiles = Resource::new(|| (), |()| project_profiles());
-    let refetch = Callback::new(move |()| profiles.refetch());
+fn Profiles(profiles: Resource<Result<Vec<ProfileSummary>, ApiError>>) -> impl IntoView {
     let toggle = ServerAction::<SetProfileEnabled>::new();
     let error = RwSignal::new(None::<ApiError>);
     on_result(toggle.value(), error, move |()| profiles.refetch());
@@ -151,21 +129,19 @@ fn Profiles() -> impl IntoView {
         <section class=PANEL aria-labelledby="profiles-title">
             <h2 id="profiles-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"Project profiles"</h2>
             <ActionError error=error.into()/>
-            <Suspense fallback=|| view! { <LoadingRows/> }>
-                {move || Suspend::new(async move {
-                    match profiles.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <EmptyState title="No project profiles">"Create project profiles in SageMaker Unified Studio first."</EmptyState>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="divide-y divide-slate-100" data-testid="profiles">
-                                {list.into_iter().map(|p| view! { <ProfileRow profile=p toggle/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=profiles let:list>
+                {if list.is_empty() {
+                    view! {
+                        <EmptyState title="No project profiles">"Create project profiles in SageMaker Unified Studio first."</EmptyState>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ul class="divide-y divide-slate-100" data-testid="profiles">
+                            {list.into_iter().map(|p| view! { <ProfileRow profile=p toggle/> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </Loaded>
         </section>
     }
 }
@@ -205,20 +181,15 @@ fn ProfileRow(profile: ProfileSummary, toggle: ServerAction<SetProfileEnabled>) 
 pub fn UnitPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let unit = Resource::new(id, admin_unit);
+    let unit = page_resource(Role::Admin, id, admin_unit);
     let refetch = Callback::new(move |()| unit.refetch());
     view! {
         <Title text="Domain unit · Meshgate"/>
         <RequireRole role=Role::Admin>
             <a href="/admin" class=format!("text-sm {LINK}")>"← Admin"</a>
-            <Transition fallback=|| view! { <div class=format!("mt-4 {PANEL}")><LoadingRows rows=6/></div> }>
-                {move || Suspend::new(async move {
-                    match unit.await {
-                        Ok(detail) => view! { <UnitView detail refetch/> }.into_any(),
-                        Err(error) => view! { <div class=format!("mt-4 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=unit rows=6 class=PANEL_MT4 let:detail>
+                <UnitView detail refetch/>
+            </Loaded>
         </RequireRole>
     }
 }
@@ -336,42 +307,11 @@ fn PrincipalSearch(
     button: &'static str,
     pick: Callback<Principal>,
 ) -> impl IntoView {
-    let query = RwSignal::new(String::new());
-    let found = Resource::new(
-        move || query.get(),
-        |q| async move {
-            if q.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                search_principals(q).await
-            }
-        },
-    );
     view! {
         <label for=input_id class=LABEL>{label}</label>
-        <input id=input_id type="search" class=INPUT placeholder="Search people and groups (2+ characters)" autocomplete="off"
-            prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let list = found.await.unwrap_or_default();
-                view! {
-                    <ul class="mt-2 divide-y divide-slate-100">
-                        {list.into_iter().map(|p| {
-                            let chosen = p.clone();
-                            view! {
-                                <li class="flex items-center gap-2 py-2 text-sm">
-                                    <span class="min-w-0 flex-1 truncate">
-                                        {if p.kind == PrincipalKind::Group { "Group: " } else { "" }}{p.name.clone()}
-                                        <span class="ml-1 text-xs text-slate-500">{p.detail.clone()}</span>
-                                    </span>
-                                    <button type="button" class=BUTTON_SECONDARY on:click=move |_| { pick.run(chosen.clone()); query.set(String::new()); }>{button}</button>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                }
-            })}
-        </Transition>
+        <PrincipalPicker input_id actions=move |p: Principal| view! {
+            <button type="button" class=BUTTON_SECONDARY on:click=move |_| pick.run(p.clone())>{button}</button>
+        }/>
     }
 }
 

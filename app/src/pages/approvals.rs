@@ -4,42 +4,39 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::project_approvals;
-use crate::components::{EmptyState, ErrorPanel, LoadingRows, RequireRole, StatusBadge, LINK, PANEL};
-use crate::model::RequestSummary;
+use crate::components::{page_resource, EmptyState, Loaded, RequireRole, StatusBadge, LINK, PANEL};
+use crate::model::{ApiError, RequestSummary, Role};
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
+    let queue = page_resource(Role::TeamLead, || (), |()| project_approvals());
     view! {
         <Title text="Approvals · Meshgate"/>
         <RequireRole>
-            <ApprovalQueue/>
+            <ApprovalQueue queue/>
         </RequireRole>
     }
 }
 
 #[component]
-fn ApprovalQueue() -> impl IntoView {
-    let queue = Resource::new(|| (), |()| project_approvals());
-    let refetch = Callback::new(move |()| queue.refetch());
+fn ApprovalQueue(queue: Resource<Result<Vec<RequestSummary>, ApiError>>) -> impl IntoView {
     view! {
         <h1 class="text-2xl font-bold tracking-tight">"Approvals"</h1>
         <p class="mt-1 text-slate-600">
             "Staging and Prod project requests, and retirements, in the domain units you may decide for. Oldest first."
         </p>
         <section class=format!("mt-6 {PANEL}")>
-            <Transition fallback=|| view! { <LoadingRows/> }>
-                {move || Suspend::new(async move {
-                    match queue.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <EmptyState title="Nothing awaits your decision">
-                                "Requests that need a platform admin or a domain-unit owner you belong to appear here."
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(list) => view! { <QueueTable list/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=queue let:list>
+                {if list.is_empty() {
+                    view! {
+                        <EmptyState title="Nothing awaits your decision">
+                            "Requests that need a platform admin or a domain-unit owner you belong to appear here."
+                        </EmptyState>
+                    }.into_any()
+                } else {
+                    view! { <QueueTable list/> }.into_any()
+                }}
+            </Loaded>
         </section>
     }
 }

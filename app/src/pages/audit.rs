@@ -8,24 +8,13 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::audit_log;
 use crate::components::{
-    CurrentUser, EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL,
-    PANEL,
+    page_resource, CurrentUser, EmptyState, Loaded, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, PANEL,
 };
-use crate::model::{AuditLogPage, AuditQuery, AuditRow, Role};
+use crate::model::{ApiError, AuditLogPage, AuditQuery, AuditRow, Role};
 use crate::pages::url::query_string;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    view! {
-        <Title text="Audit log · Meshgate"/>
-        <RequireRole role=Role::Steward>
-            <AuditLog/>
-        </RequireRole>
-    }
-}
-
-#[component]
-fn AuditLog() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| {
         params.with(|p| AuditQuery {
@@ -37,8 +26,21 @@ fn AuditLog() -> impl IntoView {
             before: p.get("before").and_then(|b| b.parse().ok()),
         })
     });
-    let page = Resource::new(move || query.get(), |q| audit_log(q.actor, q.action, q.target, q.from, q.to, q.before));
-    let refetch = Callback::new(move |()| page.refetch());
+    let page = page_resource(
+        Role::Steward,
+        move || query.get(),
+        |q| audit_log(q.actor, q.action, q.target, q.from, q.to, q.before),
+    );
+    view! {
+        <Title text="Audit log · Meshgate"/>
+        <RequireRole role=Role::Steward>
+            <AuditLog query page/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn AuditLog(query: Memo<AuditQuery>, page: Resource<Result<AuditLogPage, ApiError>>) -> impl IntoView {
     let filters = move || query.with(|q| query_string(&q.pairs()));
     // Platform admins read (and export) everything; stewards the requests they govern.
     let user = CurrentUser::get().0;
@@ -71,25 +73,24 @@ fn AuditLog() -> impl IntoView {
             </div>
         </form>
         <section class=format!("mt-6 {PANEL}")>
-            <Transition fallback=|| view! { <LoadingRows rows=6/> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(AuditLogPage { rows, .. }) if rows.is_empty() => view! {
+            <Loaded resource=page rows=6 let:page>
+                {
+                    let AuditLogPage { rows, next_before } = page;
+                    if rows.is_empty() {
+                        view! {
                             <EmptyState title="No events match">"Loosen the filters, or clear them to see everything."</EmptyState>
-                        }.into_any(),
-                        Ok(AuditLogPage { rows, next_before }) => {
-                            let older = next_before.map(|b| {
-                                let mut pairs = query.get_untracked().pairs().into_iter().map(|(k, v)| (k, v.to_owned())).collect::<Vec<_>>();
-                                pairs.push(("before", b.to_string()));
-                                let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                                format!("/audit?{}", query_string(&pairs))
-                            });
-                            view! { <AuditTable rows older/> }.into_any()
-                        }
-                        Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
+                        }.into_any()
+                    } else {
+                        let older = next_before.map(|b| {
+                            let mut pairs = query.get_untracked().pairs().into_iter().map(|(k, v)| (k, v.to_owned())).collect::<Vec<_>>();
+                            pairs.push(("before", b.to_string()));
+                            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                            format!("/audit?{}", query_string(&pairs))
+                        });
+                        view! { <AuditTable rows older/> }.into_any()
                     }
-                })}
-            </Transition>
+                }
+            </Loaded>
         </section>
     }
 }

@@ -9,24 +9,14 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{catalog_asset, catalog_search, RequestAccess};
 use crate::components::{
-    ActionError, EmptyState, ErrorPanel, FieldError, LoadingRows, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT,
-    LABEL, LINK, PANEL,
+    page_resource, ActionError, EmptyState, FieldError, Loaded, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT,
+    LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
     AccessRequestForm, AccessState, ApiError, AssetDetail, CatalogItem, CatalogPage, CatalogQuery, Facet,
-    ProjectAccess, REASON_MAX,
+    ProjectAccess, Role, REASON_MAX,
 };
 use crate::pages::url::query_string;
-
-#[component]
-pub fn CatalogSearchPage() -> impl IntoView {
-    view! {
-        <Title text="Catalog · Meshgate"/>
-        <RequireRole>
-            <CatalogSearch/>
-        </RequireRole>
-    }
-}
 
 impl CatalogQuery {
     fn pairs(&self) -> Vec<(&'static str, &str)> {
@@ -61,7 +51,7 @@ impl CatalogQuery {
 }
 
 #[component]
-fn CatalogSearch() -> impl IntoView {
+pub fn CatalogSearchPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| {
         params.with(|p| CatalogQuery {
@@ -74,8 +64,17 @@ fn CatalogSearch() -> impl IntoView {
             page: p.get("page").unwrap_or_default(),
         })
     });
-    let results = Resource::new(move || query.get(), catalog_search);
-    let refetch = Callback::new(move |()| results.refetch());
+    let results = page_resource(Role::TeamLead, move || query.get(), catalog_search);
+    view! {
+        <Title text="Catalog · Meshgate"/>
+        <RequireRole>
+            <CatalogSearch query results/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn CatalogSearch(query: Memo<CatalogQuery>, results: Resource<Result<CatalogPage, ApiError>>) -> impl IntoView {
     view! {
         <h1 class="text-2xl font-bold tracking-tight">"Catalog"</h1>
         <p class="mt-1 text-slate-600">"Data products published in the mesh. Find one, then ask for access for your project."</p>
@@ -103,14 +102,9 @@ fn CatalogSearch() -> impl IntoView {
             })}
             <button type="submit" class=BUTTON_PRIMARY>"Search"</button>
         </form>
-        <Transition fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows rows=6/></div> }>
-            {move || Suspend::new(async move {
-                match results.await {
-                    Ok(page) => view! { <Results page query=query.get_untracked()/> }.into_any(),
-                    Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=results rows=6 class=PANEL_MT6 let:page>
+            <Results page query=query.get_untracked()/>
+        </Loaded>
     }
 }
 
@@ -229,20 +223,14 @@ fn ResultRow(item: CatalogItem) -> impl IntoView {
 pub fn AssetPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let asset = Resource::new(id, catalog_asset);
-    let refetch = Callback::new(move |()| asset.refetch());
+    let asset = page_resource(Role::TeamLead, id, catalog_asset);
     view! {
         <Title text="Asset · Meshgate"/>
         <RequireRole>
             <a href="/catalog" class=format!("text-sm {LINK}")>"← Catalog"</a>
-            <Transition fallback=|| view! { <div class=format!("mt-4 {PANEL}")><LoadingRows rows=6/></div> }>
-                {move || Suspend::new(async move {
-                    match asset.await {
-                        Ok(detail) => view! { <AssetView detail/> }.into_any(),
-                        Err(error) => view! { <div class=format!("mt-4 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=asset rows=6 class=PANEL_MT4 let:detail>
+                <AssetView detail/>
+            </Loaded>
         </RequireRole>
     }
 }

@@ -7,26 +7,25 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{glossary_term, glossary_terms};
-use crate::components::{EmptyState, ErrorPanel, LoadingRows, RequireRole, INPUT, LINK, PANEL};
-use crate::model::{TermDetail, TermSummary};
+use crate::components::{page_resource, EmptyState, Loaded, RequireRole, INPUT, LINK, PANEL, PANEL_MT4};
+use crate::model::{ApiError, Role, TermDetail, TermSummary};
 use crate::pages::url::query_string;
 
 #[component]
 pub fn GlossaryPage() -> impl IntoView {
+    let query = use_query_map();
+    let text = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    let terms = page_resource(Role::TeamLead, move || text.get(), glossary_terms);
     view! {
         <Title text="Glossary · Meshgate"/>
         <RequireRole>
-            <GlossarySearch/>
+            <GlossarySearch text terms/>
         </RequireRole>
     }
 }
 
 #[component]
-fn GlossarySearch() -> impl IntoView {
-    let query = use_query_map();
-    let text = move || query.with(|q| q.get("q").unwrap_or_default());
-    let terms = Resource::new(text, glossary_terms);
-    let refetch = Callback::new(move |()| terms.refetch());
+fn GlossarySearch(text: Memo<String>, terms: Resource<Result<Vec<TermSummary>, ApiError>>) -> impl IntoView {
     let navigate = use_navigate();
     let search = move |value: String| {
         let value = value.trim().to_owned();
@@ -40,23 +39,20 @@ fn GlossarySearch() -> impl IntoView {
     view! {
         <h1 class="text-2xl font-bold tracking-tight">"Glossary"</h1>
         <p class="mt-1 text-slate-600">"The mesh's shared vocabulary: what terms mean and which data products carry them."</p>
-        <form class="mt-6" role="search" on:submit=move |ev| ev.prevent_default()>
+        // Filters as one types once hydrated; before that (or without JavaScript) Enter searches.
+        <form class="mt-6" role="search" method="get" action="/glossary">
             <label for="term-search" class="sr-only">"Search terms"</label>
-            <input id="term-search" type="search" class=INPUT placeholder="Search terms" autocomplete="off"
+            <input id="term-search" name="q" type="search" class=INPUT placeholder="Search terms" autocomplete="off"
                 prop:value=text on:input=move |ev| search(event_target_value(&ev))/>
         </form>
         <section class=format!("mt-4 {PANEL}")>
-            <Transition fallback=|| view! { <LoadingRows/> }>
-                {move || Suspend::new(async move {
-                    match terms.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <EmptyState title="No terms match">"Try a shorter or different word."</EmptyState>
-                        }.into_any(),
-                        Ok(list) => view! { <TermList terms=list/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=terms let:list>
+                {if list.is_empty() {
+                    view! { <EmptyState title="No terms match">"Try a shorter or different word."</EmptyState> }.into_any()
+                } else {
+                    view! { <TermList terms=list/> }.into_any()
+                }}
+            </Loaded>
         </section>
     }
 }
@@ -79,20 +75,14 @@ fn TermList(terms: Vec<TermSummary>) -> impl IntoView {
 pub fn TermPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let term = Resource::new(id, glossary_term);
-    let refetch = Callback::new(move |()| term.refetch());
+    let term = page_resource(Role::TeamLead, id, glossary_term);
     view! {
         <Title text="Glossary term · Meshgate"/>
         <RequireRole>
             <a href="/glossary" class=format!("text-sm {LINK}")>"← Glossary"</a>
-            <Transition fallback=|| view! { <div class=format!("mt-4 {PANEL}")><LoadingRows/></div> }>
-                {move || Suspend::new(async move {
-                    match term.await {
-                        Ok(detail) => view! { <TermView detail/> }.into_any(),
-                        Err(error) => view! { <div class=format!("mt-4 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=term class=PANEL_MT4 let:detail>
+                <TermView detail/>
+            </Loaded>
         </RequireRole>
     }
 }

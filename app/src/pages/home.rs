@@ -4,24 +4,28 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{describe_domain, recent_activity};
-use crate::components::{EmptyState, ErrorPanel, LoadingRows, RequireRole};
-use crate::model::{AuditEntry, DomainInfo};
+use crate::components::{page_resource, EmptyState, Loaded, RequireRole};
+use crate::model::{ApiError, AuditEntry, DomainInfo, Role};
 
 const RECENT: u32 = 10;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let domain = page_resource(Role::TeamLead, || (), |()| describe_domain());
+    let activity = page_resource(Role::TeamLead, || (), |()| recent_activity(RECENT));
     view! {
         <Title text="Overview · Meshgate"/>
         <RequireRole>
-            <Overview/>
+            <Overview domain activity/>
         </RequireRole>
     }
 }
 
 #[component]
-fn Overview() -> impl IntoView {
-    let activity = Resource::new(|| (), |()| recent_activity(RECENT));
+fn Overview(
+    domain: Resource<Result<DomainInfo, ApiError>>,
+    activity: Resource<Result<Vec<AuditEntry>, ApiError>>,
+) -> impl IntoView {
     let (refreshing, set_refreshing) = signal(false);
     let refetch = Callback::new(move |()| activity.refetch());
 
@@ -30,7 +34,7 @@ fn Overview() -> impl IntoView {
         <p class="mt-1 text-slate-600">
             "Request projects, find data products and decide on access for your data mesh."
         </p>
-        <DomainCard/>
+        <DomainCard domain/>
         <section aria-labelledby="activity-title" class="mt-8 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
             <div class="flex items-center justify-between border-b border-slate-200 px-4 py-3">
                 <h2 id="activity-title" class="font-semibold">"Recent activity"</h2>
@@ -43,42 +47,31 @@ fn Overview() -> impl IntoView {
                     {move || if refreshing.get() { "Refreshing…" } else { "Refresh" }}
                 </button>
             </div>
-            <Transition fallback=|| view! { <LoadingRows/> } set_pending=set_refreshing>
-                {move || Suspend::new(async move {
-                    match activity.await {
-                        Ok(events) if events.is_empty() => {
-                            view! {
-                                <EmptyState title="No activity yet">
-                                    "Project requests, approvals and subscriptions will appear here as people use the portal."
-                                </EmptyState>
-                            }
-                                .into_any()
-                        }
-                        Ok(events) => view! { <ActivityList events/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
+            <Loaded resource=activity set_pending=set_refreshing let:events>
+                {if events.is_empty() {
+                    view! {
+                        <EmptyState title="No activity yet">
+                            "Project requests, approvals and subscriptions will appear here as people use the portal."
+                        </EmptyState>
                     }
-                })}
-            </Transition>
+                        .into_any()
+                } else {
+                    view! { <ActivityList events/> }.into_any()
+                }}
+            </Loaded>
         </section>
     }
 }
 
 /// Which DataZone domain this portal manages, with a way into SageMaker Unified Studio.
 #[component]
-fn DomainCard() -> impl IntoView {
-    let domain = Resource::new(|| (), |()| describe_domain());
-    let refetch = Callback::new(move |()| domain.refetch());
+fn DomainCard(domain: Resource<Result<DomainInfo, ApiError>>) -> impl IntoView {
     view! {
         <section aria-labelledby="domain-title" class="mt-6 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
             <h2 id="domain-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"Data mesh"</h2>
-            <Suspense fallback=|| view! { <LoadingRows rows=2/> }>
-                {move || Suspend::new(async move {
-                    match domain.await {
-                        Ok(info) => view! { <DomainDetails info/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=domain rows=2 let:info>
+                <DomainDetails info/>
+            </Loaded>
         </section>
     }
 }

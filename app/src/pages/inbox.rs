@@ -12,8 +12,8 @@ use crate::api::{
     decision_progress, steward_inbox, subscription_request, DecideSubscriptions, EndSubscription, ExtendSubscription,
 };
 use crate::components::{
-    ActionError, EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY,
-    INPUT, LABEL, LINK, PANEL,
+    on_result, page_resource, ActionError, EmptyState, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
+    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{ApiError, BulkDecision, InboxPage, InboxQuery, InboxRow, Role, RunProgress, SubscriptionDetail};
 use crate::pages::live::every;
@@ -22,10 +22,20 @@ use crate::pages::url::query_string;
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        params.with(|p| InboxQuery {
+            status: p.get("status").unwrap_or_default(),
+            q: p.get("q").unwrap_or_default(),
+            sort: p.get("sort").unwrap_or_default(),
+            offset: p.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0),
+        })
+    });
+    let page = page_resource(Role::Steward, move || query.get(), steward_inbox);
     view! {
         <Title text="Inbox · Meshgate"/>
         <RequireRole role=Role::Steward>
-            <Inbox/>
+            <Inbox query page/>
         </RequireRole>
     }
 }
@@ -56,17 +66,7 @@ fn in_flight(row: &InboxRow) -> bool {
 }
 
 #[component]
-fn Inbox() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| {
-        params.with(|p| InboxQuery {
-            status: p.get("status").unwrap_or_default(),
-            q: p.get("q").unwrap_or_default(),
-            sort: p.get("sort").unwrap_or_default(),
-            offset: p.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0),
-        })
-    });
-    let page = Resource::new(move || query.get(), steward_inbox);
+fn Inbox(query: Memo<InboxQuery>, page: Resource<Result<InboxPage, ApiError>>) -> impl IntoView {
     let refetch = Callback::new(move |()| page.refetch());
     let selected = RwSignal::new(BTreeSet::<String>::new());
     // Decisions in flight settle on their own: keep the list current until they have.
@@ -108,14 +108,9 @@ fn Inbox() -> impl IntoView {
         </form>
         // Outside the list, so a bulk run's progress survives the list refreshing under it.
         <BulkBar selected refetch/>
-        <Transition fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows rows=6/></div> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <InboxTable page query=query.get_untracked() selected/> }.into_any(),
-                    Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=page rows=6 class=PANEL_MT6 let:page>
+            <InboxTable page query=query.get_untracked() selected/>
+        </Loaded>
     }
 }
 
@@ -238,16 +233,11 @@ fn BulkBar(selected: RwSignal<BTreeSet<String>>, refetch: Callback<()>) -> impl 
     let comment = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let run = RwSignal::new(None::<RunProgress>);
-    Effect::new(move |_| match decide.value().get() {
-        Some(Ok(progress)) => {
-            error.set(None);
-            selected.set(BTreeSet::new());
-            comment.set(String::new());
-            run.set(Some(progress));
-            refetch.run(());
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
+    on_result(decide.value(), error, move |progress| {
+        selected.set(BTreeSet::new());
+        comment.set(String::new());
+        run.set(Some(progress));
+        refetch.run(());
     });
     every(1, move || {
         if let Some(progress) = run.get_untracked().filter(|p| !p.finished()) {
@@ -322,7 +312,7 @@ fn RunBar(progress: RunProgress) -> impl IntoView {
 pub fn SubscriptionRequestPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let detail = Resource::new(id, subscription_request);
+    let detail = page_resource(Role::TeamLead, id, subscription_request);
     let refetch = Callback::new(move |()| detail.refetch());
     every(2, move || {
         let settled = detail.get_untracked().and_then(Result::ok).is_some_and(|d| !in_flight(&d.row));
@@ -333,14 +323,9 @@ pub fn SubscriptionRequestPage() -> impl IntoView {
     view! {
         <Title text="Subscription request · Meshgate"/>
         <RequireRole>
-            <Transition fallback=|| view! { <div class=format!("mt-4 {PANEL}")><LoadingRows rows=6/></div> }>
-                {move || Suspend::new(async move {
-                    match detail.await {
-                        Ok(detail) => view! { <RequestView detail refetch/> }.into_any(),
-                        Err(error) => view! { <div class=format!("mt-4 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=detail rows=6 class=PANEL_MT4 let:detail>
+                <RequestView detail refetch/>
+            </Loaded>
         </RequireRole>
     }
 }
@@ -426,14 +411,7 @@ fn Decide(id: String, can_decide: bool, refetch: Callback<()>) -> impl IntoView 
     let decide = ServerAction::<DecideSubscriptions>::new();
     let comment = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| match decide.value().get() {
-        Some(Ok(_)) => {
-            error.set(None);
-            refetch.run(());
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
+    on_result(decide.value(), error, move |_| refetch.run(()));
     let id = StoredValue::new(id);
     let send = move |accept: bool| {
         decide.dispatch(DecideSubscriptions {
@@ -470,17 +448,8 @@ fn Ending(id: String, can_revoke: bool, can_cancel: bool, can_extend: bool, refe
     let error = RwSignal::new(None::<ApiError>);
     let days = RwSignal::new("30".to_owned());
     let reason = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        let outcome = end.value().get().map(|r| r.map(|()| String::new())).or_else(|| extend.value().get());
-        match outcome {
-            Some(Ok(_)) => {
-                error.set(None);
-                refetch.run(());
-            }
-            Some(Err(e)) => error.set(Some(e)),
-            None => {}
-        }
-    });
+    on_result(end.value(), error, move |()| refetch.run(()));
+    on_result(extend.value(), error, move |_| refetch.run(()));
     let id = StoredValue::new(id);
     let busy = Signal::derive(move || end.pending().get() || extend.pending().get());
     (can_revoke || can_cancel || can_extend).then(|| {

@@ -5,31 +5,30 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
-use crate::api::{check_project_name, load_my_projects, project_units, search_principals, SubmitProjectRequest};
+use crate::api::{check_project_name, load_my_projects, project_units, SubmitProjectRequest};
 use crate::components::{
-    ActionError, EmptyState, ErrorPanel, FieldError, LoadingRows, RequireRole, StatusBadge, BUTTON_PRIMARY,
-    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL,
+    page_resource, ActionError, EmptyState, FieldError, Loaded, PrincipalPicker, RequireRole, StatusBadge,
+    BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT6,
 };
 use crate::model::{
-    ApiError, Designation, Environment, ExternalProject, FieldProblem, MemberInput, MyProjects, Principal,
-    PrincipalKind, ProductRow, ProjectRequestForm, UnitChoice,
+    ApiError, Designation, Environment, ExternalProject, FieldProblem, MemberInput, MyProjects, Principal, ProductRow,
+    ProjectRequestForm, Role, UnitChoice,
 };
 use crate::pages::live::every;
 
 #[component]
 pub fn MyProjectsPage() -> impl IntoView {
+    let projects = page_resource(Role::TeamLead, || (), |()| load_my_projects());
     view! {
         <Title text="My projects · Meshgate"/>
         <RequireRole>
-            <MyProjectsList/>
+            <MyProjectsList projects/>
         </RequireRole>
     }
 }
 
 #[component]
-fn MyProjectsList() -> impl IntoView {
-    let projects = Resource::new(|| (), |()| load_my_projects());
-    let refetch = Callback::new(move |()| projects.refetch());
+fn MyProjectsList(projects: Resource<Result<MyProjects, ApiError>>) -> impl IntoView {
     // Keep refreshing while something is being provisioned or retired.
     every(5, move || {
         let settled = projects
@@ -48,14 +47,9 @@ fn MyProjectsList() -> impl IntoView {
             </div>
             <a href="/projects/new" class=BUTTON_PRIMARY>"Request a project"</a>
         </div>
-        <Transition fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows/></div> }>
-            {move || Suspend::new(async move {
-                match projects.await {
-                    Ok(mine) => view! { <ProjectsView mine/> }.into_any(),
-                    Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=projects class=PANEL_MT6 let:mine>
+            <ProjectsView mine/>
+        </Loaded>
     }
 }
 
@@ -156,6 +150,7 @@ fn OtherProjects(projects: Vec<ExternalProject>) -> impl IntoView {
 
 #[component]
 pub fn NewProjectPage() -> impl IntoView {
+    let units = page_resource(Role::TeamLead, || (), |()| project_units());
     view! {
         <Title text="Request a project · Meshgate"/>
         <RequireRole>
@@ -163,31 +158,27 @@ pub fn NewProjectPage() -> impl IntoView {
             <p class="mt-1 text-slate-600">
                 "Dev projects are usually approved at once; Staging and Prod go to a platform admin or the domain unit's owners."
             </p>
-            <NewProjectForm/>
+            <NewProjectForm units/>
         </RequireRole>
     }
 }
 
 #[component]
-fn NewProjectForm() -> impl IntoView {
-    let units = Resource::new(|| (), |()| project_units());
-    let refetch = Callback::new(move |()| units.refetch());
+fn NewProjectForm(units: Resource<Result<Vec<UnitChoice>, ApiError>>) -> impl IntoView {
     view! {
-        <Suspense fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows rows=5/></div> }>
-            {move || Suspend::new(async move {
-                match units.await {
-                    Ok(units) if units.is_empty() => view! {
-                        <div class=format!("mt-6 {PANEL}")>
-                            <EmptyState title="No domain units yet">
-                                "A platform admin has to create a domain unit before projects can be requested."
-                            </EmptyState>
-                        </div>
-                    }.into_any(),
-                    Ok(units) => view! { <RequestForm units/> }.into_any(),
-                    Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=units rows=5 class=PANEL_MT6 let:units>
+            {if units.is_empty() {
+                view! {
+                    <div class=PANEL_MT6>
+                        <EmptyState title="No domain units yet">
+                            "A platform admin has to create a domain unit before projects can be requested."
+                        </EmptyState>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <RequestForm units/> }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -365,24 +356,12 @@ fn RequestForm(units: Vec<UnitChoice>) -> impl IntoView {
 /// Adds people and groups with a designation; the requester is always an owner.
 #[component]
 pub fn MemberPicker(members: RwSignal<Vec<MemberInput>>, problem: Signal<Option<String>>) -> impl IntoView {
-    let query = RwSignal::new(String::new());
-    let found = Resource::new(
-        move || query.get(),
-        |q| async move {
-            if q.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                search_principals(q).await
-            }
-        },
-    );
     let add = move |principal: Principal, designation: Designation| {
         members.update(|m| {
             if !m.iter().any(|x| x.principal.id == principal.id) {
                 m.push(MemberInput { principal, designation });
             }
         });
-        query.set(String::new());
     };
     view! {
         <fieldset aria-describedby="members-error">
@@ -419,41 +398,18 @@ pub fn MemberPicker(members: RwSignal<Vec<MemberInput>>, problem: Signal<Option<
                 </For>
             </ul>
             <label for="member-search" class="mt-3 block text-sm text-slate-700">"Add a person or group"</label>
-            <input id="member-search" type="search" class=INPUT placeholder="Search by name, user name or email (2+ characters)"
-                autocomplete="off" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match found.await {
-                        Ok(list) if list.is_empty() && query.get_untracked().trim().chars().count() >= 2 => view! {
-                            <p class="mt-2 text-sm text-slate-500">"Nobody matches."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="mt-2 divide-y divide-slate-100 rounded ring-1 ring-slate-200 empty:hidden" data-testid="member-results">
-                                {list.into_iter().map(|p| {
-                                    let as_owner = p.clone();
-                                    let as_contributor = p.clone();
-                                    view! {
-                                        <li class="flex flex-wrap items-center gap-2 px-3 py-2 text-sm">
-                                            <span class="min-w-0 flex-1 truncate">
-                                                {if p.kind == PrincipalKind::Group { "Group: " } else { "" }}
-                                                {p.name.clone()}
-                                                <span class="ml-1 text-xs text-slate-500">{p.detail.clone()}</span>
-                                            </span>
-                                            <button type="button" class=BUTTON_SECONDARY on:click=move |_| add(as_contributor.clone(), Designation::Contributor)>
-                                                "Add as contributor"
-                                            </button>
-                                            <button type="button" class=BUTTON_SECONDARY on:click=move |_| add(as_owner.clone(), Designation::Owner)>
-                                                "Add as owner"
-                                            </button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <p class="mt-2 text-sm text-red-700">{error.to_string()}</p> }.into_any(),
+            <PrincipalPicker input_id="member-search" placeholder="Search by name, user name or email (2+ characters)"
+                actions=move |p: Principal| {
+                    let as_owner = p.clone();
+                    view! {
+                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| add(p.clone(), Designation::Contributor)>
+                            "Add as contributor"
+                        </button>
+                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| add(as_owner.clone(), Designation::Owner)>
+                            "Add as owner"
+                        </button>
                     }
-                })}
-            </Transition>
+                }/>
             <FieldError id="members-error" message=problem/>
         </fieldset>
     }

@@ -7,7 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{load_access_report, report_dashboard, report_usage};
 use crate::components::{
-    EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL,
+    page_resource, EmptyState, Loaded, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL,
+    PANEL_MT6,
 };
 use crate::model::{AccessQuery, AccessReport, BarItem, Dashboard, DecisionTime, Role, StackedChart, UsageRow};
 use crate::pages::url::query_string;
@@ -40,22 +41,16 @@ fn ReportTabs(current: &'static str) -> impl IntoView {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let dashboard = Resource::new(|| (), |()| report_dashboard());
-    let refetch = Callback::new(move |()| dashboard.refetch());
+    let dashboard = page_resource(Role::Admin, || (), |()| report_dashboard());
     view! {
         <Title text="Reports · Meshgate"/>
         <RequireRole role=Role::Admin>
             <h1 class="text-2xl font-bold tracking-tight">"Reports"</h1>
             <p class="mt-1 text-slate-600">"Project and subscription activity across the mesh."</p>
             <ReportTabs current="/reports"/>
-            <Transition fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows rows=8/></div> }>
-                {move || Suspend::new(async move {
-                    match dashboard.await {
-                        Ok(d) => view! { <DashboardView d/> }.into_any(),
-                        Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=dashboard rows=8 class=PANEL_MT6 let:d>
+                <DashboardView d/>
+            </Loaded>
         </RequireRole>
     }
 }
@@ -244,25 +239,22 @@ fn Times(rows: Vec<DecisionTime>, label: &'static str) -> impl IntoView {
 
 #[component]
 pub fn UsagePage() -> impl IntoView {
-    let usage = Resource::new(|| (), |()| report_usage());
-    let refetch = Callback::new(move |()| usage.refetch());
+    let usage = page_resource(Role::Admin, || (), |()| report_usage());
     view! {
         <Title text="Usage · Meshgate"/>
         <RequireRole role=Role::Admin>
             <h1 class="text-2xl font-bold tracking-tight">"Reports"</h1>
             <ReportTabs current="/reports/usage"/>
             <section class=format!("mt-6 {PANEL}")>
-                <Transition fallback=|| view! { <LoadingRows rows=6/> }>
-                    {move || Suspend::new(async move {
-                        match usage.await {
-                            Ok(rows) if rows.is_empty() => view! {
-                                <EmptyState title="No subscription requests yet">"Usage appears once people ask for data."</EmptyState>
-                            }.into_any(),
-                            Ok(rows) => view! { <UsageTable rows/> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=usage rows=6 let:rows>
+                    {if rows.is_empty() {
+                        view! {
+                            <EmptyState title="No subscription requests yet">"Usage appears once people ask for data."</EmptyState>
+                        }.into_any()
+                    } else {
+                        view! { <UsageTable rows/> }.into_any()
+                    }}
+                </Loaded>
             </section>
         </RequireRole>
     }
@@ -324,8 +316,7 @@ pub fn AccessReportPage() -> impl IntoView {
             value: p.get("value").unwrap_or_default(),
         })
     });
-    let report = Resource::new(move || query.get(), load_access_report);
-    let refetch = Callback::new(move |()| report.refetch());
+    let report = page_resource(Role::Admin, move || query.get(), load_access_report);
     let csv =
         move || query.with(|q| format!("/reports/access.csv?{}", query_string(&[("by", &q.by), ("value", &q.value)])));
     view! {
@@ -351,18 +342,13 @@ pub fn AccessReportPage() -> impl IntoView {
                 <a href=csv rel="external" download class=BUTTON_SECONDARY>"Export CSV"</a>
             </form>
             <section class=format!("mt-6 {PANEL}")>
-                <Transition fallback=|| view! { <LoadingRows rows=5/> }>
-                    {move || Suspend::new(async move {
-                        match report.await {
-                            Ok(r) if query.with_untracked(|q| q.value.trim().is_empty()) => {
-                                let _ = r;
-                                view! { <EmptyState title="Choose what to report on">"Name an asset, a project or a person above."</EmptyState> }.into_any()
-                            }
-                            Ok(r) => view! { <AccessTable report=r/> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error on_retry=refetch/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=report rows=5 let:r>
+                    {if query.with_untracked(|q| q.value.trim().is_empty()) {
+                        view! { <EmptyState title="Choose what to report on">"Name an asset, a project or a person above."</EmptyState> }.into_any()
+                    } else {
+                        view! { <AccessTable report=r/> }.into_any()
+                    }}
+                </Loaded>
             </section>
         </RequireRole>
     }

@@ -7,34 +7,34 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{
-    project_request, search_principals, CancelProjectRequest, ChangeProjectMember, DecideProjectRequest,
-    PromoteProject, RetireProject, RetryProjectRequest,
+    project_request, CancelProjectRequest, ChangeProjectMember, DecideProjectRequest, PromoteProject, RetireProject,
+    RetryProjectRequest,
 };
 use crate::components::{
-    ActionError, ErrorPanel, LoadingRows, RequireRole, StatusBadge, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY,
-    INPUT, LABEL, LINK, PANEL,
+    on_result, page_resource, ActionError, Loaded, PrincipalPicker, RequireRole, StatusBadge, BUTTON_DANGER,
+    BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4,
 };
 use crate::model::{
-    ApiError, AuditEntry, Designation, MemberChange, MemberRow, PrincipalKind, RequestDetail, RequestSummary, Step,
-    StepState,
+    ApiError, AuditEntry, Designation, MemberChange, MemberRow, Principal, PrincipalKind, RequestDetail,
+    RequestSummary, Role, Step, StepState,
 };
 use crate::pages::live::every;
 
 #[component]
 pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let detail = page_resource(Role::TeamLead, id, project_request);
     view! {
         <Title text="Project request · Meshgate"/>
         <RequireRole>
-            <RequestView/>
+            <RequestView detail/>
         </RequireRole>
     }
 }
 
 #[component]
-fn RequestView() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let detail = Resource::new(id, project_request);
+fn RequestView(detail: Resource<Result<RequestDetail, ApiError>>) -> impl IntoView {
     let refetch = Callback::new(move |()| detail.refetch());
     // Refreshes until the request is known to be settled (a failed or missing answer
     // is asked again too).
@@ -48,14 +48,9 @@ fn RequestView() -> impl IntoView {
     });
     view! {
         <a href="/projects" class=format!("text-sm {LINK}")>"← My projects"</a>
-        <Transition fallback=|| view! { <div class=format!("mt-4 {PANEL}")><LoadingRows rows=6/></div> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <Detail detail refetch/> }.into_any(),
-                    Err(error) => view! { <div class=format!("mt-4 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=detail rows=6 class=PANEL_MT4 let:detail>
+            <Detail detail refetch/>
+        </Loaded>
     }
 }
 
@@ -189,23 +184,16 @@ fn Actions(summary: RequestSummary, allowed: crate::model::Allowed, refetch: Cal
             || cancel.pending().get()
             || retry.pending().get()
     });
-    let settle = move |result: Option<Result<(), ApiError>>| match result {
-        Some(Ok(())) => {
-            comment.set(String::new());
-            error.set(None);
-            refetch.run(());
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
+    let settle = move |()| {
+        comment.set(String::new());
+        refetch.run(());
     };
-    Effect::new(move |_| settle(decide.value().get()));
-    Effect::new(move |_| settle(retire.value().get()));
-    Effect::new(move |_| settle(cancel.value().get()));
-    Effect::new(move |_| settle(retry.value().get()));
-    Effect::new(move |_| match promote.value().get() {
-        Some(Ok(new_id)) => navigate(&format!("/requests/{new_id}"), NavigateOptions::default()),
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
+    on_result(decide.value(), error, settle);
+    on_result(retire.value(), error, settle);
+    on_result(cancel.value(), error, settle);
+    on_result(retry.value(), error, settle);
+    on_result(promote.value(), error, move |new_id| {
+        navigate(&format!("/requests/{new_id}"), NavigateOptions::default())
     });
     let promote_to = allowed.promote_to.clone();
     let can_promote = !promote_to.is_empty();
@@ -287,14 +275,7 @@ fn Actions(summary: RequestSummary, allowed: crate::model::Allowed, refetch: Cal
 fn Members(members: Vec<MemberRow>, manage: bool, id: String, refetch: Callback<()>) -> impl IntoView {
     let change = ServerAction::<ChangeProjectMember>::new();
     let error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(())) => {
-            error.set(None);
-            refetch.run(());
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
+    on_result(change.value(), error, move |()| refetch.run(()));
     let id = StoredValue::new(id);
     let send = move |principal: crate::model::Principal, designation: Designation, remove: bool| {
         change.dispatch(ChangeProjectMember {
@@ -302,17 +283,6 @@ fn Members(members: Vec<MemberRow>, manage: bool, id: String, refetch: Callback<
             change: MemberChange { principal, designation, remove },
         });
     };
-    let query = RwSignal::new(String::new());
-    let found = Resource::new(
-        move || query.get(),
-        |q| async move {
-            if q.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                search_principals(q).await
-            }
-        },
-    );
     view! {
         <section class=PANEL aria-labelledby="members-title">
             <h2 id="members-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"Members"</h2>
@@ -342,28 +312,13 @@ fn Members(members: Vec<MemberRow>, manage: bool, id: String, refetch: Callback<
             {manage.then(|| view! {
                 <div class="border-t border-slate-200 p-4">
                     <label for="add-member" class=LABEL>"Add a member"</label>
-                    <input id="add-member" type="search" class=INPUT placeholder="Search people and groups (2+ characters)"
-                        autocomplete="off" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let list = found.await.unwrap_or_default();
-                            view! {
-                                <ul class="mt-2 divide-y divide-slate-100">
-                                    {list.into_iter().map(|p| {
-                                        let owner = p.clone();
-                                        let contributor = p.clone();
-                                        view! {
-                                            <li class="flex flex-wrap items-center gap-2 py-2 text-sm">
-                                                <span class="min-w-0 flex-1 truncate">{p.name.clone()}<span class="ml-1 text-xs text-slate-500">{p.detail.clone()}</span></span>
-                                                <button type="button" class=BUTTON_SECONDARY on:click=move |_| { send(contributor.clone(), Designation::Contributor, false); query.set(String::new()); }>"Add as contributor"</button>
-                                                <button type="button" class=BUTTON_SECONDARY on:click=move |_| { send(owner.clone(), Designation::Owner, false); query.set(String::new()); }>"Add as owner"</button>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }
-                        })}
-                    </Transition>
+                    <PrincipalPicker input_id="add-member" actions=move |p: Principal| {
+                        let owner = p.clone();
+                        view! {
+                            <button type="button" class=BUTTON_SECONDARY on:click=move |_| send(p.clone(), Designation::Contributor, false)>"Add as contributor"</button>
+                            <button type="button" class=BUTTON_SECONDARY on:click=move |_| send(owner.clone(), Designation::Owner, false)>"Add as owner"</button>
+                        }
+                    }/>
                     <ActionError error=error.into()/>
                 </div>
             })}

@@ -6,23 +6,20 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{
-    approval_rules, search_principals, DeleteApprovalRule, DryRunRule, MoveApprovalRule, SaveApprovalRule,
-};
+use crate::api::{approval_rules, DeleteApprovalRule, DryRunRule, MoveApprovalRule, SaveApprovalRule};
 use crate::components::{
-    ActionError, EmptyState, ErrorPanel, LoadingRows, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY, BUTTON_SECONDARY,
-    INPUT, LABEL, PANEL,
+    on_result, page_resource, ActionError, EmptyState, Loaded, PrincipalPicker, RequireRole, BUTTON_DANGER,
+    BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, PANEL, PANEL_MT6,
 };
-use crate::model::{
-    ApiError, DryRun, Principal, PrincipalKind, Role, RuleAction, RuleConditions, RuleForm, RuleView, RulesPage,
-};
+use crate::model::{ApiError, DryRun, Principal, Role, RuleAction, RuleConditions, RuleForm, RuleView, RulesPage};
 
 #[component]
 pub fn RulesPage() -> impl IntoView {
+    let page = page_resource(Role::Steward, || (), |()| approval_rules());
     view! {
         <Title text="Auto-approval rules · Meshgate"/>
         <RequireRole role=Role::Steward>
-            <Rules/>
+            <Rules page/>
         </RequireRole>
     }
 }
@@ -40,8 +37,7 @@ fn blank(scope: String) -> RuleForm {
 }
 
 #[component]
-fn Rules() -> impl IntoView {
-    let page = Resource::new(|| (), |()| approval_rules());
+fn Rules(page: Resource<Result<RulesPage, ApiError>>) -> impl IntoView {
     let refetch = Callback::new(move |()| page.refetch());
     let editing = RwSignal::new(None::<RuleForm>);
     view! {
@@ -55,14 +51,9 @@ fn Rules() -> impl IntoView {
             </div>
             <a href="/inbox" class=BUTTON_SECONDARY>"← Inbox"</a>
         </div>
-        <Transition fallback=|| view! { <div class=format!("mt-6 {PANEL}")><LoadingRows rows=4/></div> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(rules) => view! { <RulesView page=rules editing refetch/> }.into_any(),
-                    Err(error) => view! { <div class=format!("mt-6 {PANEL}")><ErrorPanel error on_retry=refetch/></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=page rows=4 class=PANEL_MT6 let:rules>
+            <RulesView page=rules editing refetch/>
+        </Loaded>
     }
 }
 
@@ -74,17 +65,8 @@ fn RulesView(page: RulesPage, editing: RwSignal<Option<RuleForm>>, refetch: Call
     let move_rule = ServerAction::<MoveApprovalRule>::new();
     let delete = ServerAction::<DeleteApprovalRule>::new();
     let error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| {
-        let outcome = move_rule.value().get().or_else(|| delete.value().get());
-        match outcome {
-            Some(Ok(())) => {
-                error.set(None);
-                refetch.run(());
-            }
-            Some(Err(e)) => error.set(Some(e)),
-            None => {}
-        }
-    });
+    on_result(move_rule.value(), error, move |()| refetch.run(()));
+    on_result(delete.value(), error, move |()| refetch.run(()));
     let scopes = StoredValue::new(scopes);
     view! {
         <section class=format!("mt-6 {PANEL}")>
@@ -200,32 +182,11 @@ fn RuleEditor(
         }
         Ok(form)
     };
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => {
-            editing.set(None);
-            refetch.run(());
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
+    on_result(save.value(), error, move |_| {
+        editing.set(None);
+        refetch.run(());
     });
-    Effect::new(move |_| {
-        if let Some(Err(e)) = dry.value().get() {
-            error.set(Some(e));
-        }
-    });
-    let group_query = RwSignal::new(String::new());
-    let found = Resource::new(
-        move || group_query.get(),
-        |q| async move {
-            if q.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                search_principals(q)
-                    .await
-                    .map(|all| all.into_iter().filter(|p| p.kind == PrincipalKind::Group).collect::<Vec<Principal>>())
-            }
-        },
-    );
+    on_result(dry.value(), error, |_| {});
     let busy = Signal::derive(move || save.pending().get() || dry.pending().get());
     view! {
         <section class=format!("mt-6 {PANEL}") aria-labelledby="editor-title">
@@ -285,29 +246,13 @@ fn RuleEditor(
                             }
                         }).collect_view()}
                     </ul>
-                    <input id="rule-groups" type="search" class=INPUT placeholder="Search groups (2+ characters)" autocomplete="off"
-                        prop:value=move || group_query.get() on:input=move |ev| group_query.set(event_target_value(&ev))/>
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let list = found.await.unwrap_or_default();
-                            view! {
-                                <ul class="mt-1 divide-y divide-slate-100 text-sm">
-                                    {list.into_iter().map(|p| {
-                                        let pick = p.clone();
-                                        view! {
-                                            <li class="py-1">
-                                                <button type="button" class="text-left hover:underline" on:click=move |_| {
-                                                    let pick = pick.clone();
-                                                    groups.update(|all| if !all.iter().any(|g| g.id == pick.id) { all.push(pick) });
-                                                    group_query.set(String::new());
-                                                }>{p.name.clone()}</button>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }
-                        })}
-                    </Transition>
+                    <PrincipalPicker input_id="rule-groups" placeholder="Search groups (2+ characters)" groups_only=true
+                        actions=move |p: Principal| view! {
+                            <button type="button" class=BUTTON_SECONDARY on:click=move |_| {
+                                let pick = p.clone();
+                                groups.update(|all| if !all.iter().any(|g| g.id == pick.id) { all.push(pick) });
+                            }>"Add"</button>
+                        }/>
                 </div>
                 <div>
                     <label for="rule-action" class=LABEL>"Then"</label>
