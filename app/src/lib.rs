@@ -9,7 +9,7 @@ pub mod model;
 pub mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -19,6 +19,10 @@ use pages::{
     HomePage, InboxPage, MyAccessPage, MyProjectsPage, NewProjectPage, NotFound, RequestPage, RulesPage, SignInPage,
     SignedOutPage, SubscriptionRequestPage, TermPage, UnitPage, UsagePage,
 };
+
+/// Holds clicks and typing made before hydration and hands them over after it (see the
+/// file); the browser entry point calls `meshgateReplay.before()` and `.after()`.
+const REPLAY: &str = include_str!("components/replay.js");
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,6 +34,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // First, so nothing a person does before the wasm has loaded is lost.
+                <script nonce=leptos::nonce::use_nonce() inner_html=REPLAY></script>
+                // With cargo-leptos's content-hashed file names (release builds) these name
+                // the hashed files, which the server lets browsers keep for good.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -44,7 +53,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/meshgate.css"/>
         <Title text="Meshgate"/>
         // Pages are sent whole once their data is in (SsrMode::Async): the header's
         // Suspense sits outside the routes, and out-of-order streaming around it could

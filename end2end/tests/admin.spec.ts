@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { open, signIn } from "./helpers";
+import { expect, open, signIn, test } from "./helpers";
 
 test("an admin shapes a new unit and a team lead gets a Dev project there", async ({ page, browser }) => {
   test.setTimeout(180_000);

@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
+import { expect, signIn, test } from "./helpers";
 
 test("an admin filters the audit log to one person and exports it as CSV", async ({ page }) => {
   await signIn(page, "carol");

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { SAVED_SESSION, signIn } from "./helpers";
+import { expect, SAVED_SESSION, signIn, test } from "./helpers";
 
 test("an anonymous visitor is offered sign-in and no navigation", async ({ page }) => {
   await page.goto("/");

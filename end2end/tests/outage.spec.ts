@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { SAVED_SESSION } from "./helpers";
+import { expect, SAVED_SESSION, test } from "./helpers";
 
 // Run by `cargo xtask test` with the database stopped (the @outage tag selects it), after
 // the main run saved a signed-in session.

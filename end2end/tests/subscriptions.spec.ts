@@ -1,56 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { expect, type Page, test } from "@playwright/test";
-import { open, signIn } from "./helpers";
-
-// The AWS emulator the portal talks to; `cargo xtask test` passes its address.
-const emulator = process.env.EMULATOR_URL ?? "http://127.0.0.1:4566";
-
-/** One DataZone call straight to the emulator, signed (in form) as `caller`, as SageMaker
- * Unified Studio would make it on that person's behalf. */
-async function datazone(method: string, path: string, caller: string, body?: unknown) {
-  const response = await fetch(`${emulator}${path}`, {
-    method,
-    headers: {
-      "content-type": "application/json",
-      "x-amz-date": "20261123T000000Z",
-      authorization: `AWS4-HMAC-SHA256 Credential=${caller}/20261123/us-east-1/datazone/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: await response.json() };
-}
-
-/** Opens `count` requests in DataZone as Olivia, for sales assets and non-marketing projects. */
-async function openRequestsAsOlivia(count: number) {
-  const domains = await datazone("GET", "/v2/domains", "setup");
-  const domain = domains.json.items[0].id;
-  const people = await datazone("POST", `/v2/domains/${domain}/search-user-profiles`, "setup", {
-    userType: "SSO_USER",
-    searchText: "olivia",
-  });
-  const olivia = people.json.items[0].id;
-  const projects = (await datazone("GET", `/v2/domains/${domain}/projects?maxResults=50`, olivia)).json.items;
-  const byName = new Map<string, string>(projects.map((p: { id: string; name: string }) => [p.name, p.id]));
-  const owners = ["SalesPipeline Prod", "RevenueForecast Prod"].map((n) => byName.get(n));
-  const subscribers = ["SalesPipeline Dev", "CustomerSuccessInsights Dev", "RevenueForecast Dev", "DataGovernance Prod"]
-    .map((n) => byName.get(n)!);
-  const listings = (await datazone("POST", `/v2/domains/${domain}/listings/search`, olivia, { maxResults: 50 })).json.items
-    .map((i: { assetListing: { listingId: string; owningProjectId: string; name: string } }) => i.assetListing)
-    .filter((l: { owningProjectId: string; name: string }) => owners.includes(l.owningProjectId) && !l.name.startsWith("bookings_forecast") && l.name !== "forecast_accuracy" && l.name !== "scenario_assumptions");
-  let made = 0;
-  for (const listing of listings) {
-    for (const project of subscribers) {
-      if (made === count) return;
-      const created = await datazone("POST", `/v2/domains/${domain}/subscription-requests`, olivia, {
-        subscribedPrincipals: [{ project: { identifier: project } }],
-        subscribedListings: [{ identifier: listing.listingId }],
-        requestReason: "Cross-team reporting",
-      });
-      if (created.status === 200) made += 1;
-    }
-  }
-  expect(made).toBe(count);
-}
+import { type Page } from "@playwright/test";
+import { openRequestsAsOlivia } from "./datazone";
+import { expect, open, signIn, test } from "./helpers";
 
 async function requestAccess(page: Page, asset: string, project: string, reason: string, days?: number) {
   await open(page, "/catalog");

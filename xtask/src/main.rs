@@ -19,7 +19,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   run     start Postgres and the portal on http://127.0.0.1:3000 (Ctrl-C stops all)
   test    formatting, sqlx offline data, clippy, every Rust test, Playwright
-  bench   print the budgets: bundle size, start-up time to /readyz, idle memory
+  bench   print the budgets: first-load bytes and hydration per page, start-up, memory, queries
   pg      start|stop|url: the throwaway Postgres cluster under target/pg";
 
 /// How long a starting portal may take to answer /readyz.
@@ -77,7 +77,8 @@ fn install_common() -> Result {
 }
 
 fn build_release() -> Result {
-    run(Command::new("cargo").args(["leptos", "build", "--release"]))?;
+    // --precompress: gzip and brotli copies beside each site file, served as they are.
+    run(Command::new("cargo").args(["leptos", "build", "--release", "--precompress"]))?;
     run(Command::new("cargo").args(["build", "--release", "--package", "emulator"]))
 }
 
@@ -295,30 +296,10 @@ fn bench() -> Result {
     let mut running = Running::default();
     let cluster = running.cluster.insert(Cluster::start()?);
     build_release()?;
-    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, ([127, 0, 0, 1], free_port()?).into())?;
-
-    println!("\nBundle a browser downloads for the home page (target/site/pkg):");
-    let mut total = (0, 0);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("target/site/pkg"))
-        .map_err(|e| format!("target/site/pkg: {e}"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        // What the page loads; the .d.ts files beside them are for TypeScript, not browsers.
-        .filter(|p| p.extension().is_some_and(|x| x == "js" || x == "wasm" || x == "css"))
-        .collect();
-    files.sort();
-    for file in files {
-        let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
-        let gzipped = gzip_len(&bytes);
-        println!(
-            "  {:<28} {:>9} B raw {:>9} B gzip",
-            file.file_name().unwrap_or_default().to_string_lossy(),
-            bytes.len(),
-            gzipped
-        );
-        total = (total.0 + bytes.len(), total.1 + gzipped);
-    }
-    let verdict = if total.1 <= 250 * 1024 { "within" } else { "OVER" };
-    println!("  {:<28} {:>9} B raw {:>9} B gzip ({verdict} the 250 KiB gzip budget)", "total", total.0, total.1);
+    // The IdP knows one portal address: the one the browser checks below sign in to.
+    let browser_portal: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, browser_portal)?;
+    tools::npm(&root().join("end2end"))?;
 
     println!("\nStart-up, process start to /readyz = 200 (first run migrates an empty database):");
     let database_url = cluster.fresh_database("meshgate_bench")?;
@@ -359,6 +340,25 @@ fn bench() -> Result {
         println!("  idle after start: {:.1} MiB", f64::from(*idle) / 1024.0);
         println!("  after 200 renders of the home page (signed out): {:.1} MiB", f64::from(*loaded) / 1024.0);
     }
+    // Pages in a browser: what each first load downloads, and whether 1,000 loads all
+    // hydrate while their data changes underneath (end2end/tests/alive.spec.ts).
+    println!("\nPages in Chromium (first load per page; hydration over 1,000 loads):");
+    let server = running.portal.insert(spawn(&mut portal(
+        browser_portal,
+        &cluster.fresh_database("meshgate_alive_bench")?,
+        &upstreams,
+    ))?);
+    wait_for_ok(browser_portal, "/readyz", server, READY_WAIT)?;
+    run(Command::new("npx")
+        .args(["playwright", "test", "tests/alive.spec.ts", "--reporter=list"])
+        .env("BASE_URL", format!("http://{browser_portal}"))
+        .env("EMULATOR_URL", &upstreams.aws)
+        .env("ALIVE_LOADS", "1000")
+        .env("FIRST_LOAD", "1")
+        .current_dir(root().join("end2end")))?;
+    if let Some(mut server) = running.portal.take() {
+        terminate(&mut server, Duration::from_secs(10));
+    }
     // The audit log over a million events (the seed is kept between runs of the same cluster).
     let audit_db = cluster.database("meshgate_audit_bench")?;
     run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "audit"]).env("DATABASE_URL", &audit_db))?;
@@ -369,13 +369,6 @@ fn bench() -> Result {
     run(Command::new("cargo")
         .args(["bench", "-p", "server", "--bench", "subscriptions"])
         .env("DATABASE_URL", subscriptions_db))
-}
-
-fn gzip_len(bytes: &[u8]) -> usize {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).expect("writing to memory");
-    encoder.finish().expect("writing to memory").len()
 }
 
 fn rss_kib(pid: u32) -> Option<u32> {

@@ -25,13 +25,6 @@ const NAV: &[(&str, &str, Role)] = &[
 pub fn Layout(children: Children) -> impl IntoView {
     CurrentUser::provide();
     let (menu_open, set_menu_open) = signal(false);
-    // Effects run in the browser only, once the page is hydrated: browser tests wait for
-    // this mark before clicking, so no click lands while the page is still being wired up.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <div class="min-h-screen bg-slate-50 text-slate-900">
             <a
