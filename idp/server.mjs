@@ -69,7 +69,7 @@ function loadUsers(file) {
         preferred_username: u.user_name,
         name: u.display_name,
         email: u.email ?? `${u.user_name}@example.com`,
-        email_verified: true,
+        email_verified: u.email_verified ?? true,
         groups: u.groups ?? [],
       },
     });

@@ -22,6 +22,7 @@ pub fn route(name: &str) -> Option<Route> {
         "CreateUser" => ("CreateUser", create_user),
         "CreateGroup" => ("CreateGroup", create_group),
         "CreateGroupMembership" => ("CreateGroupMembership", create_group_membership),
+        "DeleteGroupMembership" => ("DeleteGroupMembership", delete_group_membership),
         _ => return None,
     };
     Some(Route { operation, handler, labels: Vec::new() })
@@ -477,6 +478,28 @@ struct CreateMembershipInput {
     identity_store_id: String,
     group_id: String,
     member_id: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteMembershipInput {
+    identity_store_id: String,
+    membership_id: String,
+}
+
+/// DeleteGroupMembership (Identity Store API reference): `IdentityStoreId` and
+/// `MembershipId` in, an empty object out; an unknown membership is
+/// `ResourceNotFoundException` with `ResourceType` `GROUP_MEMBERSHIP`.
+fn delete_group_membership(state: &mut State, call: &Call) -> Outcome {
+    let input: DeleteMembershipInput = call.body()?;
+    check_store(state, &input.identity_store_id)?;
+    let id = resource_id("MembershipId", &input.membership_id)?.to_owned();
+    let before = state.group_memberships.len();
+    state.group_memberships.retain(|m| m.id != id);
+    if state.group_memberships.len() == before {
+        return Err(not_found("GROUP_MEMBERSHIP", &id));
+    }
+    Ok(Reply::ok(json!({})))
 }
 
 fn create_group_membership(state: &mut State, call: &Call) -> Outcome {

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use app::{shell, App};
@@ -37,6 +37,7 @@ use crate::routes::security::{self, origin_of, Policy};
 use crate::routes::{audit, health, reports};
 use crate::state::AppState;
 use crate::{services, store};
+use secrecy::ExposeSecret;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -52,6 +53,8 @@ pub struct Application {
 struct Web {
     policy: Policy,
     origin: String,
+    /// Bearer token `/metrics` asks for; empty for none.
+    metrics_token: Arc<str>,
 }
 
 fn session_store(pool: &PgPool) -> PostgresStore {
@@ -81,6 +84,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let leptos_options = LeptosOptions::builder()
             .output_name("meshgate")
+            .hash_files(site_files_hashed())
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
@@ -97,12 +101,16 @@ impl Application {
         };
         let sessions = session_store(&pool);
         let session_layer = SessionManagerLayer::new(sessions.clone())
-            .with_name("meshgate_session")
+            // __Host-: the browser keeps it for this host and path / only, over https.
+            .with_name(if config.session_secure_cookie { "__Host-meshgate_session" } else { "meshgate_session" })
             .with_secure(config.session_secure_cookie)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_expiry(Expiry::OnInactivity(SessionDuration::minutes(i64::from(config.session_idle_minutes))));
-        let web = Web { policy: Policy::new(&origin_of(&config.oidc_issuer_url)), origin: origin_of(&base_url) };
+        let mut policy = Policy::new(&origin_of(&config.oidc_issuer_url));
+        policy.https_only = base_url.starts_with("https://");
+        let metrics_token: Arc<str> = config.metrics_token.expose_secret().into();
+        let web = Web { policy, origin: origin_of(&base_url), metrics_token };
         Ok(Self { listener, router: router(state, web).layer(session_layer), pool, sessions, jobs })
     }
 
@@ -131,6 +139,7 @@ fn router(state: AppState, web: Web) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
     let options = state.leptos_options.clone();
+    let options_hashed = state.leptos_options.hash_files;
     let policy = web.policy.clone();
     // Runs for every page and server function: hands them the services, and gives each
     // page a CSP naming the nonce Leptos put on its hydration script.
@@ -156,9 +165,12 @@ fn router(state: AppState, web: Web) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state)
         .layer(middleware::from_fn_with_state(web.origin, security::same_origin))
+        .layer(middleware::from_fn_with_state(web.metrics_token, security::metrics_access))
         .layer(middleware::from_fn_with_state(web.policy, security::headers))
+        .layer(middleware::from_fn_with_state(options_hashed, security::asset_caching))
         .layer(
             ServiceBuilder::new()
+                .layer(middleware::from_fn(security::client_request_id))
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                     let id = crate::error::request_id(request.headers()).unwrap_or("-");
@@ -168,6 +180,15 @@ fn router(state: AppState, web: Web) -> Router {
                 .layer(metrics_layer)
                 .layer(CompressionLayer::new()),
         )
+}
+
+/// Whether the site's files carry content hashes in their names: cargo-leptos then writes
+/// `hash.txt` (the hashes) beside the server binary, where Leptos reads it.
+fn site_files_hashed() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|p| p.is_file())
 }
 
 /// The Prometheus recorder is process-global, so it is installed once and shared by every

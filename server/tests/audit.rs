@@ -37,7 +37,7 @@ fn form<'a>(pairs: &'a [(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 #[sqlx::test(migrations = "../migrations")]
 async fn admins_filter_and_page_the_audit_log_and_export_it(pool: PgPool) {
     bulk(&pool, 120).await;
-    let app = spawn(pool).await;
+    let app = spawn(pool.clone()).await;
     let alice = app.signed_in("alice").await;
 
     let first: Value = app.call(&alice, "audit_log", &form(&[("actor", "bulk")])).await.json().await.unwrap();
@@ -84,6 +84,21 @@ async fn admins_filter_and_page_the_audit_log_and_export_it(pool: PgPool) {
     assert_eq!(lines[0], "id,time,actor,action,target_kind,target_id,request_id,before,after");
     assert_eq!(lines.len(), 61, "a header and the 60 even events");
     assert!(lines[1].contains("thing-118") && lines[1].contains(r#""{""n"":118}""#), "{}", lines[1]);
+    // A value a spreadsheet would run as a formula is exported as text.
+    let formula = r#"=HYPERLINK("https://evil.example","open")"#;
+    let planted = audit::NewEvent {
+        actor: formula,
+        action: "bulk.formula",
+        target_kind: "thing",
+        target_id: "@SUM(A1)",
+        before: None,
+        after: None,
+        request_id: Some("-1"),
+    };
+    audit::record(&pool, &planted).await.unwrap();
+    let text = alice.get(app.url("/audit/export.csv?action=bulk.formula")).send().await.unwrap().text().await.unwrap();
+    let row = csv::Reader::from_reader(text.as_bytes()).records().next().unwrap().unwrap();
+    assert_eq!((&row[2], &row[5], &row[6]), (format!("'{formula}").as_str(), "'@SUM(A1)", "'-1"), "{text}");
     // Compressed, as browsers ask for it, the stream still ends cleanly.
     let gzipped = alice.get(app.url("/audit/export.csv")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");

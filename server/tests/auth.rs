@@ -63,7 +63,64 @@ async fn the_session_id_changes_at_sign_in_and_the_cookie_is_guarded(pool: PgPoo
 async fn the_cookie_is_secure_unless_configured_for_plain_http(pool: PgPool) {
     let app = spawn_with(pool, Setup { extra: vec![("session_secure_cookie", true.into())], ..Setup::default() }).await;
     let start = browser().get(app.url("/auth/login?next=/")).send().await.unwrap();
-    assert!(start.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    let cookie = start.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    assert!(cookie.starts_with("__Host-meshgate_session="), "bound to this host: {cookie}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_https_portal_tells_browsers_to_stay_on_https(pool: PgPool) {
+    let plain = spawn(pool.clone()).await;
+    let healthz = |app: &support::TestApp| browser().get(app.url("/healthz")).send();
+    assert!(!healthz(&plain).await.unwrap().headers().contains_key("strict-transport-security"));
+    let setup = Setup { extra: vec![("public_url", "https://meshgate.example.com".into())], ..Setup::default() };
+    let app = spawn_with(pool, setup).await;
+    let answer = healthz(&app).await.unwrap();
+    assert_eq!(answer.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn roles_follow_identity_center_groups_within_the_cache_time(pool: PgPool) {
+    use aws_sdk_identitystore::types::{AlternateIdentifier, MemberId, UniqueAttribute};
+    let setup = Setup { extra: vec![("identity_cache_seconds", 1.into())], ..Setup::default() };
+    let app = spawn_with(pool, setup).await;
+    let alice = app.signed_in("alice").await;
+    assert_eq!(app.who_am_i(&alice).await["roles"], serde_json::json!(["TeamLead", "Steward", "Admin"]));
+
+    // Alice leaves the admin group in Identity Center; her ID token still names it.
+    let (ids, store) = support::identity_store(&app.aws.endpoint_url()).await;
+    let by_name = UniqueAttribute::builder()
+        .attribute_path("userName")
+        .attribute_value(aws_smithy_types::Document::String("alice".into()))
+        .build()
+        .unwrap();
+    let user = ids
+        .get_user_id()
+        .identity_store_id(&store)
+        .alternate_identifier(AlternateIdentifier::UniqueAttribute(by_name))
+        .send()
+        .await
+        .unwrap();
+    let memberships = ids
+        .list_group_memberships_for_member()
+        .identity_store_id(&store)
+        .member_id(MemberId::UserId(user.user_id().to_owned()))
+        .send()
+        .await
+        .unwrap();
+    for membership in memberships.group_memberships() {
+        let group =
+            ids.describe_group().identity_store_id(&store).group_id(membership.group_id().unwrap()).send().await;
+        if group.unwrap().display_name() == Some("meshgate-platform-admins") {
+            let id = membership.membership_id();
+            ids.delete_group_membership().identity_store_id(&store).membership_id(id).send().await.unwrap();
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let me = app.who_am_i(&alice).await;
+    // Still a steward: she owns DataGovernance Prod, which publishes assets.
+    assert_eq!(me["roles"], serde_json::json!(["TeamLead", "Steward"]), "no admin role after the re-read: {me}");
+    assert_eq!(app.call(&alice, "report_dashboard", &[]).await.status(), 403);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -127,6 +184,49 @@ async fn a_person_unknown_to_identity_center_is_told_so(pool: PgPool) {
     assert_eq!(events[0].action, "auth.sign_in_refused");
 }
 
+/// Zoe's IdP account carries Walter's address; Identity Center has no `zoe`.
+fn zoe_with_walters_email(verified: bool) -> (Setup, tempfile::NamedTempFile) {
+    let mut seed = emulator::Seed::demo();
+    seed.users.retain(|u| u.user_name != "zoe");
+    let idp_seed = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(
+        idp_seed.path(),
+        format!(
+            "users = [{{ user_name = \"zoe\", display_name = \"Zoe Zimmermann\", email = \"walter@example.com\", email_verified = {verified} }}]\n"
+        ),
+    )
+    .unwrap();
+    let setup = Setup { seed: Some(seed), idp_seed: Some(idp_seed.path().to_owned()), ..Setup::default() };
+    (setup, idp_seed)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_email_links_to_identity_center_only_when_allowed_and_verified(pool: PgPool) {
+    let sign_in = |app: support::TestApp| async move {
+        let client = browser();
+        let callback = app.callback_for(&client, "zoe").await;
+        let answer = client.get(&callback).send().await.unwrap();
+        (location(&answer), app.who_am_i(&client).await)
+    };
+    // By default the username alone decides: no Identity Center user is called zoe.
+    let (setup, _file) = zoe_with_walters_email(true);
+    let (to, me) = sign_in(spawn_with(pool.clone(), setup).await).await;
+    assert_eq!((to.as_str(), me), ("/sign-in?error=unknown_user", serde_json::Value::Null));
+
+    // Allowed, but the IdP does not vouch for the address: still nobody.
+    let (mut setup, _file) = zoe_with_walters_email(false);
+    setup.extra.push(("oidc_match_email", true.into()));
+    let (to, me) = sign_in(spawn_with(pool.clone(), setup).await).await;
+    assert_eq!((to.as_str(), me), ("/sign-in?error=unknown_user", serde_json::Value::Null));
+
+    // Allowed and verified: the address finds Walter's Identity Center user.
+    let (mut setup, _file) = zoe_with_walters_email(true);
+    setup.extra.push(("oidc_match_email", true.into()));
+    let (to, me) = sign_in(spawn_with(pool, setup).await).await;
+    assert_eq!(to, "/");
+    assert_eq!(me["display_name"], "Zoe Zimmermann", "{me}");
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn signing_out_ends_the_session_here_and_at_the_idp(pool: PgPool) {
     let app = spawn(pool.clone()).await;
@@ -156,6 +256,16 @@ async fn posts_from_another_site_are_refused(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(cross_site.status(), 403);
+    for (header, value) in [("sec-fetch-site", "same-site"), ("origin", "null")] {
+        let refused = client
+            .post(app.url("/api/recent_activity"))
+            .header(header, value)
+            .form(&[("limit", "5")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{header}: {value}");
+    }
     assert_eq!(app.who_am_i(&client).await["username"], "alice", "still signed in");
     let same_origin = client.post(app.url("/api/who_am_i")).header("origin", app.base.clone()).send().await.unwrap();
     assert_eq!(same_origin.status(), 200);
@@ -175,4 +285,22 @@ async fn pages_carry_a_nonce_csp_and_never_the_tokens(pool: PgPool) {
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the page's nonce");
     assert!(!html.contains("eyJ"), "no JWT in the page");
     assert!(!html.contains("meshgate-local-secret"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_are_never_stored_and_hold_early_clicks_for_hydration(pool: PgPool) {
+    let app = spawn(pool).await;
+    let client = app.signed_in("alice").await;
+    let page = client.get(app.url("/inbox")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store", "a signed-in page holds people's data");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    let replay = html.find("window.meshgateReplay").expect("the early-click script is in the page");
+    let script_start = html[..replay].rfind("<script").unwrap();
+    assert!(html[script_start..replay].contains(&format!("nonce=\"{nonce}\"")), "it may run under the CSP");
+    assert!(replay < html.find("/pkg/meshgate").unwrap(), "it runs before the wasm loads");
+    // Unhashed site files (no hash.txt beside this test binary) are checked each time.
+    let favicon = client.get(app.url("/favicon.svg")).send().await.unwrap();
+    assert_eq!(favicon.headers()["cache-control"], "no-cache");
 }

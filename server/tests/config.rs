@@ -84,9 +84,11 @@ fn secrets_never_appear_in_debug_output_or_logs() {
     figment::Jail::expect_with(|jail| {
         set_required(jail);
         jail.set_env("MESHGATE_DATABASE_URL", URL);
+        jail.set_env("MESHGATE_METRICS_TOKEN", "scrape-s3cret");
         let config = Config::load(None).unwrap();
         let shown = format!("{config:?} {}", config.database_location());
         assert!(!shown.contains("s3cret-password"), "{shown}");
+        assert!(!shown.contains("scrape-s3cret"), "{shown}");
         assert!(!shown.contains("oidc-s3cret"), "{shown}");
         assert!(shown.contains("db.internal:5432/meshgate"));
         Ok(())

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 mod support;
 
-use support::{spawn, TestApp};
+use support::{spawn, Setup, TestApp};
 
 impl TestApp {
     async fn get(&self, path: &str) -> reqwest::Response {
@@ -96,6 +96,29 @@ async fn every_response_carries_a_request_id_and_keeps_a_given_one(pool: PgPool)
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_request_id_that_is_not_a_short_token_is_replaced(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let client = reqwest::Client::new();
+    for sent in ["x".repeat(200_000), "x".repeat(65), "a b".to_owned(), "id;drop".to_owned()] {
+        // An anonymous server-function call: refused, and the refusal is an audit event.
+        let answer = client
+            .post(app.url("/api/recent_activity"))
+            .header("x-request-id", &sent)
+            .form(&[("limit", "5")])
+            .send()
+            .await
+            .unwrap();
+        let echoed = answer.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(echoed.len(), 36, "a fresh UUID instead of {} characters", sent.len());
+    }
+    let longest: Option<i32> =
+        sqlx::query_scalar("SELECT max(length(request_id)) FROM audit_events").fetch_one(&pool).await.unwrap();
+    assert!(longest.unwrap_or(0) <= 64, "no audit row keeps a long client id: {longest:?}");
+    let kept = client.get(app.url("/healthz")).header("x-request-id", "a".repeat(64)).send().await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "a".repeat(64).as_str());
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn metrics_count_requests_per_route(pool: PgPool) {
     let app = spawn(pool).await;
     app.get("/readyz").await;
@@ -107,6 +130,19 @@ async fn metrics_count_requests_per_route(pool: PgPool) {
     );
     assert!(metrics.contains(r#"endpoint="unmatched""#), "{metrics}");
     assert!(metrics.contains("meshgate_http_requests_duration_seconds_bucket"), "{metrics}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn metrics_ask_for_the_token_when_one_is_set(pool: PgPool) {
+    let setup = Setup { extra: vec![("metrics_token", "s3cret-scraper".into())], ..Setup::default() };
+    let app = support::spawn_with(pool, setup).await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let client = reqwest::Client::new();
+    let wrong = client.get(app.url("/metrics")).bearer_auth("s3cret-scrapes").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = client.get(app.url("/metrics")).bearer_auth("s3cret-scraper").send().await.unwrap();
+    assert_eq!(right.status(), 200);
+    assert_eq!(app.get("/healthz").await.status(), 200, "other routes need no token");
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -94,7 +94,7 @@ pub struct AccessQuery {
 }
 
 /// One request or subscription in an access report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessRow {
     pub request_id: String,
     pub asset_name: String,

@@ -193,7 +193,7 @@ fn Actions(summary: RequestSummary, allowed: crate::model::Allowed, refetch: Cal
     on_result(cancel.value(), error, settle);
     on_result(retry.value(), error, settle);
     on_result(promote.value(), error, move |new_id| {
-        navigate(&format!("/requests/{new_id}"), NavigateOptions::default())
+        navigate(&format!("/requests/{new_id}"), NavigateOptions::default());
     });
     let promote_to = allowed.promote_to.clone();
     let can_promote = !promote_to.is_empty();

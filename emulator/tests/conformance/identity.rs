@@ -163,7 +163,8 @@ async fn users_and_groups_created_at_run_time_are_found_everywhere() {
         .unwrap();
     let group =
         m.ids.create_group().identity_store_id(&m.store).display_name("meshgate-auditors").send().await.unwrap();
-    m.ids
+    let membership = m
+        .ids
         .create_group_membership()
         .identity_store_id(&m.store)
         .group_id(group.group_id())
@@ -171,6 +172,22 @@ async fn users_and_groups_created_at_run_time_are_found_everywhere() {
         .send()
         .await
         .unwrap();
+    let groups_of = |user: String| {
+        m.ids.list_group_memberships_for_member().identity_store_id(&m.store).member_id(MemberId::UserId(user)).send()
+    };
+    assert_eq!(groups_of(created.user_id().into()).await.unwrap().group_memberships().len(), 1);
+    let membership_id = membership.membership_id();
+    m.ids.delete_group_membership().identity_store_id(&m.store).membership_id(membership_id).send().await.unwrap();
+    assert!(groups_of(created.user_id().into()).await.unwrap().group_memberships().is_empty());
+    let err = m
+        .ids
+        .delete_group_membership()
+        .identity_store_id(&m.store)
+        .membership_id(membership_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.as_service_error().unwrap().is_resource_not_found_exception(), "{err:?}");
     let err = m
         .ids
         .create_user()

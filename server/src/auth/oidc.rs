@@ -103,6 +103,7 @@ pub struct Oidc {
     scopes: Vec<String>,
     username_claim: String,
     email_claim: String,
+    match_email: bool,
     groups_claim: String,
     http: reqwest::Client,
     discovered: RwLock<Option<(Instant, Arc<Discovered>)>>,
@@ -124,6 +125,7 @@ impl Oidc {
             scopes: config.oidc_scopes.split_whitespace().filter(|s| *s != "openid").map(str::to_owned).collect(),
             username_claim: config.oidc_username_claim.clone(),
             email_claim: config.oidc_email_claim.clone(),
+            match_email: config.oidc_match_email,
             groups_claim: config.oidc_groups_claim.clone(),
             // The token endpoint must not be followed through redirects (SSRF guard).
             http: reqwest::Client::builder()
@@ -193,16 +195,24 @@ impl Oidc {
             .map_err(|e| SignInError::Token(e.to_string()))?;
         let username = Self::claim(claims, &self.username_claim)
             .ok_or_else(|| SignInError::Token(format!("the ID token has no {} claim", self.username_claim)))?;
-        let groups = claims
-            .additional_claims()
-            .rest
-            .get(&self.groups_claim)
-            .and_then(serde_json::Value::as_array)
-            .map(|groups| groups.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default();
+        let extra = &claims.additional_claims().rest;
+        let groups = token_groups(extra.get(&self.groups_claim));
+        if groups.is_empty() {
+            // Entra ID leaves the claim out past 200 groups and names it in _claim_names.
+            let overage = extra.get("_claim_names").and_then(|names| names.get(&self.groups_claim)).is_some();
+            tracing::info!(
+                username = %username,
+                reason = if overage { "too many groups for the token (overage)" } else { "no groups claim" },
+                "the ID token names no groups; roles come from Identity Center's groups"
+            );
+        }
         Ok(Person {
             display_name: claims.name().and_then(|n| n.get(None)).map_or_else(|| username.clone(), |n| n.to_string()),
-            email: Self::claim(claims, &self.email_claim),
+            // Matched against Identity Center only when allowed and the IdP vouches for it:
+            // an unverified address could be anyone's, a colleague's included.
+            email: (self.match_email && claims.email_verified() == Some(true))
+                .then(|| Self::claim(claims, &self.email_claim))
+                .flatten(),
             username,
             groups,
             id_token: id_token.to_string(),
@@ -239,6 +249,22 @@ impl Oidc {
     }
 }
 
+/// The group names a groups claim carries, in the shapes IdPs send: an array of names, one
+/// name as a plain string, and Keycloak's full paths (`/parent/team` is `team`, the group's
+/// own name as Identity Center's SCIM copy knows it). Empty when the claim is absent.
+pub fn token_groups(claim: Option<&serde_json::Value>) -> Vec<String> {
+    let name = |value: &serde_json::Value| {
+        let text = value.as_str()?.trim();
+        let own = text.rsplit('/').next().unwrap_or(text).trim();
+        (!own.is_empty()).then(|| own.to_owned())
+    };
+    match claim {
+        Some(serde_json::Value::Array(values)) => values.iter().filter_map(name).collect(),
+        Some(value) => name(value).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
 /// The IdP's own words for a refused exchange (e.g. `invalid_grant` for a used code),
 /// without the code or secrets.
 fn token_error<E: std::error::Error>(error: &E) -> String {
@@ -249,4 +275,20 @@ fn token_error<E: std::error::Error>(error: &E) -> String {
         source = inner.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::token_groups;
+
+    #[test]
+    fn group_claims_are_read_in_every_shape_idps_send() {
+        assert_eq!(token_groups(Some(&json!(["admins", "stewards"]))), ["admins", "stewards"]);
+        assert_eq!(token_groups(Some(&json!("admins"))), ["admins"], "one group as a string");
+        assert_eq!(token_groups(Some(&json!(["/admins", "/org/stewards"]))), ["admins", "stewards"], "Keycloak paths");
+        assert!(token_groups(None).is_empty(), "absent (Entra's overage)");
+        assert!(token_groups(Some(&json!([1, null, "", "/"]))).is_empty());
+    }
 }

@@ -1,4 +1,5 @@
-//! The one place roles are decided, from IdP groups and DataZone ownership, per request.
+//! The one place roles are decided, from Identity Center groups and DataZone ownership,
+//! per request.
 
 use app::model::Role;
 
@@ -21,10 +22,12 @@ impl RoleRules {
 
     /// Team lead: everyone signed in and known to Identity Center. Data steward: member of
     /// a steward group, owner of a project that owns assets, or platform admin (who may
-    /// decide for every asset). Platform admin: member of an admin group.
+    /// decide for every asset). Platform admin: member of an admin group. Group membership
+    /// is Identity Center's, as last re-read (`identity_cache_seconds`), never the ID
+    /// token's from sign-in.
     pub fn roles_of(&self, person: &SignedIn) -> Vec<Role> {
         let mut roles = vec![Role::TeamLead];
-        let admin = person.groups.iter().any(|g| self.admin_groups.contains(g));
+        let admin = self.is_admin(&person.identity.group_names);
         if admin || !self.steward_units_of(person).is_empty() || !person.identity.publishing_projects.is_empty() {
             roles.push(Role::Steward);
         }
@@ -34,11 +37,27 @@ impl RoleRules {
         roles
     }
 
+    fn is_admin(&self, groups: &[String]) -> bool {
+        groups.iter().any(|g| self.admin_groups.contains(g))
+    }
+
+    /// Groups that would give a role which the ID token names but Identity Center does not
+    /// list for the person: they get fewer roles than their IdP suggests, and the log says
+    /// why.
+    pub fn unconfirmed_role_groups<'a>(&self, token_groups: &'a [String], person: &SignedIn) -> Vec<&'a str> {
+        token_groups
+            .iter()
+            .filter(|g| self.admin_groups.contains(g) || self.steward_groups.iter().any(|(s, _)| s == *g))
+            .filter(|g| !person.identity.group_names.contains(g))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// The domain units (by name) the person's steward groups govern.
     pub fn steward_units_of(&self, person: &SignedIn) -> Vec<String> {
         self.steward_groups
             .iter()
-            .filter(|(group, _)| person.groups.contains(group))
+            .filter(|(group, _)| person.identity.group_names.contains(group))
             .flat_map(|(_, units)| units.iter().cloned())
             .collect()
     }

@@ -118,6 +118,14 @@ async fn complete(
     session.cycle_id().await?;
     session.insert(USER_KEY, &signed_in).await?;
     let roles: Vec<&str> = auth.roles.roles_of(&signed_in).into_iter().map(app::model::Role::label).collect();
+    let unconfirmed = auth.roles.unconfirmed_role_groups(&signed_in.groups, &signed_in);
+    if !unconfirmed.is_empty() {
+        tracing::warn!(
+            username = %signed_in.username,
+            groups = ?unconfirmed,
+            "the ID token names role groups Identity Center does not list for this person: no role from them"
+        );
+    }
     auth.audit(
         &signed_in.username,
         "auth.signed_in",

@@ -24,7 +24,8 @@ pub struct SignedIn {
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
-    /// Group names from the IdP's groups claim.
+    /// Group names from the IdP's groups claim at sign-in; roles come from Identity
+    /// Center's groups instead (`identity.group_names`), these only explain differences.
     pub groups: Vec<String>,
     pub identity: Identity,
     /// Kept for the IdP's end-session endpoint (`id_token_hint`); never sent to the browser.
@@ -36,12 +37,53 @@ pub struct SignedIn {
 }
 
 /// Accepts only a path on this site as a place to return to, so sign-in cannot be used to
-/// send people elsewhere.
+/// send people elsewhere. `next` is read the way a browser reads a `Location` (the WHATWG
+/// URL parser: tabs and newlines dropped, `\` as `/`), and kept only when it stays on this
+/// origin and outside `/auth/`; what is returned is that parsed path and query, so the
+/// browser follows exactly what was checked. Anything else returns to `/`.
 pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.starts_with("/auth/") => {
-            p.to_owned()
+    const HERE: &str = "http://meshgate.invalid/";
+    let base = url::Url::parse(HERE).expect("a valid base URL");
+    let Some(next) = next.filter(|n| n.starts_with(['/', '\\'])) else { return "/".to_owned() };
+    match base.join(next) {
+        Ok(url) if url.origin() == base.origin() && !url.path().starts_with("/auth/") => {
+            url.query().map_or_else(|| url.path().to_owned(), |query| format!("{}?{query}", url.path()))
         }
         _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn sign_in_returns_only_to_paths_on_this_site() {
+        for (next, expected) in [
+            ("/catalog?q=churn", "/catalog?q=churn"),
+            ("/inbox", "/inbox"),
+            ("/%09/evil.example", "/%09/evil.example"),
+            ("/a/../b", "/b"),
+        ] {
+            assert_eq!(local_path(Some(next)), expected, "{next:?}");
+        }
+        for next in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\r/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "\\\\evil.example",
+            "/\t\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "/auth/login?next=//evil.example",
+            "",
+        ] {
+            assert_eq!(local_path(Some(next)), "/", "{next:?}");
+        }
+        assert_eq!(local_path(None), "/");
     }
 }

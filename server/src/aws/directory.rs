@@ -16,6 +16,10 @@ pub struct Identity {
     pub identity_store_user_id: String,
     pub datazone_user_id: String,
     pub group_ids: Vec<String>,
+    /// The display names of those groups, which roles are decided from (Identity Center is
+    /// authoritative: a person taken out of a group loses its role at the next re-read).
+    #[serde(default)]
+    pub group_names: Vec<String>,
     /// Projects the person owns that own at least one asset.
     pub publishing_projects: Vec<String>,
 }
@@ -63,8 +67,15 @@ impl Aws {
         };
 
         let group_ids = self.group_ids(&user_id).await?;
+        let group_names = self.group_names(&group_ids).await?;
         let publishing_projects = self.publishing_projects(&datazone_user_id).await?;
-        Ok(Some(Identity { identity_store_user_id: user_id, datazone_user_id, group_ids, publishing_projects }))
+        Ok(Some(Identity {
+            identity_store_user_id: user_id,
+            datazone_user_id,
+            group_ids,
+            group_names,
+            publishing_projects,
+        }))
     }
 
     /// The identity-store user with this userName (or, failing that, this email).
@@ -112,6 +123,24 @@ impl Aws {
             group_ids.extend(page.group_memberships().iter().filter_map(|m| m.group_id().map(str::to_owned)));
         }
         Ok(group_ids)
+    }
+
+    /// The display names of identity-store groups (DescribeGroup per group), in order.
+    pub async fn group_names(&self, group_ids: &[String]) -> Result<Vec<String>, AppError> {
+        let store = self.identity_store().await?;
+        let mut names = Vec::with_capacity(group_ids.len());
+        for id in group_ids {
+            let group = self
+                .identitystore
+                .describe_group()
+                .identity_store_id(&store)
+                .group_id(id)
+                .send()
+                .await
+                .map_err(|e| upstream("DescribeGroup", e))?;
+            names.extend(group.display_name().map(str::to_owned));
+        }
+        Ok(names)
     }
 
     /// Projects the user owns that own assets: DataZone routes subscription requests for

@@ -86,34 +86,30 @@ async fn stream_csv(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let new_writer = || csv::Writer::from_writer(Vec::new());
     let mut writer = new_writer();
-    writer.write_record([
-        "id",
-        "time",
-        "actor",
-        "action",
-        "target_kind",
-        "target_id",
-        "request_id",
-        "before",
-        "after",
-    ])?;
+    super::write_row(
+        &mut writer,
+        ["id", "time", "actor", "action", "target_kind", "target_id", "request_id", "before", "after"],
+    )?;
     let mut conn = pool.acquire().await?;
     let mut query = audit::filtered(filter);
     let mut rows = query.build_query_as::<audit::FullEvent>().fetch(&mut *conn);
     let mut count = 0;
     while let Some(e) = rows.try_next().await? {
         let doc = |d: Option<serde_json::Value>| d.map(|d| d.to_string()).unwrap_or_default();
-        writer.write_record([
-            e.id.to_string(),
-            e.created_at.to_rfc3339(),
-            e.actor,
-            e.action,
-            e.target_kind,
-            e.target_id,
-            e.request_id.unwrap_or_default(),
-            doc(e.before),
-            doc(e.after),
-        ])?;
+        super::write_row(
+            &mut writer,
+            [
+                e.id.to_string(),
+                e.created_at.to_rfc3339(),
+                e.actor,
+                e.action,
+                e.target_kind,
+                e.target_id,
+                e.request_id.unwrap_or_default(),
+                doc(e.before),
+                doc(e.after),
+            ],
+        )?;
         count += 1;
         if count % CHUNK == 0 {
             let chunk = std::mem::replace(&mut writer, new_writer()).into_inner().map_err(|e| e.to_string())?;

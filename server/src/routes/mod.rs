@@ -6,6 +6,25 @@ pub mod health;
 pub mod reports;
 pub mod security;
 
+/// A cell as a spreadsheet should read it: text that Excel, Sheets or LibreOffice would take
+/// for a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
+/// leading `'`, which they show as text. Every CSV export writes its cells through this.
+pub(crate) fn spreadsheet_text(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+/// Writes one CSV row, each cell made safe for spreadsheets (`spreadsheet_text`).
+pub(crate) fn write_row<W: std::io::Write, S: AsRef<str>>(
+    writer: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = S>,
+) -> csv::Result<()> {
+    writer.write_record(cells.into_iter().map(|cell| spreadsheet_text(cell.as_ref()).into_owned()))
+}
+
 /// The signed-in platform admin behind a plain route (the CSV exports), or the answer to
 /// give anyone else.
 pub(crate) async fn signed_in_admin(
@@ -28,4 +47,19 @@ pub(crate) async fn signed_in_admin(
         return Err((StatusCode::FORBIDDEN, "You don't have permission to do that.").into_response());
     }
     Ok(person)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_text;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+        for formula in ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_text(formula), format!("'{formula}"));
+        }
+        for plain in ["alice", "", "{\"n\":1}", "2026-11-30T00:00:00Z", "a=b"] {
+            assert_eq!(spreadsheet_text(plain), plain);
+        }
+    }
 }

@@ -70,33 +70,64 @@ pub async fn access_csv(
 
 fn to_csv(rows: &[app::model::AccessRow]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record([
-        "request_id",
-        "asset",
-        "owner_project",
-        "project",
-        "status",
-        "subscription",
-        "since",
-        "until",
-        "decided_by",
-        "requested_by",
-        "grants",
-    ])?;
+    super::write_row(
+        &mut writer,
+        [
+            "request_id",
+            "asset",
+            "owner_project",
+            "project",
+            "status",
+            "subscription",
+            "since",
+            "until",
+            "decided_by",
+            "requested_by",
+            "grants",
+        ],
+    )?;
     for r in rows {
-        writer.write_record([
-            r.request_id.as_str(),
-            &r.asset_name,
-            &r.owner_project,
-            &r.project_name,
-            &r.status,
-            r.subscription.as_deref().unwrap_or_default(),
-            r.since.as_deref().unwrap_or_default(),
-            r.expires_at.as_deref().unwrap_or_default(),
-            r.decided_by.as_deref().unwrap_or_default(),
-            &r.requester,
-            r.grants.as_deref().unwrap_or_default(),
-        ])?;
+        super::write_row(
+            &mut writer,
+            [
+                r.request_id.as_str(),
+                &r.asset_name,
+                &r.owner_project,
+                &r.project_name,
+                &r.status,
+                r.subscription.as_deref().unwrap_or_default(),
+                r.since.as_deref().unwrap_or_default(),
+                r.expires_at.as_deref().unwrap_or_default(),
+                r.decided_by.as_deref().unwrap_or_default(),
+                &r.requester,
+                r.grants.as_deref().unwrap_or_default(),
+            ],
+        )?;
     }
     Ok(writer.into_inner().map_err(|e| e.to_string())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use app::model::AccessRow;
+
+    #[test]
+    fn the_access_export_writes_formula_like_names_as_text() {
+        let row = AccessRow {
+            request_id: "r1".into(),
+            asset_name: "+cmd|' /C calc'!A0".into(),
+            owner_project: "Sales".into(),
+            project_name: "@SUM(1+1)".into(),
+            status: "ACCEPTED".into(),
+            requester: r#"=HYPERLINK("https://evil.example","Dave")"#.into(),
+            ..AccessRow::default()
+        };
+        let csv = super::to_csv(&[row]).unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_slice());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[1], "'+cmd|' /C calc'!A0");
+        assert_eq!(&record[3], "'@SUM(1+1)");
+        assert_eq!(&record[9], r#"'=HYPERLINK("https://evil.example","Dave")"#);
+        assert_eq!(&record[4], "ACCEPTED", "ordinary cells are left as they are");
+    }
 }

@@ -25,6 +25,9 @@ pub struct TestApp {
 #[derive(Default)]
 pub struct Setup {
     pub seed: Option<emulator::Seed>,
+    /// The people the local IdP signs in (a TOML file like emulator/seed/demo.toml);
+    /// the demo users when absent.
+    pub idp_seed: Option<PathBuf>,
     pub extra: Vec<(&'static str, serde_json::Value)>,
 }
 
@@ -35,7 +38,7 @@ fn free_port() -> u16 {
 /// The local IdP with its client registered for a portal at `portal`. A start that has not
 /// answered within ten seconds (seen now and then under a loaded test run, never when
 /// started alone) is killed and tried again.
-async fn start_idp(portal: &str) -> (Child, String) {
+async fn start_idp(portal: &str, seed: Option<&std::path::Path>) -> (Child, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
     assert!(
         root.join("idp/node_modules").exists(),
@@ -48,6 +51,7 @@ async fn start_idp(portal: &str) -> (Child, String) {
             .arg(format!("{portal}/auth/callback"))
             .arg("--post-logout-redirect-uri")
             .arg(format!("{portal}/signed-out"))
+            .args(seed.map(|s| ["--seed".as_ref(), s.as_os_str()]).into_iter().flatten())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -92,7 +96,7 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
     let aws = emulator::spawn(config).await.unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let (idp_process, idp) = start_idp(&base).await;
+    let (idp_process, idp) = start_idp(&base, setup.idp_seed.as_deref()).await;
     let mut figment = Config::figment(None)
         .unwrap()
         .merge(("listen", format!("127.0.0.1:{port}")))
@@ -135,6 +139,20 @@ pub async fn datazone_client(endpoint: &str) -> aws_sdk_datazone::Client {
         .load()
         .await;
     aws_sdk_datazone::Client::new(&sdk)
+}
+
+/// An Identity Store client and the store's id, aimed at the emulator: to change what
+/// Identity Center says about people, as the company IdP's SCIM sync would.
+pub async fn identity_store(endpoint: &str) -> (aws_sdk_identitystore::Client, String) {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_datazone::config::Credentials::new("test", "test", None, None, "test"))
+        .load()
+        .await;
+    let instances = aws_sdk_ssoadmin::Client::new(&sdk).list_instances().send().await.unwrap();
+    let store = instances.instances()[0].identity_store_id().unwrap().to_owned();
+    (aws_sdk_identitystore::Client::new(&sdk), store)
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects on its own.
