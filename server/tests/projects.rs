@@ -172,6 +172,36 @@ async fn a_dev_project_is_provisioned_promoted_approved_and_retired(pool: PgPool
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn only_environments_granted_to_the_requester_are_offered_and_accepted(pool: PgPool) {
+    let app = spawn_with(pool, quick()).await;
+    fast_deployments(&app);
+    let environments = |units: &Value, name: &str| {
+        let unit = units.as_array().unwrap().iter().find(|u| u["name"] == name).unwrap();
+        unit["environments"].clone()
+    };
+    // Zoe is in no group: the demo mesh grants Dev to all users, Staging and Prod to team
+    // leads (in MarketingAnalytics and SalesOperations) and to platform admins.
+    let zoe = app.signed_in("zoe").await;
+    let seen: Value = app.call(&zoe, "project_units", &[]).await.json().await.unwrap();
+    assert_eq!(environments(&seen, "SalesOperations"), json!(["dev"]));
+    let frank = app.signed_in("frank").await;
+    let seen: Value = app.call(&frank, "project_units", &[]).await.json().await.unwrap();
+    assert_eq!(environments(&seen, "SalesOperations"), json!(["dev", "staging", "prod"]));
+    assert_eq!(environments(&seen, "Forecasting"), json!(["dev", "staging", "prod"]), "granted with child units");
+
+    let unit = unit_id(&app, &zoe, "SalesOperations").await;
+    let prod = app.call_json(&zoe, "submit_project_request", &form(&unit, "prod", "Zed Prod", json!([]), "Go")).await;
+    assert_eq!(prod.status(), 422, "a Prod request without a grant is refused");
+    let dev = app.call_json(&zoe, "submit_project_request", &form(&unit, "dev", "Zed Dev", json!([]), "")).await;
+    assert_eq!(dev.status(), 200);
+    let dev: String = dev.json().await.unwrap();
+    wait_for(&app, &zoe, &dev, "active").await;
+    let promoted =
+        app.call(&zoe, "promote_project", &[("id", &dev), ("environment", "prod"), ("justification", "Launch")]).await;
+    assert_eq!(promoted.status(), 422, "nor can a Dev project of hers be promoted to Prod");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_rejected_request_tells_the_requester_why(pool: PgPool) {
     let app = spawn_with(pool, quick()).await;
     let frank = app.signed_in("frank").await;

@@ -45,7 +45,8 @@ pub trait Domain: Send + Sync + 'static {
 #[async_trait]
 pub trait Projects: Send + Sync + 'static {
     /// The domain-unit tree with the environments each unit allows.
-    async fn units(&self) -> Result<Vec<UnitChoice>, ApiError>;
+    /// The domain units, each with the environments `caller` may request there.
+    async fn units(&self, caller: &Caller) -> Result<Vec<UnitChoice>, ApiError>;
     /// People and groups whose name starts with or contains `query`.
     async fn search_principals(&self, query: &str) -> Result<Vec<Principal>, ApiError>;
     /// Why `name` cannot be used for a new project, or `None` when it is free.

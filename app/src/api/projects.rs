@@ -12,11 +12,13 @@ use super::ports::{require, respond, services};
 #[cfg(feature = "ssr")]
 use crate::model::Role;
 
-/// The domain units a project can be requested in, with the environments each allows.
+/// The domain units a project can be requested in, with the environments each allows the
+/// caller (those whose CREATE_PROJECT_FROM_PROJECT_PROFILE grant names them, one of their
+/// groups, or all users).
 #[server(endpoint = "project_units")]
 pub async fn project_units() -> Result<Vec<UnitChoice>, ApiError> {
-    require(Role::TeamLead).await?;
-    respond(services()?.projects.units().await)
+    let caller = require(Role::TeamLead).await?;
+    respond(services()?.projects.units(&caller).await)
 }
 
 /// People and groups to add as members, by name.

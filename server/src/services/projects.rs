@@ -49,7 +49,10 @@ impl ProjectService {
             .collect())
     }
 
-    async fn choices(&self) -> Result<Vec<UnitChoice>, AppError> {
+    /// Every domain unit, with the environments `caller` may request there: a profile counts
+    /// when a grant on the unit (or on an ancestor, including child units) names it and the
+    /// caller — all users, the caller's DataZone user, or one of their groups.
+    async fn choices(&self, caller: &Caller) -> Result<Vec<UnitChoice>, AppError> {
         let (tree, profiles) = tokio::try_join!(self.aws.unit_tree(), self.profile_ids())?;
         // Grants on a unit, and grants on its ancestors that include child units.
         let mut grants: HashMap<String, Vec<crate::aws::ProfileGrant>> = HashMap::new();
@@ -66,6 +69,7 @@ impl ProjectService {
                     .into_iter()
                     .flatten()
                     .chain(unit.ancestors.iter().filter_map(|a| grants.get(a)).flatten().filter(|g| g.include_children))
+                    .filter(|g| grant_names(g, caller))
                     .flat_map(|g| g.profile_ids.iter())
                     .collect();
                 let environments = Environment::ALL
@@ -391,10 +395,22 @@ fn steps(row: &RequestRow, members: &[store::MemberRow]) -> Vec<Step> {
     out
 }
 
+/// Whether a profile grant is for `caller`: all users, their DataZone user, or one of
+/// their Identity Center groups.
+fn grant_names(grant: &crate::aws::ProfileGrant, caller: &Caller) -> bool {
+    use crate::aws::Grantee;
+    match &grant.grantee {
+        Some(Grantee::AllUsers) => true,
+        Some(Grantee::User(id)) => id == &caller.user_id,
+        Some(Grantee::Group(id)) => caller.group_ids.contains(id),
+        None => false,
+    }
+}
+
 #[async_trait]
 impl Projects for ProjectService {
-    async fn units(&self) -> Result<Vec<UnitChoice>, ApiError> {
-        Ok(self.choices().await?)
+    async fn units(&self, caller: &Caller) -> Result<Vec<UnitChoice>, ApiError> {
+        Ok(self.choices(caller).await?)
     }
 
     async fn search_principals(&self, query: &str) -> Result<Vec<Principal>, ApiError> {
@@ -422,7 +438,7 @@ impl Projects for ProjectService {
         }
         self.check_name_free(&form.project_name).await?;
         let environment = form.environment.unwrap_or(Environment::Dev);
-        let units = self.choices().await?;
+        let units = self.choices(caller).await?;
         let unit = units
             .iter()
             .find(|u| u.id == form.domain_unit_id)
@@ -664,6 +680,14 @@ impl Projects for ProjectService {
             });
         }
         self.check_name_free(&form.project_name).await?;
+        let allowed = self.choices(caller).await?.into_iter().find(|u| u.id == source.domain_unit_id);
+        if !allowed.is_some_and(|u| u.environments.contains(&next)) {
+            return Err(AppError::invalid(
+                "environment",
+                format!("No project profile grant lets you create {} projects in this domain unit.", next.label()),
+            )
+            .into());
+        }
         let (profile_id, profile_name) =
             self.profile_ids().await?.get(&next).cloned().ok_or_else(|| {
                 AppError::invalid("environment", "No project profile is set up for this environment.")
