@@ -202,6 +202,85 @@ async fn only_environments_granted_to_the_requester_are_offered_and_accepted(poo
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn an_owner_of_the_unit_does_not_approve_the_retirement_she_asked_for(pool: PgPool) {
+    let app = spawn_with(pool, quick()).await;
+    fast_deployments(&app);
+    // Grace owns the Forecasting unit; Frank's Prod project there has her as an owner.
+    let frank = app.signed_in("frank").await;
+    let unit = unit_id(&app, &frank, "Forecasting").await;
+    let grace = principal(&app, &frank, "grace").await;
+    let members = json!([{ "principal": grace, "designation": "owner" }]);
+    let submitted =
+        app.call_json(&frank, "submit_project_request", &form(&unit, "prod", "Quota Prod", members, "Launch")).await;
+    let id: String = submitted.json().await.unwrap();
+    let grace = app.signed_in("grace").await;
+    assert_eq!(detail(&app, &grace, &id).await["allowed"]["decide"], false, "she belongs to it");
+    let approve = async |client: &reqwest::Client, comment: &str| {
+        let form = [("id", id.as_str()), ("approve", "true"), ("comment", comment)];
+        app.call(client, "decide_project_request", &form).await
+    };
+    assert_eq!(approve(&grace, "").await.status(), 409);
+    let alice = app.signed_in("alice").await;
+    assert_eq!(approve(&alice, "Go").await.status(), 200);
+    wait_for(&app, &frank, &id, "active").await;
+
+    let retire = app.call(&grace, "retire_project", &[("id", &id), ("reason", "Replaced")]).await;
+    assert_eq!(retire.status(), 200);
+    wait_for(&app, &frank, &id, "retire_pending").await;
+    assert_eq!(detail(&app, &grace, &id).await["allowed"]["decide"], false);
+    let own = approve(&grace, "").await;
+    assert_eq!(own.status(), 409, "{}", own.text().await.unwrap());
+    assert_eq!(approve(&alice, "Agreed").await.status(), 200, "another approver decides it");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_owner_removed_in_datazone_has_no_say_in_the_project_any_more(pool: PgPool) {
+    let app = spawn_with(pool, quick()).await;
+    fast_deployments(&app);
+    let frank = app.signed_in("frank").await;
+    let unit = unit_id(&app, &frank, "SalesOperations").await;
+    let grace = principal(&app, &frank, "grace").await;
+    let members = json!([{ "principal": grace, "designation": "owner" }]);
+    let submitted =
+        app.call_json(&frank, "submit_project_request", &form(&unit, "dev", "Ledger Dev", members, "")).await;
+    let id: String = submitted.json().await.unwrap();
+    let active = wait_for(&app, &frank, &id, "active").await;
+    let project = active["summary"]["project_id"].as_str().unwrap().to_owned();
+    assert_eq!(active["allowed"]["retire"], true, "the requester owns it");
+
+    // Grace takes Frank out in SageMaker Unified Studio (straight in DataZone).
+    let frank_id = datazone_members(&app, &project)
+        .await
+        .into_keys()
+        .find(|member| member.as_str() != grace["id"].as_str().unwrap())
+        .expect("frank's membership");
+    app.datazone()
+        .await
+        .delete_project_membership()
+        .domain_identifier(app.aws.emulator.domain_id())
+        .project_identifier(&project)
+        .member(aws_sdk_datazone::types::Member::UserIdentifier(frank_id))
+        .send()
+        .await
+        .unwrap();
+
+    let now = detail(&app, &frank, &id).await;
+    assert_eq!(now["allowed"]["retire"], false, "DataZone's memberships decide: {}", now["allowed"]);
+    let retire = app.call(&frank, "retire_project", &[("id", &id), ("reason", "Mine")]).await;
+    assert_eq!(retire.status(), 403, "no retiring");
+    let promote =
+        app.call(&frank, "promote_project", &[("id", &id), ("environment", "prod"), ("justification", "x")]).await;
+    assert_eq!(promote.status(), 403, "no promoting");
+    let me = principal(&app, &frank, "frank").await;
+    let back = json!({ "id": id, "change": { "principal": me, "designation": "owner", "remove": false } });
+    let readd = app.call_json(&frank, "change_project_member", &back).await;
+    assert_eq!(readd.status(), 403, "no re-adding himself through the portal's role");
+    // Grace, an owner in DataZone, still decides.
+    let grace = app.signed_in("grace").await;
+    assert_eq!(detail(&app, &grace, &id).await["allowed"]["retire"], true);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_rejected_request_tells_the_requester_why(pool: PgPool) {
     let app = spawn_with(pool, quick()).await;
     let frank = app.signed_in("frank").await;

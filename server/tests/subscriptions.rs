@@ -169,6 +169,46 @@ async fn a_lead_asks_for_access_and_stewards_decide_by_hand_and_by_rule(pool: Pg
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn nobody_decides_a_request_for_a_project_they_belong_to(pool: PgPool) {
+    let app = spawn(pool).await;
+    let erin = app.signed_in("erin").await;
+    // Carol stewards MarketingAnalytics and owns both the publishing project
+    // (MarketingDataFoundation Prod) and the subscribing one (CustomerChurnModel-v2 Prod).
+    let contacts = listing_of(&search(&app, &erin, "contacts").await, "customer_contacts");
+    let asset = ok(app.call(&erin, "catalog_asset", &[("listing_id", &contacts)]).await).await;
+    let project = |name: &str| {
+        let found = asset["access"].as_array().unwrap().iter().find(|a| a["project_name"] == name).unwrap();
+        found["project_id"].as_str().unwrap().to_owned()
+    };
+    let (prod, staging) = (project("CustomerChurnModel-v2 Prod"), project("CustomerChurnModel-v2 Staging"));
+    let ask =
+        |project: &str, token: &str| request_form(&contacts, project, "Contact details for win-back", None, token);
+    let hers: String =
+        serde_json::from_value(ok(app.call_json(&erin, "request_access", &ask(&prod, "a")).await).await).unwrap();
+    let other: String =
+        serde_json::from_value(ok(app.call_json(&erin, "request_access", &ask(&staging, "b")).await).await).unwrap();
+
+    let carol = app.signed_in("carol").await;
+    assert_eq!(detail(&app, &carol, &hers).await["can_decide"], false, "not offered");
+    assert_eq!(detail(&app, &carol, &other).await["can_decide"], true);
+    let accept = |ids: Vec<&str>| json!({ "decision": { "ids": ids, "accept": true, "comment": "" } });
+    let refused = app.call_json(&carol, "decide_subscriptions", &accept(vec![&hers])).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains("CustomerChurnModel-v2 Prod"), "the reason names the project");
+    // In a bulk run hers is left out; the other one is decided.
+    let run = ok(app.call_json(&carol, "decide_subscriptions", &accept(vec![&hers, &other])).await).await;
+    assert_eq!((run["total"].as_u64(), run["skipped"].as_u64()), (Some(1), Some(1)), "{run}");
+    assert_eq!(settled(&app, &erin, &other).await["row"]["status"], "ACCEPTED");
+    assert_eq!(detail(&app, &erin, &hers).await["row"]["status"], "PENDING");
+
+    // Heidi stewards the same unit without a stake in the project: she decides it.
+    let heidi = app.signed_in("heidi").await;
+    assert_eq!(detail(&app, &heidi, &hers).await["can_decide"], true);
+    ok(app.call_json(&heidi, "decide_subscriptions", &accept(vec![&hers])).await).await;
+    assert_eq!(settled(&app, &erin, &hers).await["row"]["status"], "ACCEPTED");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn an_inbox_page_of_fifty_costs_at_most_three_datazone_calls(pool: PgPool) {
     let app = spawn(pool).await;
     let alice = app.signed_in("alice").await;
@@ -249,4 +289,35 @@ async fn time_limited_access_is_revoked_when_it_ends(pool: PgPool) {
     assert_eq!(subs.items()[0].status().as_str(), "REVOKED");
     let history = detail(&app, &erin, &id).await["history"].clone();
     assert!(history.as_array().unwrap().iter().any(|e| e["action"] == "subscription.expired"), "{history}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_steward_cannot_move_a_rule_past_one_they_may_not_edit(pool: PgPool) {
+    let app = spawn(pool).await;
+    let alice = app.signed_in("alice").await;
+    let dave = app.signed_in("dave").await;
+    let rule = |name: &str, scope: &str| {
+        json!({ "form": { "id": "", "name": name, "scope_unit": scope, "conditions": {}, "action": "review",
+                          "comment": "", "enabled": true }})
+    };
+    ok(app.call_json(&alice, "save_approval_rule", &rule("Domain: people decide", "")).await).await;
+    ok(app.call_json(&dave, "save_approval_rule", &rule("Sales: people decide", "SalesOperations")).await).await;
+    let order = async |client| {
+        let page = ok(app.call(client, "approval_rules", &[]).await).await;
+        page["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["form"]["name"].clone(), r["form"]["id"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let rules = order(&dave).await;
+    assert_eq!(rules[0].0, "Domain: people decide");
+    let daves = rules[1].1.as_str().unwrap().to_owned();
+    let moved = app.call(&dave, "move_approval_rule", &[("id", daves.as_str()), ("up", "true")]).await;
+    assert_eq!(moved.status(), 409, "the admin's rule keeps its place");
+    assert_eq!(order(&dave).await[0].0, "Domain: people decide");
+    // An admin may edit both, so she may reorder them.
+    ok(app.call(&alice, "move_approval_rule", &[("id", daves.as_str()), ("up", "true")]).await).await;
+    assert_eq!(order(&alice).await[0].0, "Sales: people decide");
 }

@@ -295,8 +295,12 @@ fn RunBar(progress: RunProgress) -> impl IntoView {
     } else {
         format!("{verb} {finished} of {} … (DataZone takes about three decisions a second)", progress.total)
     };
-    let skipped =
-        (progress.skipped > 0).then(|| format!("{} already decided or on their way, left out.", progress.skipped));
+    let skipped = (progress.skipped > 0).then(|| {
+        format!(
+            "{} left out: already decided, on their way, or for a project of yours (another steward decides those).",
+            progress.skipped
+        )
+    });
     view! {
         <div data-testid="run-progress" data-finished=progress.finished().to_string()>
             // A native progress bar: no inline styles, which the content security policy refuses.

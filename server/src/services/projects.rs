@@ -89,6 +89,21 @@ impl ProjectService {
             .collect())
     }
 
+    /// Whether `caller` has a stake in a request and so may not decide it (separation of
+    /// duties, admins included): they made it, they belong to it, or they asked for the
+    /// retirement it awaits (the audit trail says who did).
+    async fn has_stake(&self, caller: &Caller, row: &RequestRow, who: Standing) -> Result<bool, AppError> {
+        if who.requester || who.member {
+            return Ok(true);
+        }
+        if status_of(row) != RequestStatus::RetirePending {
+            return Ok(false);
+        }
+        let history = crate::store::audit::about(&self.pool, "project_request", &row.id.to_string()).await?;
+        let asked_by = history.iter().rev().find(|e| e.action == "project.retire_requested").map(|e| e.actor.as_str());
+        Ok(asked_by == Some(caller.username.as_str()))
+    }
+
     async fn check_name_free(&self, name: &str) -> Result<(), AppError> {
         if let Some(problem) = name_problem(name, "project name", 64) {
             return Err(AppError::invalid("project_name", problem));
@@ -205,8 +220,37 @@ impl ProjectService {
         let id = parse_id(id)?;
         let row = store::lock(&mut *tx, id).await?.ok_or_else(|| AppError::NotFound("Project request".into()))?;
         let members = store::members(&mut *tx, id).await?;
-        let standing = standing(caller, &row, &members);
+        let standing = self.standing(caller, &row, &members).await?;
         Ok((row, standing))
+    }
+
+    /// How `caller` relates to a request. Once its project exists in DataZone, who owns and
+    /// who belongs to it is DataZone's answer now (ListProjectMemberships, read on every
+    /// action): someone taken out there, in the portal or in SageMaker Unified Studio, has
+    /// no say any more, its original requester included. Before the project exists, the
+    /// request's requester and the members it lists.
+    async fn standing(
+        &self,
+        caller: &Caller,
+        row: &RequestRow,
+        members: &[store::MemberRow],
+    ) -> Result<Standing, AppError> {
+        let mut who = recorded_standing(caller, row, members);
+        let Some(project) = row.project_id.as_deref() else { return Ok(who) };
+        let current = match self.aws.memberships(project).await {
+            Ok(current) => current,
+            // Deleted (retired) in DataZone: nobody owns it any more.
+            Err(AppError::Upstream { code, .. }) if code == "ResourceNotFoundException" => HashMap::default(),
+            Err(other) => return Err(other),
+        };
+        let mine: Vec<&String> = current
+            .iter()
+            .filter(|(id, _)| **id == caller.user_id || caller.group_ids.contains(*id))
+            .map(|(_, designation)| designation)
+            .collect();
+        who.member = !mine.is_empty();
+        who.owner = mine.iter().any(|d| d.as_str() == "PROJECT_OWNER");
+        Ok(who)
     }
 
     async fn summary(&self, row: &RequestRow) -> RequestSummary {
@@ -228,7 +272,8 @@ struct Standing {
     admin: bool,
 }
 
-fn standing(caller: &Caller, row: &RequestRow, members: &[store::MemberRow]) -> Standing {
+/// The caller's standing as the request itself records it (its requester and members).
+fn recorded_standing(caller: &Caller, row: &RequestRow, members: &[store::MemberRow]) -> Standing {
     let mine = |m: &&store::MemberRow| {
         m.state != "removed" && (m.principal_id == caller.user_id || caller.group_ids.contains(&m.principal_id))
     };
@@ -523,7 +568,7 @@ impl Projects for ProjectService {
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("Project request".into()))?;
         let members = store::members(&self.pool, id).await.map_err(AppError::from)?;
-        let who = standing(caller, &row, &members);
+        let who = self.standing(caller, &row, &members).await?;
         let status = status_of(&row);
         let awaiting = matches!(status, RequestStatus::PendingApproval | RequestStatus::RetirePending);
         let decider = awaiting && self.may_decide(caller, &row.domain_unit_id).await?;
@@ -534,7 +579,7 @@ impl Projects for ProjectService {
         let environment = Environment::parse(&row.environment).unwrap_or(Environment::Dev);
         let taken = |env: Environment| lineage.iter().any(|r| r.environment == env.as_str() && is_live(r));
         let allowed = Allowed {
-            decide: decider && (!who.requester || who.admin),
+            decide: decider && !self.has_stake(caller, &row, who).await?,
             cancel: (who.owner || who.admin)
                 && matches!(
                     status,
@@ -594,7 +639,7 @@ impl Projects for ProjectService {
                 decidable.insert(row.domain_unit_id.clone(), may);
                 may
             };
-            if may && (row.requested_by != caller.username || caller.has(Role::Admin)) {
+            if may && row.requested_by != caller.username {
                 out.push(summary(&row, None));
             }
         }
@@ -614,8 +659,15 @@ impl Projects for ProjectService {
                 message: format!("This request is already {}.", status.label().to_lowercase()),
             });
         }
-        if !self.may_decide(caller, &row.domain_unit_id).await? || (who.requester && !who.admin) {
+        if !self.may_decide(caller, &row.domain_unit_id).await? {
             return Err(ApiError::Forbidden);
+        }
+        if self.has_stake(caller, &row, who).await? {
+            return Err(ApiError::Conflict {
+                message:
+                    "You can't decide a request you made or for a project you belong to: another approver decides it."
+                        .into(),
+            });
         }
         let retiring = status == RequestStatus::RetirePending;
         let (action, next) = match (retiring, approve) {

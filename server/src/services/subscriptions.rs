@@ -129,6 +129,18 @@ impl SubscriptionService {
         self.aws.projects_of(&caller.user_id).await
     }
 
+    /// Whether `caller` has a stake in a request, and so may not decide it (separation of
+    /// duties): they made it, or they belong to the subscribing project, themselves or
+    /// through a group, as DataZone lists its memberships now (ListProjectMemberships).
+    async fn has_stake(&self, caller: &Caller, row: &SubRow) -> Result<bool, AppError> {
+        Ok(row.requester_id == caller.user_id || self.member_of(caller, &row.subscriber_project_id).await?)
+    }
+
+    async fn member_of(&self, caller: &Caller, project: &str) -> Result<bool, AppError> {
+        let members = self.aws.memberships(project).await?;
+        Ok(members.contains_key(&caller.user_id) || caller.group_ids.iter().any(|g| members.contains_key(g)))
+    }
+
     async fn row(&self, id: &str) -> Result<SubRow, AppError> {
         store::get(&self.pool, id).await?.ok_or_else(|| AppError::NotFound("Subscription request".into()))
     }
@@ -445,7 +457,7 @@ impl Subscriptions for SubscriptionService {
             expires_at: row.expires_at.map(time_text),
             extends: row.extends_id.clone(),
             history,
-            can_decide: steward && row.status == "PENDING" && !in_flight,
+            can_decide: steward && row.status == "PENDING" && !in_flight && !self.has_stake(caller, &row).await?,
             can_revoke: steward && approved,
             can_cancel: member && approved,
             can_extend: member && approved && row.expires_at.is_some() && !pending_extension,
@@ -470,6 +482,8 @@ impl Subscriptions for SubscriptionService {
         ids.sort();
         ids.dedup();
         let mut queued = Vec::new();
+        let mut staked = Vec::new();
+        let mut membership = std::collections::HashMap::new();
         for id in &ids {
             let Some(row) = store::lock(&mut tx, id).await.map_err(AppError::from)? else {
                 return Err(AppError::NotFound("Subscription request".into()).into());
@@ -480,7 +494,28 @@ impl Subscriptions for SubscriptionService {
             if row.status != "PENDING" {
                 continue;
             }
+            let member = if let Some(known) = membership.get(&row.subscriber_project_id) {
+                *known
+            } else {
+                let known = self.member_of(caller, &row.subscriber_project_id).await?;
+                membership.insert(row.subscriber_project_id.clone(), known);
+                known
+            };
+            if member || row.requester_id == caller.user_id {
+                staked.push(json!({ "asset": row.asset_name, "project": row.subscriber_project_name }));
+                continue;
+            }
             queued.push(row.id);
+        }
+        // Nobody decides a request they made or one for a project they belong to; in a bulk
+        // run those are left out (and counted), a single one is refused with the reason.
+        if queued.is_empty() && !staked.is_empty() && ids.len() == 1 {
+            return Err(ApiError::Conflict {
+                message: format!(
+                    "You can't decide this request: you made it or belong to {}. Another steward decides it.",
+                    staked[0]["project"].as_str().unwrap_or("the subscribing project")
+                ),
+            });
         }
         let total = i32::try_from(queued.len()).unwrap_or(i32::MAX);
         store::create_run(&mut tx, run, &caller.username, decision.accept, total).await.map_err(AppError::from)?;
@@ -510,7 +545,8 @@ impl Subscriptions for SubscriptionService {
             .await
             .map_err(AppError::from)?;
         let after = json!({ "accept": decision.accept, "comment": comment, "requests": taken,
-                            "skipped": ids.len() - usize::try_from(taken).unwrap_or(0) });
+                            "skipped": ids.len() - usize::try_from(taken).unwrap_or(0),
+                            "left_to_other_stewards": staked });
         super::audit_event(
             &mut *tx,
             &caller.username,
@@ -775,6 +811,23 @@ impl Subscriptions for SubscriptionService {
     async fn move_rule(&self, caller: &Caller, id: &str, up: bool) -> Result<(), ApiError> {
         let rule = self.editable_rule(caller, id).await?;
         let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        // The order is everyone's: a rule passes its neighbour only when the caller may edit
+        // that one too (a steward's rule never jumps ahead of an admin's domain-wide rule).
+        sqlx::query("LOCK TABLE approval_rules IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(AppError::from)?;
+        let rules = store::rules(&mut *tx).await.map_err(AppError::from)?;
+        let at = rules.iter().position(|r| r.id == rule.id).ok_or_else(|| AppError::NotFound("Rule".into()))?;
+        let neighbour = if up { at.checked_sub(1).and_then(|i| rules.get(i)) } else { rules.get(at + 1) };
+        if let Some(other) = neighbour.filter(|other| !Self::may_edit(caller, other.scope_unit.as_deref())) {
+            return Err(ApiError::Conflict {
+                message: format!(
+                    "{} can't pass \"{}\": that rule is one you may not edit, so its place is not yours to change.",
+                    rule.name, other.name
+                ),
+            });
+        }
         store::move_rule(&mut tx, rule.id, up).await.map_err(AppError::from)?;
         let after = json!({ "name": rule.name, "moved": if up { "up" } else { "down" } });
         super::audit_event(
