@@ -116,7 +116,8 @@ async fn roles_follow_identity_center_groups_within_the_cache_time(pool: PgPool)
             ids.delete_group_membership().identity_store_id(&store).membership_id(id).send().await.unwrap();
         }
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    // The cache time is counted in whole seconds: past two of them it has run out.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     let me = app.who_am_i(&alice).await;
     // Still a steward: she owns DataGovernance Prod, which publishes assets.
     assert_eq!(me["roles"], serde_json::json!(["TeamLead", "Steward"]), "no admin role after the re-read: {me}");

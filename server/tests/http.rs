@@ -232,3 +232,35 @@ async fn a_malformed_audit_action_is_refused_by_the_database(pool: PgPool) {
     assert!(result.is_err());
     assert!(audit::recent(&pool, 10, None).await.unwrap().is_empty());
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_input_is_capped_with_a_clear_error(pool: PgPool) {
+    let app = spawn(pool).await;
+    let alice = app.signed_in("alice").await;
+    // A body over the portal's limit never reaches a handler.
+    let huge = "x".repeat(300 * 1024);
+    let answer = app.call(&alice, "glossary_terms", &[("query", huge.as_str())]).await;
+    assert_eq!(answer.status(), 413);
+    // Each field has its own cap, named in the answer.
+    let long = "x".repeat(201);
+    for (endpoint, form) in [
+        ("glossary_terms", vec![("query", long.as_str())]),
+        ("search_principals", vec![("query", long.as_str())]),
+        ("audit_log", vec![("actor", long.as_str()), ("action", ""), ("target", ""), ("from", ""), ("to", "")]),
+        ("project_request", vec![("id", long.as_str())]),
+    ] {
+        let answer = app.call(&alice, endpoint, &form).await;
+        assert_eq!(answer.status(), 422, "{endpoint}");
+        let body = answer.text().await.unwrap();
+        assert!(body.contains("characters or fewer"), "{endpoint}: {body}");
+    }
+    // Nothing is half-made: a unit name DataZone would refuse is refused first, in words.
+    let units_before = app.call(&alice, "project_units", &[]).await.text().await.unwrap();
+    let root = "x";
+    let name = "n".repeat(129);
+    let answer = app
+        .call(&alice, "create_domain_unit", &[("parent_id", root), ("name", name.as_str()), ("description", "")])
+        .await;
+    assert_eq!(answer.status(), 422);
+    assert_eq!(app.call(&alice, "project_units", &[]).await.text().await.unwrap(), units_before);
+}

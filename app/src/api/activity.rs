@@ -29,6 +29,13 @@ pub async fn audit_log(
 ) -> Result<crate::model::AuditLogPage, ApiError> {
     use crate::model::{AuditQuery, Role};
     let caller = super::ports::require(Role::Steward).await?;
+    super::ports::respond(crate::model::capped(&[
+        ("actor", &actor, crate::model::SEARCH_MAX),
+        ("action", &action, crate::model::SEARCH_MAX),
+        ("target", &target, crate::model::SEARCH_MAX),
+        ("from", &from, crate::model::SEARCH_MAX),
+        ("to", &to, crate::model::SEARCH_MAX),
+    ]))?;
     let query = AuditQuery { actor, action, target, from, to, before };
     super::ports::respond(super::ports::services()?.activity.search(&caller, &query).await)
 }

@@ -14,6 +14,7 @@ use crate::model::Role;
 #[server(endpoint = "admin_unit")]
 pub async fn admin_unit(id: String) -> Result<UnitDetail, ApiError> {
     require(Role::Admin).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.admin.unit(&id).await)
 }
 
@@ -21,12 +22,22 @@ pub async fn admin_unit(id: String) -> Result<UnitDetail, ApiError> {
 #[server(endpoint = "create_domain_unit")]
 pub async fn create_domain_unit(parent_id: String, name: String, description: String) -> Result<String, ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[
+        ("parent_id", &parent_id, crate::model::ID_MAX),
+        ("name", &name, 128),
+        ("description", &description, 2048),
+    ]))?;
     respond(services()?.admin.create_unit(&caller, &parent_id, &name, &description).await)
 }
 
 #[server(endpoint = "update_domain_unit")]
 pub async fn update_domain_unit(id: String, name: String, description: String) -> Result<(), ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[
+        ("id", &id, crate::model::ID_MAX),
+        ("name", &name, 128),
+        ("description", &description, 2048),
+    ]))?;
     respond(services()?.admin.update_unit(&caller, &id, &name, &description).await)
 }
 
@@ -34,6 +45,10 @@ pub async fn update_domain_unit(id: String, name: String, description: String) -
 #[server(endpoint = "set_unit_owner", input = Json)]
 pub async fn set_unit_owner(unit_id: String, owner: Principal, add: bool) -> Result<(), ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[
+        ("unit_id", &unit_id, crate::model::ID_MAX),
+        ("owner", &owner.id, crate::model::ID_MAX),
+    ]))?;
     respond(services()?.admin.set_owner(&caller, &unit_id, owner, add).await)
 }
 
@@ -41,12 +56,20 @@ pub async fn set_unit_owner(unit_id: String, owner: Principal, add: bool) -> Res
 #[server(endpoint = "grant_profiles", input = Json)]
 pub async fn grant_profiles(grant: NewProfileGrant) -> Result<(), ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[
+        ("unit_id", &grant.unit_id, crate::model::ID_MAX),
+        ("principal", &grant.principal, crate::model::ID_MAX),
+    ]))?;
     respond(services()?.admin.grant(&caller, grant).await)
 }
 
 #[server(endpoint = "revoke_profile_grant")]
 pub async fn revoke_profile_grant(unit_id: String, principal: String) -> Result<(), ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[
+        ("unit_id", &unit_id, crate::model::ID_MAX),
+        ("principal", &principal, crate::model::ID_MAX),
+    ]))?;
     respond(services()?.admin.revoke(&caller, &unit_id, &principal).await)
 }
 
@@ -54,6 +77,7 @@ pub async fn revoke_profile_grant(unit_id: String, principal: String) -> Result<
 #[server(endpoint = "set_unit_approval")]
 pub async fn set_unit_approval(unit_id: String, auto_approve_dev: bool) -> Result<(), ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[("unit_id", &unit_id, crate::model::ID_MAX)]))?;
     respond(services()?.admin.set_approval(&caller, &unit_id, auto_approve_dev).await)
 }
 
@@ -66,5 +90,6 @@ pub async fn project_profiles() -> Result<Vec<ProfileSummary>, ApiError> {
 #[server(endpoint = "set_profile_enabled")]
 pub async fn set_profile_enabled(id: String, enabled: bool) -> Result<(), ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.admin.set_profile_enabled(&caller, &id, enabled).await)
 }

@@ -13,11 +13,13 @@ use crate::model::Role;
 #[server(endpoint = "glossary_terms")]
 pub async fn glossary_terms(query: String) -> Result<Vec<TermSummary>, ApiError> {
     require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("query", &query, crate::model::SEARCH_MAX)]))?;
     respond(services()?.glossary.terms(query.trim()).await)
 }
 
 #[server(endpoint = "glossary_term")]
 pub async fn glossary_term(id: String) -> Result<TermDetail, ApiError> {
     require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.glossary.term(&id).await)
 }

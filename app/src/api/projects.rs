@@ -25,6 +25,7 @@ pub async fn project_units() -> Result<Vec<UnitChoice>, ApiError> {
 #[server(endpoint = "search_principals")]
 pub async fn search_principals(query: String) -> Result<Vec<Principal>, ApiError> {
     require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("query", &query, crate::model::SEARCH_MAX)]))?;
     respond(services()?.projects.search_principals(query.trim()).await)
 }
 
@@ -32,6 +33,7 @@ pub async fn search_principals(query: String) -> Result<Vec<Principal>, ApiError
 #[server(endpoint = "check_project_name")]
 pub async fn check_project_name(name: String) -> Result<Option<String>, ApiError> {
     require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("name", &name, crate::model::SEARCH_MAX)]))?;
     respond(services()?.projects.name_problem(name.trim()).await)
 }
 
@@ -51,6 +53,7 @@ pub async fn load_my_projects() -> Result<MyProjects, ApiError> {
 #[server(endpoint = "project_request")]
 pub async fn project_request(id: String) -> Result<RequestDetail, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.projects.detail(&caller, &id).await)
 }
 
@@ -65,6 +68,10 @@ pub async fn project_approvals() -> Result<Vec<RequestSummary>, ApiError> {
 #[server(endpoint = "decide_project_request")]
 pub async fn decide_project_request(id: String, approve: bool, comment: String) -> Result<(), ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[
+        ("id", &id, crate::model::ID_MAX),
+        ("comment", &comment, crate::model::REASON_MAX),
+    ]))?;
     respond(services()?.projects.decide(&caller, &id, approve, &comment).await)
 }
 
@@ -73,18 +80,25 @@ pub async fn decide_project_request(id: String, approve: bool, comment: String) 
 #[server(endpoint = "promote_project")]
 pub async fn promote_project(id: String, environment: String, justification: String) -> Result<String, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[
+        ("id", &id, crate::model::ID_MAX),
+        ("environment", &environment, crate::model::ID_MAX),
+        ("justification", &justification, crate::model::REASON_MAX),
+    ]))?;
     respond(services()?.projects.promote(&caller, &id, &environment, &justification).await)
 }
 
 #[server(endpoint = "retire_project")]
 pub async fn retire_project(id: String, reason: String) -> Result<(), ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX), ("reason", &reason, crate::model::REASON_MAX)]))?;
     respond(services()?.projects.retire(&caller, &id, &reason).await)
 }
 
 #[server(endpoint = "cancel_project_request")]
 pub async fn cancel_project_request(id: String) -> Result<(), ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.projects.cancel(&caller, &id).await)
 }
 
@@ -92,11 +106,16 @@ pub async fn cancel_project_request(id: String) -> Result<(), ApiError> {
 #[server(endpoint = "retry_project_request")]
 pub async fn retry_project_request(id: String) -> Result<(), ApiError> {
     let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.projects.retry(&caller, &id).await)
 }
 
 #[server(endpoint = "change_project_member", input = Json)]
 pub async fn change_project_member(id: String, change: MemberChange) -> Result<(), ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[
+        ("id", &id, crate::model::ID_MAX),
+        ("principal", &change.principal.id, crate::model::ID_MAX),
+    ]))?;
     respond(services()?.projects.change_member(&caller, &id, change).await)
 }

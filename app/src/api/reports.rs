@@ -26,5 +26,9 @@ pub async fn report_usage() -> Result<Vec<UsageRow>, ApiError> {
 #[server(endpoint = "access_report", input = Json)]
 pub async fn load_access_report(query: AccessQuery) -> Result<AccessReport, ApiError> {
     require(Role::Admin).await?;
+    respond(crate::model::capped(&[
+        ("by", &query.by, crate::model::SEARCH_MAX),
+        ("value", &query.value, crate::model::SEARCH_MAX),
+    ]))?;
     respond(services()?.reports.access(&query).await)
 }

@@ -18,12 +18,22 @@ use crate::model::Role;
 #[server(endpoint = "catalog_search", input = Json)]
 pub async fn catalog_search(query: CatalogQuery) -> Result<CatalogPage, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[
+        ("q", &query.q, crate::model::SEARCH_MAX),
+        ("unit", &query.unit, crate::model::SEARCH_MAX),
+        ("project", &query.project, crate::model::SEARCH_MAX),
+        ("type", &query.asset_type, crate::model::SEARCH_MAX),
+        ("term", &query.term, crate::model::SEARCH_MAX),
+        ("sort", &query.sort, crate::model::SEARCH_MAX),
+        ("page", &query.page, 8192),
+    ]))?;
     respond(services()?.catalog.search(&caller, &query).await)
 }
 
 #[server(endpoint = "catalog_asset")]
 pub async fn catalog_asset(listing_id: String) -> Result<AssetDetail, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("listing_id", &listing_id, crate::model::ID_MAX)]))?;
     respond(services()?.catalog.asset(&caller, &listing_id).await)
 }
 
@@ -31,6 +41,11 @@ pub async fn catalog_asset(listing_id: String) -> Result<AssetDetail, ApiError> 
 #[server(endpoint = "request_access", input = Json)]
 pub async fn request_access(form: AccessRequestForm) -> Result<String, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[
+        ("listing_id", &form.listing_id, crate::model::ID_MAX),
+        ("project_id", &form.project_id, crate::model::ID_MAX),
+        ("token", &form.token, crate::model::ID_MAX),
+    ]))?;
     respond(services()?.catalog.request_access(&caller, form).await)
 }
 
@@ -38,12 +53,18 @@ pub async fn request_access(form: AccessRequestForm) -> Result<String, ApiError>
 #[server(endpoint = "steward_inbox", input = Json)]
 pub async fn steward_inbox(query: InboxQuery) -> Result<InboxPage, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[
+        ("q", &query.q, crate::model::SEARCH_MAX),
+        ("status", &query.status, crate::model::SEARCH_MAX),
+        ("sort", &query.sort, crate::model::SEARCH_MAX),
+    ]))?;
     respond(services()?.subscriptions.inbox(&caller, &query).await)
 }
 
 #[server(endpoint = "subscription_request")]
 pub async fn subscription_request(id: String) -> Result<SubscriptionDetail, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.subscriptions.detail(&caller, &id).await)
 }
 
@@ -51,12 +72,16 @@ pub async fn subscription_request(id: String) -> Result<SubscriptionDetail, ApiE
 #[server(endpoint = "decide_subscriptions", input = Json)]
 pub async fn decide_subscriptions(decision: BulkDecision) -> Result<RunProgress, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    for id in &decision.ids {
+        respond(crate::model::capped(&[("ids", id, crate::model::ID_MAX)]))?;
+    }
     respond(services()?.subscriptions.decide(&caller, decision).await)
 }
 
 #[server(endpoint = "decision_progress")]
 pub async fn decision_progress(run: String) -> Result<RunProgress, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("run", &run, crate::model::ID_MAX)]))?;
     respond(services()?.subscriptions.progress(&caller, &run).await)
 }
 
@@ -71,12 +96,14 @@ pub async fn my_subscriptions() -> Result<Vec<ProjectSubscriptions>, ApiError> {
 #[server(endpoint = "end_subscription")]
 pub async fn end_subscription(id: String, revoke: bool) -> Result<(), ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.subscriptions.end(&caller, &id, revoke).await)
 }
 
 #[server(endpoint = "extend_subscription")]
 pub async fn extend_subscription(id: String, days: u32, reason: String) -> Result<String, ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX), ("reason", &reason, crate::model::REASON_MAX)]))?;
     respond(services()?.subscriptions.extend(&caller, &id, days, &reason).await)
 }
 
@@ -95,12 +122,14 @@ pub async fn save_approval_rule(form: RuleForm) -> Result<String, ApiError> {
 #[server(endpoint = "delete_approval_rule")]
 pub async fn delete_approval_rule(id: String) -> Result<(), ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.subscriptions.delete_rule(&caller, &id).await)
 }
 
 #[server(endpoint = "move_approval_rule")]
 pub async fn move_approval_rule(id: String, up: bool) -> Result<(), ApiError> {
     let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.subscriptions.move_rule(&caller, &id, up).await)
 }
 

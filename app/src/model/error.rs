@@ -50,6 +50,24 @@ impl ApiError {
     }
 }
 
+/// The longest search or filter text a server function takes, in characters.
+pub const SEARCH_MAX: usize = 200;
+/// The longest id a server function takes (DataZone's and the portal's ids are far shorter).
+pub const ID_MAX: usize = 128;
+
+/// Refuses any of `fields` (name, value, most characters) that is longer than its cap,
+/// with an `Invalid` naming the field and the cap: every text a server function takes is
+/// bounded before it reaches a query, a log line or AWS.
+pub fn capped(fields: &[(&str, &str, usize)]) -> Result<(), ApiError> {
+    match fields.iter().find(|(_, value, max)| value.chars().count() > *max) {
+        Some((field, _, max)) => Err(ApiError::Invalid {
+            field: (*field).to_owned(),
+            message: format!("Keep {field} to {max} characters or fewer."),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 

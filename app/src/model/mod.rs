@@ -13,7 +13,7 @@ pub use activity::{AuditEntry, AuditLogPage, AuditQuery, AuditRow};
 pub use admin::*;
 pub use caller::{Caller, Role};
 pub use domain::DomainInfo;
-pub use error::ApiError;
+pub use error::{capped, ApiError, ID_MAX, SEARCH_MAX};
 pub use projects::*;
 pub use reports::*;
 pub use subscriptions::*;

@@ -37,7 +37,7 @@ impl AuthService {
             session.flush().await?;
             return Ok(None);
         }
-        if now - person.checked_at > self.identity_ttl_secs {
+        if now - person.checked_at >= self.identity_ttl_secs {
             let Some(identity) = self.aws.find_identity(&person.username, person.email.as_deref()).await? else {
                 session.flush().await?;
                 return Ok(None);

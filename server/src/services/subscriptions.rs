@@ -704,7 +704,11 @@ impl Subscriptions for SubscriptionService {
         if reason.is_empty() {
             return Err(AppError::invalid("reason", "Say why the access is still needed.").into());
         }
-        if store::pending_extension(&self.pool, &row.id).await.map_err(AppError::from)?.is_some() {
+        // Two asks at once end in one extension: the original request stays locked from
+        // this check until the extension is in.
+        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        store::lock(&mut tx, &row.id).await.map_err(AppError::from)?;
+        if store::pending_extension(&mut *tx, &row.id).await.map_err(AppError::from)?.is_some() {
             return Err(AppError::Conflict("An extension of this access already waits for a decision.".into()).into());
         }
         let now = Utc::now();
@@ -732,7 +736,6 @@ impl Subscriptions for SubscriptionService {
             client_token: None,
             ..row
         };
-        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
         self.access.take_in(&mut tx, &extension, &caller.username).await?;
         tx.commit().await.map_err(AppError::from)?;
         Ok(extension.id)
