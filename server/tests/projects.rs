@@ -82,6 +82,18 @@ fn form(unit: &str, env: &str, name: &str, members: Value, justification: &str) 
     }})
 }
 
+/// Frank, signed in, and the request he made in `unit` for `env` with Grace as an owner.
+async fn with_grace_as_owner(app: &TestApp, unit: &str, env: &str, name: &str) -> (reqwest::Client, String, Value) {
+    let frank = app.signed_in("frank").await;
+    let unit = unit_id(app, &frank, unit).await;
+    let grace = principal(app, &frank, "grace").await;
+    let members = json!([{ "principal": grace, "designation": "owner" }]);
+    let submitted = app.call_json(&frank, "submit_project_request", &form(&unit, env, name, members, "Launch")).await;
+    assert_eq!(submitted.status(), 200);
+    let id: String = submitted.json().await.unwrap();
+    (frank, id, grace)
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_dev_project_is_provisioned_promoted_approved_and_retired(pool: PgPool) {
     let app = spawn_with(pool.clone(), quick()).await;
@@ -206,13 +218,7 @@ async fn an_owner_of_the_unit_does_not_approve_the_retirement_she_asked_for(pool
     let app = spawn_with(pool, quick()).await;
     fast_deployments(&app);
     // Grace owns the Forecasting unit; Frank's Prod project there has her as an owner.
-    let frank = app.signed_in("frank").await;
-    let unit = unit_id(&app, &frank, "Forecasting").await;
-    let grace = principal(&app, &frank, "grace").await;
-    let members = json!([{ "principal": grace, "designation": "owner" }]);
-    let submitted =
-        app.call_json(&frank, "submit_project_request", &form(&unit, "prod", "Quota Prod", members, "Launch")).await;
-    let id: String = submitted.json().await.unwrap();
+    let (frank, id, _) = with_grace_as_owner(&app, "Forecasting", "prod", "Quota Prod").await;
     let grace = app.signed_in("grace").await;
     assert_eq!(detail(&app, &grace, &id).await["allowed"]["decide"], false, "she belongs to it");
     let approve = async |client: &reqwest::Client, comment: &str| {
@@ -237,13 +243,7 @@ async fn an_owner_of_the_unit_does_not_approve_the_retirement_she_asked_for(pool
 async fn an_owner_removed_in_datazone_has_no_say_in_the_project_any_more(pool: PgPool) {
     let app = spawn_with(pool, quick()).await;
     fast_deployments(&app);
-    let frank = app.signed_in("frank").await;
-    let unit = unit_id(&app, &frank, "SalesOperations").await;
-    let grace = principal(&app, &frank, "grace").await;
-    let members = json!([{ "principal": grace, "designation": "owner" }]);
-    let submitted =
-        app.call_json(&frank, "submit_project_request", &form(&unit, "dev", "Ledger Dev", members, "")).await;
-    let id: String = submitted.json().await.unwrap();
+    let (frank, id, grace) = with_grace_as_owner(&app, "SalesOperations", "dev", "Ledger Dev").await;
     let active = wait_for(&app, &frank, &id, "active").await;
     let project = active["summary"]["project_id"].as_str().unwrap().to_owned();
     assert_eq!(active["allowed"]["retire"], true, "the requester owns it");

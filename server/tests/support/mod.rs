@@ -131,25 +131,24 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
     TestApp { base, idp, aws, _idp_process: idp_process }
 }
 
-pub async fn datazone_client(endpoint: &str) -> aws_sdk_datazone::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// SDK settings aimed at the emulator (which takes any credentials).
+async fn emulator_sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_datazone::config::Credentials::new("test", "test", None, None, "test"))
         .load()
-        .await;
-    aws_sdk_datazone::Client::new(&sdk)
+        .await
+}
+
+pub async fn datazone_client(endpoint: &str) -> aws_sdk_datazone::Client {
+    aws_sdk_datazone::Client::new(&emulator_sdk(endpoint).await)
 }
 
 /// An Identity Store client and the store's id, aimed at the emulator: to change what
 /// Identity Center says about people, as the company IdP's SCIM sync would.
 pub async fn identity_store(endpoint: &str) -> (aws_sdk_identitystore::Client, String) {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_datazone::config::Credentials::new("test", "test", None, None, "test"))
-        .load()
-        .await;
+    let sdk = emulator_sdk(endpoint).await;
     let instances = aws_sdk_ssoadmin::Client::new(&sdk).list_instances().send().await.unwrap();
     let store = instances.instances()[0].identity_store_id().unwrap().to_owned();
     (aws_sdk_identitystore::Client::new(&sdk), store)
