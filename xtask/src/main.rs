@@ -155,6 +155,16 @@ fn portal(addr: SocketAddr, database_url: &str, upstreams: &Upstreams) -> Comman
 const DEMO_STEWARD_GROUPS: &str =
     "meshgate-stewards-marketing=MarketingAnalytics,meshgate-stewards-sales=SalesOperations";
 
+/// `npx playwright test` in end2end/, aimed at the portal on `portal` and its emulator.
+fn playwright(portal: SocketAddr, upstreams: &Upstreams) -> Command {
+    let mut cmd = Command::new("npx");
+    cmd.args(["playwright", "test"])
+        .env("BASE_URL", format!("http://{portal}"))
+        .env("EMULATOR_URL", &upstreams.aws)
+        .current_dir(root().join("end2end"));
+    cmd
+}
+
 fn spawn(cmd: &mut Command) -> Result<Child> {
     cmd.spawn().map_err(|e| format!("cannot start {}: {e}", util::describe(cmd)))
 }
@@ -273,15 +283,7 @@ fn test_stages(stages: &mut Stages) -> Result {
     let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, addr)?;
     let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &upstreams))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
-    let base_url = format!("http://{addr}");
-    let playwright = |args: &[&str]| {
-        run(Command::new("npx")
-            .args(["playwright", "test"])
-            .args(args)
-            .env("BASE_URL", &base_url)
-            .env("EMULATOR_URL", &upstreams.aws)
-            .current_dir(root().join("end2end")))
-    };
+    let playwright = |args: &[&str]| run(playwright(addr, &upstreams).args(args));
     stages.run("playwright", || playwright(&["--grep-invert", "@outage"]))?;
     stages.run("playwright with the database stopped", || {
         cluster.stop()?;
@@ -349,13 +351,10 @@ fn bench() -> Result {
         &upstreams,
     ))?);
     wait_for_ok(browser_portal, "/readyz", server, READY_WAIT)?;
-    run(Command::new("npx")
-        .args(["playwright", "test", "tests/alive.spec.ts", "--reporter=list"])
-        .env("BASE_URL", format!("http://{browser_portal}"))
-        .env("EMULATOR_URL", &upstreams.aws)
+    run(playwright(browser_portal, &upstreams)
+        .args(["tests/alive.spec.ts", "--reporter=list"])
         .env("ALIVE_LOADS", "1000")
-        .env("FIRST_LOAD", "1")
-        .current_dir(root().join("end2end")))?;
+        .env("FIRST_LOAD", "1"))?;
     if let Some(mut server) = running.portal.take() {
         terminate(&mut server, Duration::from_secs(10));
     }

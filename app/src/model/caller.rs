@@ -47,4 +47,10 @@ impl Caller {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// Whether a DataZone principal id (a member, an owner, a grantee) is the caller's user
+    /// or one of their groups.
+    pub fn is_or_in(&self, principal_id: &str) -> bool {
+        self.user_id == principal_id || self.group_ids.iter().any(|g| g == principal_id)
+    }
 }

@@ -128,7 +128,7 @@ impl ProjectService {
             return Ok(true);
         }
         let info = self.aws.unit(unit).await?;
-        Ok(info.owner_ids.iter().any(|o| o == &caller.user_id || caller.group_ids.contains(o)))
+        Ok(info.owner_ids.iter().any(|o| caller.is_or_in(o)))
     }
 
     /// Stores a request and its members in `tx`, approving and queueing it when policy says so.
@@ -243,11 +243,8 @@ impl ProjectService {
             Err(AppError::Upstream { code, .. }) if code == "ResourceNotFoundException" => HashMap::default(),
             Err(other) => return Err(other),
         };
-        let mine: Vec<&String> = current
-            .iter()
-            .filter(|(id, _)| **id == caller.user_id || caller.group_ids.contains(*id))
-            .map(|(_, designation)| designation)
-            .collect();
+        let mine: Vec<&String> =
+            current.iter().filter(|(id, _)| caller.is_or_in(id)).map(|(_, designation)| designation).collect();
         who.member = !mine.is_empty();
         who.owner = mine.iter().any(|d| d.as_str() == "PROJECT_OWNER");
         Ok(who)
@@ -274,9 +271,7 @@ struct Standing {
 
 /// The caller's standing as the request itself records it (its requester and members).
 fn recorded_standing(caller: &Caller, row: &RequestRow, members: &[store::MemberRow]) -> Standing {
-    let mine = |m: &&store::MemberRow| {
-        m.state != "removed" && (m.principal_id == caller.user_id || caller.group_ids.contains(&m.principal_id))
-    };
+    let mine = |m: &&store::MemberRow| m.state != "removed" && caller.is_or_in(&m.principal_id);
     Standing {
         requester: row.requested_by == caller.username,
         owner: row.requested_by == caller.username || members.iter().filter(mine).any(|m| m.designation == "owner"),

@@ -138,7 +138,7 @@ impl SubscriptionService {
 
     async fn member_of(&self, caller: &Caller, project: &str) -> Result<bool, AppError> {
         let members = self.aws.memberships(project).await?;
-        Ok(members.contains_key(&caller.user_id) || caller.group_ids.iter().any(|g| members.contains_key(g)))
+        Ok(members.keys().any(|id| caller.is_or_in(id)))
     }
 
     async fn row(&self, id: &str) -> Result<SubRow, AppError> {
