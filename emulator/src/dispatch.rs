@@ -82,6 +82,10 @@ impl Call<'_> {
     pub fn take_deploy_failure(&self) -> bool {
         lock(self.faults).take_deploy_failure()
     }
+
+    pub fn take_grant_failure(&self, revoke: bool) -> bool {
+        lock(self.faults).take_grant_failure(revoke)
+    }
 }
 
 /// The API a request belongs to, and the SigV4 signing name that API uses.

@@ -24,6 +24,12 @@ pub struct Faults {
     pub deploy_fail_next: u32,
     /// Share of project deployments (0..=1) that end in `FAILED_DEPLOYMENT`.
     pub deploy_fail_rate: f64,
+    /// The next N subscription grants (made by AcceptSubscriptionRequest) end in
+    /// `GRANT_FAILED` with a failure cause.
+    pub grant_fail_next: u32,
+    /// The next N revocations (RevokeSubscription, CancelSubscription) end in
+    /// `REVOKE_FAILED` with a failure cause; the subscription's status still changes.
+    pub revoke_fail_next: u32,
     /// How long a project deployment, a deletion or a subscription grant takes.
     pub deploy_delay_ms: u64,
     /// Whether the per-operation AWS quotas (token buckets) are enforced.
@@ -42,6 +48,8 @@ impl Default for Faults {
             error_rate: 0.0,
             deploy_fail_next: 0,
             deploy_fail_rate: 0.0,
+            grant_fail_next: 0,
+            revoke_fail_next: 0,
             deploy_delay_ms: 3000,
             quotas: true,
             operations: Vec::new(),
@@ -60,6 +68,8 @@ pub struct FaultsPatch {
     pub error_rate: Option<f64>,
     pub deploy_fail_next: Option<u32>,
     pub deploy_fail_rate: Option<f64>,
+    pub grant_fail_next: Option<u32>,
+    pub revoke_fail_next: Option<u32>,
     pub deploy_delay_ms: Option<u64>,
     pub quotas: Option<bool>,
     pub operations: Option<Vec<String>>,
@@ -107,6 +117,12 @@ impl Faults {
         if let Some(v) = patch.deploy_fail_rate {
             self.deploy_fail_rate = v;
         }
+        if let Some(v) = patch.grant_fail_next {
+            self.grant_fail_next = v;
+        }
+        if let Some(v) = patch.revoke_fail_next {
+            self.revoke_fail_next = v;
+        }
         if let Some(v) = patch.deploy_delay_ms {
             self.deploy_delay_ms = v;
         }
@@ -146,6 +162,15 @@ impl Faults {
             return true;
         }
         self.deploy_fail_rate > 0.0 && fastrand::f64() < self.deploy_fail_rate
+    }
+
+    /// Decides whether the grant (or, with `revoke`, the revocation) starting now fails,
+    /// consuming one of its "fail next".
+    pub fn take_grant_failure(&mut self, revoke: bool) -> bool {
+        let next = if revoke { &mut self.revoke_fail_next } else { &mut self.grant_fail_next };
+        let fails = *next > 0;
+        *next = next.saturating_sub(1);
+        fails
     }
 
     pub fn deploy_delay(&self) -> Duration {

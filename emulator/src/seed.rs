@@ -760,7 +760,10 @@ impl<'a> Builder<'a> {
                     environment_id: Some(environment_id(&project_id, "Lakehouse Database")),
                     started: at,
                     delay: TimeDelta::zero(),
+                    fails: false,
                     revoked_at: None,
+                    revoke_delay: TimeDelta::zero(),
+                    revoke_fails: false,
                     created_at: at,
                     created_by: SEED_CREATOR.into(),
                 });

@@ -250,9 +250,33 @@ pub struct SubscriptionGrant {
     pub environment_id: Option<String>,
     pub started: DateTime<Utc>,
     pub delay: TimeDelta,
+    /// Set when the grant fails at the end of its delay (fault injection).
+    pub fails: bool,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// How long the revocation takes.
+    pub revoke_delay: TimeDelta,
+    /// Set when the revocation fails (fault injection).
+    pub revoke_fails: bool,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+}
+
+/// The failure cause DataZone reports on an asset whose grant failed.
+pub const GRANT_FAILURE_CAUSE: &str =
+    "Lake Formation refused the grant: the subscription target's role is not a data lake administrator";
+/// The failure cause DataZone reports on an asset whose revocation failed.
+pub const REVOKE_FAILURE_CAUSE: &str =
+    "Lake Formation refused the revocation: the permission was changed outside Amazon DataZone";
+
+/// Where a grant stands at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GrantState {
+    /// `SubscriptionGrantOverallStatus`.
+    pub overall: &'static str,
+    /// `SubscriptionGrantStatus` of its asset.
+    pub asset: &'static str,
+    /// The failure cause and when it happened, for a failed grant or revocation.
+    pub failure: Option<(&'static str, DateTime<Utc>)>,
 }
 
 impl SubscriptionGrant {
@@ -260,30 +284,60 @@ impl SubscriptionGrant {
         self.started + self.delay
     }
 
-    /// `(overall status, asset status)` at `now`.
-    pub fn status(&self, now: DateTime<Utc>) -> (&'static str, &'static str) {
-        if self.revoked_at.is_some_and(|at| at <= now) {
-            return ("COMPLETED", "REVOKED");
-        }
-        let elapsed = now - self.started;
-        if elapsed < self.delay / 5 {
-            ("PENDING", "GRANT_PENDING")
-        } else if elapsed < self.delay {
-            ("IN_PROGRESS", "GRANT_IN_PROGRESS")
-        } else {
-            ("COMPLETED", "GRANTED")
+    /// The grant's state at `now`. A grant goes PENDING → IN_PROGRESS → COMPLETED (asset
+    /// GRANT_PENDING → GRANT_IN_PROGRESS → GRANTED), or ends in GRANT_FAILED; a revocation
+    /// moves the asset through REVOKE_PENDING → REVOKE_IN_PROGRESS to REVOKED (overall
+    /// COMPLETED again) or REVOKE_FAILED.
+    pub fn state(&self, now: DateTime<Utc>) -> GrantState {
+        let phase = |since: DateTime<Utc>, delay: TimeDelta| {
+            let elapsed = now - since;
+            if elapsed < delay / 5 {
+                0
+            } else if elapsed < delay {
+                1
+            } else {
+                2
+            }
+        };
+        let state = |overall, asset| GrantState { overall, asset, failure: None };
+        let grant_failed = self.fails && phase(self.started, self.delay) == 2;
+        match self.revoked_at.filter(|at| *at <= now) {
+            Some(at) if !grant_failed => match phase(at, self.revoke_delay) {
+                0 => state("PENDING", "REVOKE_PENDING"),
+                1 => state("IN_PROGRESS", "REVOKE_IN_PROGRESS"),
+                _ if self.revoke_fails => GrantState {
+                    overall: "REVOKE_FAILED",
+                    asset: "REVOKE_FAILED",
+                    failure: Some((REVOKE_FAILURE_CAUSE, at + self.revoke_delay)),
+                },
+                _ => state("COMPLETED", "REVOKED"),
+            },
+            _ => match phase(self.started, self.delay) {
+                0 => state("PENDING", "GRANT_PENDING"),
+                1 => state("IN_PROGRESS", "GRANT_IN_PROGRESS"),
+                _ if self.fails => GrantState {
+                    overall: "GRANT_FAILED",
+                    asset: "GRANT_FAILED",
+                    failure: Some((GRANT_FAILURE_CAUSE, self.granted_at())),
+                },
+                _ => state("COMPLETED", "GRANTED"),
+            },
         }
     }
 
     pub fn granted_timestamp(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let at = self.granted_at();
-        (at <= now).then_some(at)
+        (!self.fails && at <= now).then_some(at)
     }
 
+    /// When the grant last changed state, as of `now`.
     pub fn updated_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let step = |since: DateTime<Utc>, delay: TimeDelta| {
+            [since + delay, since + delay / 5, since].into_iter().find(|at| *at <= now).unwrap_or(since)
+        };
         match self.revoked_at {
-            Some(at) if at <= now => at,
-            _ => self.granted_timestamp(now).unwrap_or(self.created_at),
+            Some(at) if at <= now => step(at, self.revoke_delay),
+            _ => step(self.started, self.delay),
         }
     }
 }

@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use support::{open_requests_in_datazone, spawn, wait_until, TestApp};
+use support::{open_requests_in_datazone, spawn, spawn_with, wait_until, Setup, TestApp};
 
 async fn ok(response: reqwest::Response) -> Value {
     let status = response.status();
@@ -168,6 +168,59 @@ async fn a_lead_asks_for_access_and_stewards_decide_by_hand_and_by_rule(pool: Pg
     .await;
 }
 
+/// Decisions and ended access made straight in DataZone, as in SageMaker Unified Studio,
+/// reach the portal within a sync interval — though DataZone lists only PENDING requests and
+/// APPROVED subscriptions unless asked for a status.
+#[sqlx::test(migrations = "../migrations")]
+async fn decisions_and_ended_access_made_in_datazone_reach_the_portal(pool: PgPool) {
+    let setup = Setup { extra: vec![("subscription_sync_seconds", json!(1))], ..Setup::default() };
+    let app = spawn_with(pool, setup).await;
+    let dz = app.datazone().await;
+    let domain = app.aws.emulator.domain_id();
+    let ids = open_requests_in_datazone(&dz, 2).await;
+    let alice = app.signed_in("alice").await;
+    wait_until("both requests in the inbox", 20, async || {
+        let pending = inbox(&app, &alice, "").await;
+        ids.iter().all(|id| pending["rows"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()))
+    })
+    .await;
+    let synced = inbox(&app, &alice, "").await;
+    assert!(synced["sync"]["synced_ago"].is_string() && synced["sync"]["failed"].is_null(), "{synced}");
+
+    let accepted =
+        dz.accept_subscription_request().domain_identifier(&domain).identifier(&ids[0]).send().await.unwrap();
+    dz.reject_subscription_request()
+        .domain_identifier(&domain)
+        .identifier(&ids[1])
+        .decision_comment("Not for this use")
+        .send()
+        .await
+        .unwrap();
+    wait_until("both decisions in the portal", 10, async || {
+        detail(&app, &alice, &ids[0]).await["row"]["status"] == "ACCEPTED"
+            && detail(&app, &alice, &ids[1]).await["row"]["status"] == "REJECTED"
+    })
+    .await;
+    let rejected = detail(&app, &alice, &ids[1]).await;
+    assert_eq!(rejected["decision_comment"], "Not for this use");
+    assert!(rejected["decided_by"].as_str().unwrap().contains("in DataZone"), "{rejected}");
+    let pending = inbox(&app, &alice, "").await;
+    assert!(!pending["rows"].as_array().unwrap().iter().any(|r| ids.contains(&r["id"].as_str().unwrap().to_owned())));
+
+    // Revoked in DataZone: the portal stops counting it as access, and says who ended it.
+    let subscription = accepted.existing_subscription_id().unwrap();
+    dz.revoke_subscription().domain_identifier(&domain).identifier(subscription).send().await.unwrap();
+    wait_until("the revocation in the portal", 10, async || {
+        detail(&app, &alice, &ids[0]).await["subscription_status"] == "REVOKED"
+    })
+    .await;
+    let history = detail(&app, &alice, &ids[0]).await["history"].clone();
+    assert!(
+        history.as_array().unwrap().iter().any(|e| e["action"] == "subscription.revoked" && e["actor"] == "DataZone"),
+        "{history}"
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn nobody_decides_a_request_for_a_project_they_belong_to(pool: PgPool) {
     let app = spawn(pool).await;
@@ -286,10 +339,11 @@ async fn time_limited_access_is_revoked_when_it_ends(pool: PgPool) {
         .list_subscriptions()
         .domain_identifier(&domain)
         .subscription_request_identifier(&subscription)
+        .status(aws_sdk_datazone::types::SubscriptionStatus::Revoked)
         .send()
         .await
         .unwrap();
-    assert_eq!(subs.items()[0].status().as_str(), "REVOKED");
+    assert_eq!(subs.items().len(), 1, "the subscription is revoked in DataZone");
     let history = detail(&app, &erin, &id).await["history"].clone();
     assert!(history.as_array().unwrap().iter().any(|e| e["action"] == "subscription.expired"), "{history}");
 }

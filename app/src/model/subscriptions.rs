@@ -211,6 +211,18 @@ pub struct InboxPage {
     pub page_size: u32,
     /// Whether the viewer may decide every request of the domain (platform admins).
     pub everything: bool,
+    /// How the last sync with DataZone went.
+    pub sync: SyncNote,
+}
+
+/// The last sync with DataZone, as the inbox tells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncNote {
+    /// How long ago the last sync succeeded ("2 min"), if one did.
+    pub synced_ago: Option<String>,
+    /// When the last sync failed after the last success: how long ago, and why (DataZone's
+    /// refusal as it gave it).
+    pub failed: Option<(String, String)>,
 }
 
 /// What the caller may do with a request right now: each flag is a button.

@@ -15,7 +15,9 @@ use crate::components::{
     on_result, page_resource, ActionError, EmptyState, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
     BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
-use crate::model::{ApiError, BulkDecision, InboxPage, InboxQuery, InboxRow, Role, RunProgress, SubscriptionDetail};
+use crate::model::{
+    ApiError, BulkDecision, InboxPage, InboxQuery, InboxRow, Role, RunProgress, SubscriptionDetail, SyncNote,
+};
 use crate::pages::live::every;
 use crate::pages::request::{Fact, History};
 use crate::pages::url::query_string;
@@ -124,9 +126,33 @@ fn page_link(query: &InboxQuery, offset: u32) -> String {
     format!("/inbox?{}", query_string(&pairs))
 }
 
+/// When the inbox last heard from DataZone, and why not since, if DataZone refused.
+#[component]
+fn SyncLine(sync: SyncNote) -> impl IntoView {
+    let synced = sync.synced_ago.map_or_else(
+        || "Not synced with DataZone yet".to_owned(),
+        |ago| {
+            format!(
+                "Synced with DataZone {}",
+                if ago == "0 min" { "just now".to_owned() } else { format!("{ago} ago") }
+            )
+        },
+    );
+    match sync.failed {
+        Some((ago, why)) => view! {
+            <p class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900" role="status" data-testid="sync-status">
+                {format!("{synced} — the last try, {ago} ago, failed: {why}. Decisions made in SageMaker Unified Studio since then are not shown yet.")}
+            </p>
+        }.into_any(),
+        None => view! {
+            <p class="border-b border-slate-100 px-4 py-1 text-xs text-slate-500" data-testid="sync-status">{synced}</p>
+        }.into_any(),
+    }
+}
+
 #[component]
 fn InboxTable(page: InboxPage, query: InboxQuery, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
-    let InboxPage { rows, total, offset, page_size, everything } = page;
+    let InboxPage { rows, total, offset, page_size, everything, sync } = page;
     let selectable: Vec<String> =
         rows.iter().filter(|r| r.status == "PENDING" && !in_flight(r)).map(|r| r.id.clone()).collect();
     // A fresh page: what was selected may be decided or gone.
@@ -146,6 +172,7 @@ fn InboxTable(page: InboxPage, query: InboxQuery, selected: RwSignal<BTreeSet<St
                 <span data-testid="inbox-count">{shown}</span>
                 <span>{format!("Requests for {scope_note}")}</span>
             </h2>
+            <SyncLine sync/>
             {if rows.is_empty() {
                 view! {
                     <EmptyState title="Nothing here">

@@ -2,7 +2,7 @@
 
 use std::cmp::Reverse;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -111,7 +111,7 @@ fn subscription_json(state: &State, s: &Subscription) -> Value {
 }
 
 fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value {
-    let (overall, asset_status) = g.status(now);
+    let grant = g.state(now);
     let target = state
         .projects
         .iter()
@@ -122,6 +122,17 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
                 .any(|s| s.id == g.subscription_id && s.subscriber == Subscriber::Project(p.id.clone()))
         })
         .map(|p| format!("{} Lakehouse Database", p.name));
+    let mut asset = json!({
+        "assetId": g.asset_id,
+        "assetRevision": REVISION,
+        "status": grant.asset,
+        "targetName": target,
+        "grantedTimestamp": g.granted_timestamp(now).map(epoch),
+    });
+    if let Some((cause, at)) = grant.failure {
+        asset["failureCause"] = json!({"message": cause});
+        asset["failureTimestamp"] = json!(epoch(at));
+    }
     json!({
         "id": g.id,
         "createdBy": g.created_by,
@@ -131,14 +142,8 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
         "environmentId": g.environment_id,
         "subscriptionTargetId": g.target_id,
         "grantedEntity": {"listing": {"id": g.listing_id, "revision": REVISION}},
-        "status": overall,
-        "assets": [{
-            "assetId": g.asset_id,
-            "assetRevision": REVISION,
-            "status": asset_status,
-            "targetName": target,
-            "grantedTimestamp": g.granted_timestamp(now).map(epoch),
-        }],
+        "status": grant.overall,
+        "assets": [asset],
         "subscriptionId": g.subscription_id,
     })
 }
@@ -260,20 +265,18 @@ fn matches_owner(call: &Call, who: &Subscriber) -> bool {
         && call.query("owningGroupId").is_none_or(|g| *who == Subscriber::Group(g.to_owned()))
 }
 
-/// Checks `sortBy` and `sortOrder`; lists default to newest first, by `updated` time or
-/// creation time when no `sortBy` is given.
-fn sort_spec(call: &Call, updated: bool) -> Result<(bool, bool), ApiError> {
-    let by_updated = match call.query("sortBy") {
-        Some(s) => {
-            wire::check_enum("sortBy", s, &["CREATED_AT", "UPDATED_AT"])?;
-            s == "UPDATED_AT"
-        }
-        None => updated,
-    };
+/// Checks `sortBy` and `sortOrder` and answers whether the order is descending. The three
+/// subscription lists are "always sorted by updatedAt" (API reference: `sortBy` deprecated
+/// since 31 Jan 2026), so `sortBy` is validated and otherwise ignored. The reference names no
+/// default `sortOrder`; the stand-in lists the most recently updated first.
+fn sort_spec(call: &Call) -> Result<bool, ApiError> {
+    if let Some(s) = call.query("sortBy") {
+        wire::check_enum("sortBy", s, &["CREATED_AT", "UPDATED_AT"])?;
+    }
     if let Some(arn) = call.query("owningIamPrincipalArn") {
         wire::check_len("owningIamPrincipalArn", arn, 1, 255)?;
     }
-    Ok((by_updated, descending(call, true)?))
+    descending(call, true)
 }
 
 fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> DateTime<Utc>, descending: bool) -> Vec<T> {
@@ -285,36 +288,27 @@ fn sorted<T>(mut items: Vec<T>, key: impl Fn(&T) -> DateTime<Utc>, descending: b
     items
 }
 
+/// ListSubscriptionRequests. `status` defaults to PENDING: "This is not a required
+/// parameter, but if not specified, by default, Amazon DataZone returns only PENDING
+/// subscription requests" (API reference, ListSubscriptionRequests, `status`).
 pub fn list_requests(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
-    if let Some(status) = call.query("status") {
-        wire::check_enum("status", status, &["PENDING", "ACCEPTED", "REJECTED"])?;
-    }
-    // DataZone lists requests most recently updated first (sortBy is deprecated).
-    let (by_updated, descending) = sort_spec(call, true)?;
+    let status = call.query("status").unwrap_or("PENDING");
+    wire::check_enum("status", status, &["PENDING", "ACCEPTED", "REJECTED"])?;
+    let descending = sort_spec(call)?;
     let page = call.query_page((1, 50))?;
     let requests: Vec<&SubscriptionRequest> = state
         .requests
         .iter()
         .filter(|r| r.domain_id == domain)
-        .filter(|r| call.query("status").is_none_or(|s| r.status == s))
+        .filter(|r| r.status == status)
         .filter(|r| call.query("subscribedListingId").is_none_or(|l| r.listing_id == l))
         .filter(|r| matches_owner(call, &r.subscriber))
         .filter(|r| {
             call.query("approverProjectId").is_none_or(|p| approver_project(state, &r.listing_id).as_deref() == Some(p))
         })
         .collect();
-    let requests = sorted(
-        requests,
-        |r| {
-            if by_updated {
-                r.updated_at
-            } else {
-                r.created_at
-            }
-        },
-        descending,
-    );
+    let requests = sorted(requests, |r| r.updated_at, descending);
     let (items, next) = page.page(requests.into_iter().map(|r| request_json(state, r, true)).collect());
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))
 }
@@ -376,7 +370,10 @@ pub fn accept_request(state: &mut State, call: &Call) -> Outcome {
         environment_id: environment,
         started: call.now,
         delay: call.deploy_delay(),
+        fails: call.take_grant_failure(false),
         revoked_at: None,
+        revoke_delay: TimeDelta::zero(),
+        revoke_fails: false,
         created_at: call.now,
         created_by: call.caller.to_owned(),
     });
@@ -446,8 +443,11 @@ fn end_subscription(state: &mut State, call: &Call, status: &str, retain: Option
     if retain.is_some() {
         subscription.retain_permissions = retain;
     }
+    let revoke_fails = call.take_grant_failure(true);
     for grant in state.grants.iter_mut().filter(|g| g.subscription_id == id) {
         grant.revoked_at = Some(call.now);
+        grant.revoke_delay = call.deploy_delay();
+        grant.revoke_fails = revoke_fails;
     }
     let subscription = find_subscription(state, call)?;
     Ok(Reply::ok(subscription_json(state, subscription)))
@@ -462,18 +462,20 @@ pub fn cancel_subscription(state: &mut State, call: &Call) -> Outcome {
     end_subscription(state, call, "CANCELLED", None)
 }
 
+/// ListSubscriptions. `status` defaults to APPROVED: "This is not a required parameter, but
+/// if not provided, by default, Amazon DataZone returns only APPROVED subscriptions" (API
+/// reference, ListSubscriptions, `status`).
 pub fn list_subscriptions(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
-    if let Some(status) = call.query("status") {
-        wire::check_enum("status", status, &["APPROVED", "REVOKED", "CANCELLED"])?;
-    }
-    let (by_updated, descending) = sort_spec(call, false)?;
+    let status = call.query("status").unwrap_or("APPROVED");
+    wire::check_enum("status", status, &["APPROVED", "REVOKED", "CANCELLED"])?;
+    let descending = sort_spec(call)?;
     let page = call.query_page((1, 50))?;
     let subscriptions: Vec<&Subscription> = state
         .subscriptions
         .iter()
         .filter(|s| s.domain_id == domain)
-        .filter(|s| call.query("status").is_none_or(|v| s.status == v))
+        .filter(|s| s.status == status)
         .filter(|s| call.query("subscriptionRequestIdentifier").is_none_or(|r| s.request_id.as_deref() == Some(r)))
         .filter(|s| call.query("subscribedListingId").is_none_or(|l| s.listing_id == l))
         .filter(|s| matches_owner(call, &s.subscriber))
@@ -481,24 +483,14 @@ pub fn list_subscriptions(state: &mut State, call: &Call) -> Outcome {
             call.query("approverProjectId").is_none_or(|p| approver_project(state, &s.listing_id).as_deref() == Some(p))
         })
         .collect();
-    let subscriptions = sorted(
-        subscriptions,
-        |s| {
-            if by_updated {
-                s.updated_at
-            } else {
-                s.created_at
-            }
-        },
-        descending,
-    );
+    let subscriptions = sorted(subscriptions, |s| s.updated_at, descending);
     let (items, next) = page.page(subscriptions.into_iter().map(|s| subscription_json(state, s)).collect());
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))
 }
 
 pub fn list_grants(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
-    let (by_updated, descending) = sort_spec(call, false)?;
+    let descending = sort_spec(call)?;
     let page = call.query_page((1, 50))?;
     let owner_of = |g: &SubscriptionGrant| {
         state.subscriptions.iter().find(|s| s.id == g.subscription_id).map(|s| s.subscriber.clone())
@@ -513,17 +505,7 @@ pub fn list_grants(state: &mut State, call: &Call) -> Outcome {
         .filter(|g| call.query("subscriptionId").is_none_or(|s| g.subscription_id == s))
         .filter(|g| owner_of(g).is_some_and(|who| matches_owner(call, &who)))
         .collect();
-    let grants = sorted(
-        grants,
-        |g| {
-            if by_updated {
-                g.updated_at(call.now)
-            } else {
-                g.created_at
-            }
-        },
-        descending,
-    );
+    let grants = sorted(grants, |g| g.updated_at(call.now), descending);
     let (items, next) = page.page(grants.into_iter().map(|g| grant_json(state, g, call.now)).collect());
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))
 }

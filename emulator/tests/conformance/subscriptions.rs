@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use aws_sdk_datazone::types::{
-    SubscribedListingInput, SubscribedPrincipalInput, SubscribedProjectInput, SubscriptionGrantOverallStatus,
-    SubscriptionGrantStatus, SubscriptionRequestStatus, SubscriptionStatus,
+    SortKey, SortOrder, SubscribedListingInput, SubscribedPrincipalInput, SubscribedProjectInput,
+    SubscriptionGrantOverallStatus, SubscriptionGrantStatus, SubscriptionRequestStatus, SubscriptionStatus,
 };
 
-use emulator::Faults;
+use emulator::{Faults, FaultsPatch};
 
 use crate::common::{mesh, mesh_with, test_faults, Mesh};
 
@@ -229,6 +229,11 @@ async fn revoking_and_cancelling_move_subscriptions_on() {
     assert!(err.as_service_error().unwrap().is_conflict_exception());
     let grants =
         m.dz.list_subscription_grants().domain_identifier(&m.domain).subscription_id(&first).send().await.unwrap();
+    assert_eq!(grants.items()[0].assets()[0].status(), &SubscriptionGrantStatus::RevokePending);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let grants =
+        m.dz.list_subscription_grants().domain_identifier(&m.domain).subscription_id(&first).send().await.unwrap();
+    assert_eq!(grants.items()[0].status(), &SubscriptionGrantOverallStatus::Completed);
     assert_eq!(grants.items()[0].assets()[0].status(), &SubscriptionGrantStatus::Revoked);
 }
 
@@ -243,19 +248,28 @@ async fn requests_are_listed_by_approver_and_paged() {
             .send()
             .await
             .unwrap();
-    // customer_segments x2, email_engagement_events, customer_master, marketing_consent, customer_contacts.
-    assert_eq!(inbox.items().len(), 6);
+    // Only the pending ones of the six for MarketingDataFoundation's listings.
+    assert_eq!(inbox.items().len(), 2);
+    assert!(inbox.items().iter().all(|r| r.status() == &SubscriptionRequestStatus::Pending));
     assert!(inbox.items().iter().all(|r| r.metadata_forms_summary().is_empty()));
-    let pages: Vec<_> =
-        m.dz.list_subscription_requests()
-            .domain_identifier(&m.domain)
-            .max_results(3)
-            .into_paginator()
-            .send()
-            .collect::<Vec<_>>()
-            .await;
-    assert_eq!(pages.len(), 4);
-    let total: usize = pages.iter().map(|p| p.as_ref().unwrap().items().len()).sum();
+    let mut total = 0;
+    for status in
+        [SubscriptionRequestStatus::Pending, SubscriptionRequestStatus::Accepted, SubscriptionRequestStatus::Rejected]
+    {
+        let pages: Vec<_> =
+            m.dz.list_subscription_requests()
+                .domain_identifier(&m.domain)
+                .status(status.clone())
+                .max_results(1)
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+                .await;
+        let items: Vec<_> = pages.iter().flat_map(|p| p.as_ref().unwrap().items().to_vec()).collect();
+        assert_eq!(pages.len(), items.len(), "one item per page of {status}");
+        assert!(items.iter().all(|r| r.status() == &status));
+        total += items.len();
+    }
     assert_eq!(total, 10);
     let rejected =
         m.dz.list_subscription_requests()
@@ -265,6 +279,133 @@ async fn requests_are_listed_by_approver_and_paged() {
             .await
             .unwrap();
     assert!(rejected.items().iter().all(|r| r.decision_comment().is_some()));
+}
+
+/// API reference, ListSubscriptionRequests `status`: "if not specified, by default, Amazon
+/// DataZone returns only PENDING subscription requests"; ListSubscriptions `status`: "if not
+/// provided, by default, Amazon DataZone returns only APPROVED subscriptions".
+#[tokio::test]
+async fn lists_without_status_hold_only_pending_requests_and_approved_subscriptions() {
+    let m = mesh().await;
+    let requests = m.dz.list_subscription_requests().domain_identifier(&m.domain).send().await.unwrap();
+    assert_eq!(requests.items().len(), 4);
+    assert!(requests.items().iter().all(|r| r.status() == &SubscriptionRequestStatus::Pending));
+    let accepted =
+        m.dz.list_subscription_requests()
+            .domain_identifier(&m.domain)
+            .status(SubscriptionRequestStatus::Accepted)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(accepted.items().len(), 4);
+
+    let approved = m.dz.list_subscriptions().domain_identifier(&m.domain).send().await.unwrap();
+    assert_eq!(approved.items().len(), 4);
+    let gone = approved.items()[0].id().to_owned();
+    m.dz.revoke_subscription().domain_identifier(&m.domain).identifier(&gone).send().await.unwrap();
+    let approved = m.dz.list_subscriptions().domain_identifier(&m.domain).send().await.unwrap();
+    assert_eq!(approved.items().len(), 3);
+    assert!(approved.items().iter().all(|s| s.status() == &SubscriptionStatus::Approved && s.id() != gone));
+    let revoked =
+        m.dz.list_subscriptions()
+            .domain_identifier(&m.domain)
+            .status(SubscriptionStatus::Revoked)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        revoked.items().iter().map(aws_sdk_datazone::types::SubscriptionSummary::id).collect::<Vec<_>>(),
+        [gone.as_str()]
+    );
+}
+
+/// API reference: `sortBy` is deprecated, "Results are always sorted by updatedAt".
+#[tokio::test]
+#[allow(deprecated)]
+async fn requests_are_always_sorted_by_update_time_in_the_order_asked_for() {
+    let m = mesh().await;
+    let listed = |order: SortOrder| {
+        m.dz.list_subscription_requests()
+            .domain_identifier(&m.domain)
+            .status(SubscriptionRequestStatus::Accepted)
+            .sort_by(SortKey::CreatedAt)
+            .sort_order(order)
+            .send()
+    };
+    let newest_first = listed(SortOrder::Descending).await.unwrap();
+    let times: Vec<_> = newest_first.items().iter().map(|r| r.updated_at().secs()).collect();
+    assert!(times.len() > 1 && times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    let oldest_first = listed(SortOrder::Ascending).await.unwrap();
+    let times: Vec<_> = oldest_first.items().iter().map(|r| r.updated_at().secs()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}
+
+async fn accepted_subscription(m: &Mesh) -> String {
+    let project = m.project_id("RevenueForecast Dev").await;
+    let listing_id = listing_id(m, "bookings_daily").await;
+    let request =
+        m.dz.create_subscription_request()
+            .domain_identifier(&m.domain)
+            .subscribed_principals(for_project(&project))
+            .subscribed_listings(listing(&listing_id))
+            .request_reason("Bookings history")
+            .send()
+            .await
+            .unwrap();
+    let accepted =
+        m.dz.accept_subscription_request().domain_identifier(&m.domain).identifier(request.id()).send().await.unwrap();
+    accepted.existing_subscription_id().unwrap().to_owned()
+}
+
+async fn grant_of(m: &Mesh, subscription: &str) -> aws_sdk_datazone::types::SubscriptionGrantSummary {
+    let grants =
+        m.dz.list_subscription_grants()
+            .domain_identifier(&m.domain)
+            .subscription_id(subscription)
+            .send()
+            .await
+            .unwrap();
+    grants.items()[0].clone()
+}
+
+#[tokio::test]
+async fn an_injected_grant_failure_ends_in_grant_failed_with_its_cause() {
+    let m = mesh().await;
+    m.server.emulator.set_faults(FaultsPatch { grant_fail_next: Some(1), ..FaultsPatch::default() }).unwrap();
+    let subscription = accepted_subscription(&m).await;
+    assert_eq!(grant_of(&m, &subscription).await.status(), &SubscriptionGrantOverallStatus::Pending);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let grant = grant_of(&m, &subscription).await;
+    assert_eq!(grant.status(), &SubscriptionGrantOverallStatus::GrantFailed);
+    let asset = &grant.assets()[0];
+    assert_eq!(asset.status(), &SubscriptionGrantStatus::GrantFailed);
+    assert!(asset.failure_cause().and_then(|c| c.message()).is_some_and(|m| m.contains("Lake Formation")));
+    assert!(asset.failure_timestamp().is_some() && asset.granted_timestamp().is_none());
+    // The subscription itself stays APPROVED: the grant, not the subscription, failed.
+    let got = m.dz.get_subscription().domain_identifier(&m.domain).identifier(&subscription).send().await.unwrap();
+    assert_eq!(got.status(), &SubscriptionStatus::Approved);
+    // Only the next grant fails.
+    let other = m.dz.list_subscriptions().domain_identifier(&m.domain).send().await.unwrap();
+    assert!(other.items().iter().any(|s| s.id() != subscription));
+}
+
+#[tokio::test]
+async fn an_injected_revoke_failure_ends_in_revoke_failed_with_its_cause() {
+    let m = mesh().await;
+    let subscription = accepted_subscription(&m).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(grant_of(&m, &subscription).await.status(), &SubscriptionGrantOverallStatus::Completed);
+    m.server.emulator.set_faults(FaultsPatch { revoke_fail_next: Some(1), ..FaultsPatch::default() }).unwrap();
+    let revoked =
+        m.dz.revoke_subscription().domain_identifier(&m.domain).identifier(&subscription).send().await.unwrap();
+    assert_eq!(revoked.status(), &SubscriptionStatus::Revoked);
+    let grant = grant_of(&m, &subscription).await;
+    assert_eq!(grant.assets()[0].status(), &SubscriptionGrantStatus::RevokePending);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let grant = grant_of(&m, &subscription).await;
+    assert_eq!(grant.status(), &SubscriptionGrantOverallStatus::RevokeFailed);
+    assert_eq!(grant.assets()[0].status(), &SubscriptionGrantStatus::RevokeFailed);
+    assert!(grant.assets()[0].failure_cause().and_then(|c| c.message()).is_some());
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use aws_sdk_datazone::config::retry::RetryConfig;
 use aws_sdk_datazone::types::{
     AggregationListItem, Filter, FilterClause, SearchResultItem, SearchSort, SortOrder, SubscribedListing,
     SubscribedListingInput, SubscribedListingItem, SubscribedPrincipal, SubscribedPrincipalInput,
-    SubscribedProjectInput, SubscriptionRequestStatus,
+    SubscribedProjectInput, SubscriptionRequestStatus, SubscriptionStatus,
 };
 use chrono::{DateTime, Utc};
 
@@ -92,6 +92,7 @@ pub struct SubRequest {
 pub struct Subscription {
     pub id: String,
     pub status: String,
+    pub updated_at: DateTime<Utc>,
     pub listing_id: String,
     pub project_id: Option<String>,
     pub request_id: Option<String>,
@@ -170,6 +171,17 @@ macro_rules! sub_request {
             subscription_id: r.existing_subscription_id().map(str::to_owned),
         }
     }};
+}
+
+fn subscription_of(s: &aws_sdk_datazone::types::SubscriptionSummary) -> Subscription {
+    Subscription {
+        id: s.id().to_owned(),
+        status: s.status().as_str().to_owned(),
+        updated_at: time(s.updated_at()),
+        listing_id: s.subscribed_listing().map(|l| l.id().to_owned()).unwrap_or_default(),
+        project_id: s.subscribed_principal().and_then(|p| project_of(std::slice::from_ref(p))).map(|p| p.0),
+        request_id: s.subscription_request_id().map(str::to_owned),
+    }
 }
 
 fn not_found(error: AppError, what: &str) -> AppError {
@@ -318,16 +330,20 @@ impl Aws {
         Ok(sub_request!(&created))
     }
 
-    /// One page of the domain's subscription requests, most recently changed first, and the
-    /// token of the next page.
+    /// One page of the domain's subscription requests in `status` (PENDING, ACCEPTED or
+    /// REJECTED), most recently changed first, and the token of the next page
+    /// (ListSubscriptionRequests: without `status` DataZone lists only PENDING ones, and it
+    /// always sorts by update time).
     pub async fn subscription_requests_page(
         &self,
+        status: &str,
         token: Option<String>,
     ) -> Result<(Vec<SubRequest>, Option<String>), AppError> {
         let page = self
             .datazone
             .list_subscription_requests()
             .domain_identifier(&self.domain_id)
+            .status(SubscriptionRequestStatus::from(status))
             .sort_order(SortOrder::Descending)
             .max_results(50)
             .set_next_token(token)
@@ -420,33 +436,26 @@ impl Aws {
         Ok(status)
     }
 
-    /// Subscriptions to one listing, or of one project.
-    pub async fn subscriptions(
+    /// One page of the domain's subscriptions in `status` (APPROVED, REVOKED or CANCELLED),
+    /// most recently changed first, and the token of the next page (ListSubscriptions:
+    /// without `status` DataZone lists only APPROVED ones).
+    pub async fn subscriptions_page(
         &self,
-        listing: Option<&str>,
-        project: Option<&str>,
-    ) -> Result<Vec<Subscription>, AppError> {
-        let mut pages = self
+        status: &str,
+        token: Option<String>,
+    ) -> Result<(Vec<Subscription>, Option<String>), AppError> {
+        let page = self
             .datazone
             .list_subscriptions()
             .domain_identifier(&self.domain_id)
-            .set_subscribed_listing_id(listing.map(str::to_owned))
-            .set_owning_project_id(project.map(str::to_owned))
+            .status(SubscriptionStatus::from(status))
+            .sort_order(SortOrder::Descending)
             .max_results(50)
-            .into_paginator()
-            .send();
-        let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| upstream("ListSubscriptions", e))?;
-            found.extend(page.items().iter().map(|s| Subscription {
-                id: s.id().to_owned(),
-                status: s.status().as_str().to_owned(),
-                listing_id: s.subscribed_listing().map(|l| l.id().to_owned()).unwrap_or_default(),
-                project_id: s.subscribed_principal().and_then(|p| project_of(std::slice::from_ref(p))).map(|p| p.0),
-                request_id: s.subscription_request_id().map(str::to_owned),
-            }));
-        }
-        Ok(found)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| upstream("ListSubscriptions", e))?;
+        Ok((page.items().iter().map(subscription_of).collect(), page.next_token().map(str::to_owned)))
     }
 
     /// Grants of a project's subscriptions (to one listing, when given), one per asset and

@@ -9,7 +9,7 @@ use app::model::{
     AccessRequestForm, AccessState, ApiError, AssetDetail, BulkDecision, Caller, CatalogItem, CatalogPage,
     CatalogQuery, DryRun, DryRunRow, Facet, FormView, GrantView, InboxPage, InboxQuery, InboxRow, MySubscription,
     ProjectAccess, ProjectSubscriptions, QueuedDecision, Role, RuleAction, RuleForm, RuleView, RulesPage, RunProgress,
-    SubscriptionDetail, TermRef, DAYS_MAX, REASON_MAX,
+    SubscriptionDetail, SyncNote, TermRef, DAYS_MAX, REASON_MAX,
 };
 use async_trait::async_trait;
 use chrono::{TimeDelta, Utc};
@@ -417,12 +417,16 @@ impl Subscriptions for SubscriptionService {
             limit: i64::from(INBOX_PAGE),
         };
         let (rows, total) = store::inbox(&self.pool, &scope_of(caller), &filter).await.map_err(AppError::from)?;
+        let synced = self.access.sync_status().await?;
+        let failed =
+            synced.error.filter(|(_, at)| synced.last_ok_at.is_none_or(|ok| ok < *at)).map(|(why, at)| (age(at), why));
         Ok(InboxPage {
             rows: rows.iter().map(inbox_row).collect(),
             total: u32::try_from(total).unwrap_or(u32::MAX),
             offset: query.offset,
             page_size: INBOX_PAGE,
             everything: caller.has(Role::Admin),
+            sync: SyncNote { synced_ago: synced.last_ok_at.map(age), failed },
         })
     }
 

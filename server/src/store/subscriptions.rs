@@ -590,6 +590,51 @@ pub async fn watermark(pool: &PgPool, name: &str) -> Result<Option<DateTime<Utc>
         .map(Option::flatten)
 }
 
+/// Records how a run of schedule `name` ended: `None` when it succeeded, else its error
+/// (kept to 500 characters).
+pub async fn record_outcome(pool: &PgPool, name: &str, error: Option<&str>) -> Result<(), sqlx::Error> {
+    let error: Option<String> = error.map(|e| e.chars().take(500).collect());
+    sqlx::query(
+        "INSERT INTO schedules (name, last_ok_at, last_error, last_error_at)
+         VALUES ($1, CASE WHEN $2::text IS NULL THEN now() END, $2, CASE WHEN $2::text IS NOT NULL THEN now() END)
+         ON CONFLICT (name) DO UPDATE SET
+           last_ok_at = CASE WHEN $2::text IS NULL THEN now() ELSE schedules.last_ok_at END,
+           last_error = $2,
+           last_error_at = CASE WHEN $2::text IS NOT NULL THEN now() ELSE schedules.last_error_at END",
+    )
+    .bind(name)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// (last success, last error, when it happened) of schedule `name`.
+pub async fn outcome(
+    pool: &PgPool,
+    name: &str,
+) -> Result<Option<(Option<DateTime<Utc>>, Option<String>, Option<DateTime<Utc>>)>, sqlx::Error> {
+    sqlx::query_as("SELECT last_ok_at, last_error, last_error_at FROM schedules WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Requests whose subscription is among `subscriptions` and still APPROVED here:
+/// (request id, subscription id).
+pub async fn approved_with_subscriptions(
+    db: impl PgExecutor<'_>,
+    subscriptions: &[String],
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, subscription_id FROM subscription_requests
+          WHERE subscription_id = ANY($1) AND subscription_status = 'APPROVED'",
+    )
+    .bind(subscriptions)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn advance_watermark(pool: &PgPool, name: &str, to: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO schedules (name, watermark) VALUES ($1, $2)

@@ -11,7 +11,6 @@ use app::model::{RequestFacts, RuleAction, RuleConditions};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::Mutex;
-use uuid::Uuid;
 
 use crate::aws::subscriptions::{is_pending, SubRequest};
 use crate::aws::Aws;
@@ -19,18 +18,15 @@ use crate::error::AppError;
 use crate::jobs::rate::RateLimits;
 use crate::jobs::{DecisionKick, DecisionQueue, DecisionTask};
 use crate::store::audit;
-use crate::store::subscriptions::{self as store, Decided, RuleRow, SubRow};
+use crate::store::subscriptions::{self as store, RuleRow, SubRow};
+
+mod expiry;
+mod sync;
+
+pub use sync::SyncStatus;
 
 /// How long the project and unit index is trusted.
 const INDEX_TTL: Duration = Duration::from_mins(1);
-/// The schedule row holding the sync watermark.
-pub const SYNC: &str = "subscription_sync";
-/// Opening the inbox syncs at most this often (all replicas together).
-const SYNC_ON_OPEN: Duration = Duration::from_secs(3);
-/// The advisory lock that keeps subscription syncs one at a time.
-const SYNC_LOCK: i64 = 0x006d_675f_7379_6e63;
-/// Requests changed this close to the watermark are read again (equal timestamps).
-const SYNC_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 
 /// The domain's projects and units, for names and unit paths.
 #[derive(Default)]
@@ -289,152 +285,6 @@ impl Access {
         let task = DecisionTask::new(self.clone());
         queue.enqueue_after(conn, &task, &DecisionKick { request_id: request.to_owned() }, after).await?;
         Ok(())
-    }
-
-    /// Brings Postgres up to date with DataZone's subscription requests: new ones are
-    /// taken in (and run through the rules), decisions made elsewhere are recorded. Pages,
-    /// most recently changed first, are read down to the watermark (less an overlap for
-    /// equal or late timestamps). When `on_open`, runs only if no sync ran in the last few
-    /// seconds, and stops early at a page that brings nothing new; the watermark then stays
-    /// put, so the next scheduled sync still reads everything after it.
-    pub async fn sync(&self, on_open: bool) -> Result<usize, AppError> {
-        let pool = &self.inner.pool;
-        if on_open && !store::claim(pool, "subscription_sync_open", SYNC_ON_OPEN, true).await? {
-            return Ok(0);
-        }
-        // One sync at a time across replicas: a second one waits for the first and then finds
-        // its work done, so an inbox never lists what another sync is half-way through taking
-        // in. The lock lives as long as this transaction (rolled back, or committed, at the end).
-        let mut exclusive = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SYNC_LOCK).execute(&mut *exclusive).await?;
-        let since = store::watermark(pool, SYNC).await?.map(|w| w - SYNC_OVERLAP);
-        let (mut taken, mut newest, mut token) = (0, None, None);
-        loop {
-            let (page, next) = self.inner.aws.subscription_requests_page(token).await?;
-            let fresh: Vec<&SubRequest> = page.iter().take_while(|r| since.is_none_or(|s| r.updated_at >= s)).collect();
-            newest = newest.max(fresh.iter().map(|r| r.updated_at).max());
-            let (page_taken, news) = self.sync_page(&fresh).await?;
-            taken += page_taken;
-            let reached_known = fresh.len() < page.len();
-            if next.is_none() || reached_known {
-                break;
-            }
-            if on_open && !news {
-                return Ok(taken);
-            }
-            token = next;
-        }
-        if let Some(newest) = newest {
-            store::advance_watermark(pool, SYNC, newest).await?;
-        }
-        exclusive.commit().await?;
-        Ok(taken)
-    }
-
-    /// Takes in or records what one page of the sync shows; returns how many requests were
-    /// taken in and whether anything on the page was news to Postgres.
-    async fn sync_page(&self, page: &[&SubRequest]) -> Result<(usize, bool), AppError> {
-        let pool = &self.inner.pool;
-        let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
-        let known: HashMap<String, (String, Option<String>)> = store::known(pool, &ids)
-            .await?
-            .into_iter()
-            .map(|(id, status, decision)| (id, (status, decision)))
-            .collect();
-        let (mut taken, mut news) = (0, false);
-        for r in page {
-            match known.get(&r.id) {
-                None => {
-                    news = true;
-                    let requester = self.requester(&r.created_by).await?;
-                    let Some(row) = self.row_of(r, requester, None).await? else { continue };
-                    let mut tx = pool.begin().await?;
-                    if self.take_in(&mut tx, &row, &row.requester_name.clone()).await? {
-                        taken += 1;
-                    }
-                    tx.commit().await?;
-                }
-                // A decision of ours in flight records itself.
-                Some((status, decision))
-                    if status == "PENDING"
-                        && !is_pending(&r.status)
-                        && !matches!(decision.as_deref(), Some("queued" | "sent")) =>
-                {
-                    news = true;
-                    self.record_from_datazone(r, None).await?;
-                }
-                Some(_) => {}
-            }
-        }
-        Ok((taken, news))
-    }
-
-    /// Records the decision DataZone shows for a request; `ours` is the portal's own
-    /// decision whose earlier attempt made it, if it matches.
-    pub async fn record_from_datazone(
-        &self,
-        r: &SubRequest,
-        ours: Option<(&str, Option<Uuid>)>,
-    ) -> Result<bool, AppError> {
-        let by = match (ours, &r.reviewer_id) {
-            (Some((actor, _)), _) => actor.to_owned(),
-            (None, Some(reviewer)) => format!("{} (in DataZone)", self.requester(reviewer).await?.name),
-            (None, None) => "DataZone".to_owned(),
-        };
-        let mut tx = self.inner.pool.begin().await?;
-        let rule_reason = match ours.and_then(|o| o.1) {
-            Some(rule) => store::get(&mut *tx, &r.id).await?.and_then(|row| row.rule_reason).map(|why| (rule, why)),
-            None => None,
-        };
-        let decided = Decided {
-            id: &r.id,
-            status: &r.status,
-            at: r.updated_at,
-            by: &by,
-            comment: r.decision_comment.as_deref(),
-            subscription_id: r.subscription_id.as_deref(),
-            rule: rule_reason.as_ref().map(|(id, why)| (*id, why.as_str())),
-        };
-        let recorded = store::record_decision(&mut *tx, &decided).await?;
-        if recorded {
-            let action = if r.status == "ACCEPTED" { "subscription.accepted" } else { "subscription.rejected" };
-            let after = json!({ "comment": r.decision_comment, "subscription_id": r.subscription_id, "by": by });
-            record(&mut tx, &by, action, &r.id, after).await?;
-        }
-        tx.commit().await?;
-        Ok(recorded)
-    }
-
-    /// Revokes approved subscriptions whose access period is over; returns how many.
-    pub async fn expire_due(&self) -> Result<usize, AppError> {
-        let pool = &self.inner.pool;
-        let mut ended = 0;
-        for row in store::expired(pool, 100).await? {
-            let outcome = match &row.subscription_id {
-                Some(subscription) => {
-                    self.pace("RevokeSubscription").await?;
-                    match self.inner.aws.end_subscription(subscription, true).await {
-                        Ok(status) => status,
-                        Err(AppError::Upstream { code, .. }) if code == "ConflictException" => "already ended".into(),
-                        Err(AppError::NotFound(_)) => "no longer exists".into(),
-                        Err(other) => {
-                            tracing::warn!(id = %row.id, error = %other, "expired subscription not revoked yet");
-                            continue;
-                        }
-                    }
-                }
-                None => "no subscription id".into(),
-            };
-            let mut tx = pool.begin().await?;
-            if store::set_subscription_status(&mut *tx, &row.id, "EXPIRED").await? {
-                let after = json!({ "subscription_id": row.subscription_id, "expired_at": row.expires_at,
-                                    "call": "RevokeSubscription", "datazone": outcome });
-                record(&mut tx, "meshgate (expiry)", "subscription.expired", &row.id, after).await?;
-                ended += 1;
-            }
-            tx.commit().await?;
-        }
-        Ok(ended)
     }
 }
 
