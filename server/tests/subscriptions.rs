@@ -378,3 +378,36 @@ async fn a_steward_cannot_move_a_rule_past_one_they_may_not_edit(pool: PgPool) {
     ok(app.call(&alice, "move_approval_rule", &[("id", daves.as_str()), ("up", "true")]).await).await;
     assert_eq!(order(&alice).await[0].0, "Sales: people decide");
 }
+
+/// Walter and the analysts staff CustomerSuccessInsights Dev through the meshgate-analysts
+/// group only (Judy is a direct member of other projects): a group membership counts
+/// everywhere a user membership does.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_project_joined_through_a_group_counts_as_the_persons_own(pool: PgPool) {
+    const THROUGH_GROUP: &str = "CustomerSuccessInsights Dev";
+    let app = spawn(pool).await;
+    let judy = app.signed_in("judy").await;
+    let mine: Value = ok(app.call(&judy, "my_projects", &[]).await).await;
+    let others = mine["other_projects"].as_array().unwrap();
+    assert!(others.iter().any(|p| p["name"] == THROUGH_GROUP), "{mine}");
+    assert!(others.iter().any(|p| p["name"] == "CustomerChurnModel-v2 Dev"), "and her own: {mine}");
+
+    let listing = listing_of(&search(&app, &judy, "bookings").await, "bookings_daily");
+    let asset = ok(app.call(&judy, "catalog_asset", &[("listing_id", &listing)]).await).await;
+    let choice = asset["access"].as_array().unwrap().iter().find(|a| a["project_name"] == THROUGH_GROUP);
+    let project = choice.unwrap_or_else(|| panic!("offered as a project to ask for: {asset}"))["project_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let form = request_form(&listing, &project, "Bookings next to support tickets", None, "group-1");
+    let id: String = serde_json::from_value(ok(app.call_json(&judy, "request_access", &form).await).await).unwrap();
+    let mine = ok(app.call(&judy, "my_subscriptions", &[]).await).await;
+    assert!(mine.to_string().contains(&id), "her request is among her access: {mine}");
+
+    // Someone outside the group cannot ask for that project.
+    let zoe = app.signed_in("zoe").await;
+    let form = request_form(&listing, &project, "Not my project", None, "group-2");
+    let refused = app.call_json(&zoe, "request_access", &form).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("only for a project you are a member of"));
+}

@@ -68,7 +68,7 @@ impl Aws {
 
         let group_ids = self.group_ids(&user_id).await?;
         let group_names = self.group_names(&group_ids).await?;
-        let publishing_projects = self.publishing_projects(&datazone_user_id).await?;
+        let publishing_projects = self.publishing_projects(&datazone_user_id, &group_ids).await?;
         Ok(Some(Identity {
             identity_store_user_id: user_id,
             datazone_user_id,
@@ -143,33 +143,16 @@ impl Aws {
         Ok(names)
     }
 
-    /// Projects the user owns that own assets: DataZone routes subscription requests for
-    /// those assets to them.
-    async fn publishing_projects(&self, datazone_user_id: &str) -> Result<Vec<String>, AppError> {
+    /// Projects the person owns, as a user or through one of their groups, that own assets:
+    /// DataZone routes subscription requests for those assets to them. ListProjects per
+    /// principal, then ListProjectMemberships and a one-item Search per project.
+    async fn publishing_projects(&self, datazone_user_id: &str, group_ids: &[String]) -> Result<Vec<String>, AppError> {
         let mut owned = Vec::new();
-        let mut pages = self
-            .datazone
-            .list_projects()
-            .domain_identifier(&self.domain_id)
-            .user_identifier(datazone_user_id)
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(project) = pages.next().await {
-            let project = project.map_err(|e| upstream("ListProjects", e))?;
-            let memberships = self
-                .datazone
-                .list_project_memberships()
-                .domain_identifier(&self.domain_id)
-                .project_identifier(project.id())
-                .send()
-                .await
-                .map_err(|e| upstream("ListProjectMemberships", e))?;
-            let is_owner = memberships.members().iter().any(|m| {
-                m.designation() == &UserDesignation::ProjectOwner
-                    && m.member_details()
-                        .and_then(|d| d.as_user().ok())
-                        .is_some_and(|u| u.user_id() == datazone_user_id)
+        for project in self.projects_of(datazone_user_id, group_ids).await? {
+            let members = self.memberships(&project.id).await?;
+            let is_owner = members.iter().any(|(id, designation)| {
+                designation == UserDesignation::ProjectOwner.as_str()
+                    && (id == datazone_user_id || group_ids.contains(id))
             });
             if !is_owner {
                 continue;
@@ -179,13 +162,13 @@ impl Aws {
                 .search()
                 .domain_identifier(&self.domain_id)
                 .search_scope(InventorySearchScope::Asset)
-                .owning_project_identifier(project.id())
+                .owning_project_identifier(&project.id)
                 .max_results(1)
                 .send()
                 .await
                 .map_err(|e| upstream("Search", e))?;
             if !assets.items().is_empty() {
-                owned.push(project.id().to_owned());
+                owned.push(project.id);
             }
         }
         Ok(owned)

@@ -2,7 +2,7 @@
 //! plain data. Every call here is one DataZone operation (or its pages); retries of
 //! throttling and 5xx are the SDK's, pacing and idempotency are the caller's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use app::model::{Designation, Principal, PrincipalKind};
 use aws_sdk_datazone::types::{
@@ -257,13 +257,39 @@ impl Aws {
         Ok(None)
     }
 
-    /// Projects `user_id` is a member of.
-    pub async fn projects_of(&self, user_id: &str) -> Result<Vec<ProjectListing>, AppError> {
+    /// Projects a person belongs to: as a user (`user_id`) or through any of their groups
+    /// (`group_ids`), as DataZone's memberships stand now. One ListProjects listing per
+    /// principal (`userIdentifier`, then `groupIdentifier` per group), read concurrently;
+    /// each project once, user memberships first.
+    ///
+    /// # Errors
+    /// DataZone's refusal of any of the listings.
+    pub async fn projects_of(&self, user_id: &str, group_ids: &[String]) -> Result<Vec<ProjectListing>, AppError> {
+        let listings = std::iter::once((Some(user_id), None))
+            .filter(|_| !user_id.is_empty())
+            .chain(group_ids.iter().map(|g| (None, Some(g.as_str()))))
+            .map(|(user, group)| self.projects_of_principal(user, group));
+        let mut seen = HashSet::new();
+        let projects = futures_util::future::try_join_all(listings)
+            .await?
+            .into_iter()
+            .flatten()
+            .filter(|p| seen.insert(p.id.clone()))
+            .collect();
+        Ok(projects)
+    }
+
+    async fn projects_of_principal(
+        &self,
+        user: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<Vec<ProjectListing>, AppError> {
         let mut pages = self
             .datazone
             .list_projects()
             .domain_identifier(&self.domain_id)
-            .user_identifier(user_id)
+            .set_user_identifier(user.map(str::to_owned))
+            .set_group_identifier(group.map(str::to_owned))
             .max_results(50)
             .into_paginator()
             .send();

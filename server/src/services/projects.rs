@@ -517,8 +517,11 @@ impl Projects for ProjectService {
     }
 
     async fn mine(&self, caller: &Caller) -> Result<MyProjects, ApiError> {
-        let projects =
-            if caller.user_id.is_empty() { Vec::new() } else { self.aws.projects_of(&caller.user_id).await? };
+        let projects = if caller.user_id.is_empty() {
+            Vec::new()
+        } else {
+            self.aws.projects_of(&caller.user_id, &caller.group_ids).await?
+        };
         let project_ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
         let rows = store::of_person(&self.pool, &caller.username, &project_ids).await.map_err(AppError::from)?;
         let portal = self.portal_url().await;

@@ -129,7 +129,7 @@ impl ReportService {
                     return Err(AppError::NotFound(format!("Person {value}")));
                 };
                 let mut rows = Vec::new();
-                for project in self.aws.projects_of(&identity.datazone_user_id).await? {
+                for project in self.aws.projects_of(&identity.datazone_user_id, &identity.group_ids).await? {
                     rows.extend(store::access_of_project(&self.pool, &project.id).await?);
                 }
                 rows.sort_by_key(|r| std::cmp::Reverse(r.created_at));

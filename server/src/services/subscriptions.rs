@@ -126,7 +126,7 @@ fn text(value: &str, field: &'static str, max: usize, what: &str) -> Result<Stri
 
 impl SubscriptionService {
     async fn projects_of(&self, caller: &Caller) -> Result<Vec<ProjectListing>, AppError> {
-        self.aws.projects_of(&caller.user_id).await
+        self.aws.projects_of(&caller.user_id, &caller.group_ids).await
     }
 
     /// Whether `caller` has a stake in a request, and so may not decide it (separation of
