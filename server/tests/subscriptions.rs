@@ -411,3 +411,59 @@ async fn a_project_joined_through_a_group_counts_as_the_persons_own(pool: PgPool
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.unwrap().contains("only for a project you are a member of"));
 }
+
+/// Access exists once DataZone's subscription grant completes: the access period starts
+/// then. A grant that fails shows DataZone's cause to the steward and the requester, and is
+/// an audit event.
+#[sqlx::test(migrations = "../migrations")]
+async fn access_starts_when_the_grant_completes_and_a_failed_grant_says_why(pool: PgPool) {
+    let setup = Setup { extra: vec![("subscription_sync_seconds", json!(1))], ..Setup::default() };
+    let app = spawn_with(pool.clone(), setup).await;
+    let faults = |patch: emulator::FaultsPatch| app.aws.emulator.set_faults(patch).unwrap();
+    faults(emulator::FaultsPatch { deploy_delay_ms: Some(500), ..emulator::FaultsPatch::default() });
+    let (erin, alice) = (app.signed_in("erin").await, app.signed_in("alice").await);
+    let projects = ok(app.call(&erin, "my_subscriptions", &[]).await).await;
+    let staging =
+        projects.as_array().unwrap().iter().find(|p| p["project_name"] == "CustomerChurnModel-v2 Staging").unwrap();
+    let staging = staging["project_id"].as_str().unwrap().to_owned();
+    let accepted = async |asset: &str, days: Option<u32>| -> String {
+        let listing = listing_of(&search(&app, &erin, asset).await, asset);
+        let form = request_form(&listing, &staging, "Joins for the churn model", days, asset);
+        let id: String = serde_json::from_value(ok(app.call_json(&erin, "request_access", &form).await).await).unwrap();
+        let decision = json!({ "decision": { "ids": [id], "accept": true, "comment": "" } });
+        ok(app.call_json(&alice, "decide_subscriptions", &decision).await).await;
+        id
+    };
+    let history_has = |detail: &Value, action: &str| {
+        detail["history"].as_array().unwrap().iter().any(|e| e["action"] == action && e["actor"] == "DataZone")
+    };
+
+    let granted = accepted("territories", Some(7)).await;
+    wait_until("the grant to complete", 20, async || detail(&app, &erin, &granted).await["grant_status"] == "GRANTED")
+        .await;
+    let shown = detail(&app, &erin, &granted).await;
+    assert!(shown["granted_at"].is_string() && history_has(&shown, "subscription.granted"), "{shown}");
+    let period: (bool,) = sqlx::query_as(
+        "SELECT expires_at = granted_at + interval '7 days' AND granted_at > decided_at
+           FROM subscription_requests WHERE id = $1",
+    )
+    .bind(&granted)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(period.0, "seven days from the grant, not from the decision");
+
+    faults(emulator::FaultsPatch { grant_fail_next: Some(1), ..emulator::FaultsPatch::default() });
+    let failed = accepted("bookings_daily", None).await;
+    wait_until("the grant to fail", 20, async || detail(&app, &alice, &failed).await["grant_status"] == "GRANT_FAILED")
+        .await;
+    let shown = detail(&app, &alice, &failed).await;
+    assert!(shown["grant_failure"].as_str().unwrap().contains("Lake Formation"), "the steward sees why: {shown}");
+    assert!(history_has(&shown, "subscription.grant_failed"), "{shown}");
+    let mine = ok(app.call(&erin, "my_subscriptions", &[]).await).await;
+    assert!(mine.to_string().contains("Lake Formation"), "the requester sees why: {mine}");
+    let listing = listing_of(&search(&app, &erin, "bookings_daily").await, "bookings_daily");
+    let asset = ok(app.call(&erin, "catalog_asset", &[("listing_id", &listing)]).await).await;
+    let row = asset["access"].as_array().unwrap().iter().find(|a| a["project_id"] == staging.as_str()).unwrap();
+    assert_eq!(row["state"], "grantfailed", "not shown as access: {row}");
+}

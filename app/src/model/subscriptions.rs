@@ -65,7 +65,12 @@ pub enum AccessState {
     None,
     Ended,
     Rejected,
+    /// Accepted, but DataZone's subscription grant failed.
+    GrantFailed,
     Pending,
+    /// Accepted; the subscription grant has not completed yet.
+    Granting,
+    /// Accepted and granted: access exists.
     Granted,
 }
 
@@ -76,6 +81,8 @@ impl AccessState {
             Self::Ended => "Access ended",
             Self::Rejected => "Rejected",
             Self::Pending => "Requested",
+            Self::GrantFailed => "Grant failed",
+            Self::Granting => "Accepted · granting",
             Self::Granted => "Subscribed",
         }
     }
@@ -83,8 +90,8 @@ impl AccessState {
     pub fn tone(self) -> &'static str {
         match self {
             Self::None | Self::Ended => "bg-slate-100 text-slate-700 ring-slate-200",
-            Self::Rejected => "bg-red-50 text-red-800 ring-red-200",
-            Self::Pending => "bg-amber-50 text-amber-900 ring-amber-200",
+            Self::Rejected | Self::GrantFailed => "bg-red-50 text-red-800 ring-red-200",
+            Self::Pending | Self::Granting => "bg-amber-50 text-amber-900 ring-amber-200",
             Self::Granted => "bg-emerald-50 text-emerald-800 ring-emerald-200",
         }
     }
@@ -239,6 +246,12 @@ pub struct SubscriptionDetail {
     pub decision_comment: Option<String>,
     pub rule_reason: Option<String>,
     pub subscription_status: Option<String>,
+    /// Where DataZone's subscription grant stands (SubscriptionGrantStatus, as last synced).
+    pub grant_status: Option<String>,
+    /// DataZone's failure cause of a failed grant or revocation.
+    pub grant_failure: Option<String>,
+    /// When access started: the grant completed.
+    pub granted_at: Option<String>,
     pub expires_at: Option<String>,
     pub extends: Option<String>,
     pub history: Vec<AuditEntry>,
@@ -459,7 +472,10 @@ pub struct DryRun {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantView {
     pub target: String,
+    /// SubscriptionGrantStatus of the asset at this target.
     pub status: String,
+    /// DataZone's failure cause, when the grant or its revocation failed.
+    pub failure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -109,8 +109,15 @@ fn Item(item: MySubscription) -> impl IntoView {
             })}
             {(!item.grants.is_empty()).then(|| view! {
                 <ul class="mt-2 flex flex-wrap gap-2 text-xs" aria-label="Grants">
-                    {item.grants.into_iter().map(|g| view! {
-                        <li class="rounded bg-slate-50 px-2 py-1 ring-1 ring-slate-200">{format!("{}: {}", g.target, g.status.to_lowercase().replace('_', " "))}</li>
+                    {item.grants.into_iter().map(|g| {
+                        let failed = g.failure.is_some();
+                        let text = format!("{}: {}", g.target, g.status.to_lowercase().replace('_', " "));
+                        view! {
+                            <li class="rounded px-2 py-1 ring-1" class=("bg-slate-50", !failed) class=("ring-slate-200", !failed)
+                                class=("bg-red-50", failed) class=("text-red-800", failed) class=("ring-red-200", failed)>
+                                {text}{g.failure.map(|cause| format!(" — {cause}"))}
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             })}

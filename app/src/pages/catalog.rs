@@ -312,7 +312,7 @@ fn AccessPanel(access: Vec<ProjectAccess>) -> impl IntoView {
                                     }}
                                 </div>
                                 {a.expires_at.map(|e| view! { <p class="text-xs text-slate-500">{format!("Until {e}")}</p> })}
-                                {a.comment.filter(|_| a.state == AccessState::Rejected).map(|c| view! { <p class="text-xs text-red-700">{c}</p> })}
+                                {a.comment.filter(|_| matches!(a.state, AccessState::Rejected | AccessState::GrantFailed)).map(|c| view! { <p class="text-xs text-red-700">{c}</p> })}
                             </li>
                         }).collect_view()}
                     </ul>
@@ -324,8 +324,10 @@ fn AccessPanel(access: Vec<ProjectAccess>) -> impl IntoView {
 
 #[component]
 fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) -> impl IntoView {
-    let choices: Vec<ProjectAccess> =
-        access.into_iter().filter(|a| !matches!(a.state, AccessState::Pending | AccessState::Granted)).collect();
+    let choices: Vec<ProjectAccess> = access
+        .into_iter()
+        .filter(|a| matches!(a.state, AccessState::None | AccessState::Ended | AccessState::Rejected))
+        .collect();
     let submit = ServerAction::<RequestAccess>::new();
     let project = RwSignal::new(choices.first().map(|c| c.project_id.clone()).unwrap_or_default());
     let reason = RwSignal::new(String::new());

@@ -374,6 +374,9 @@ fn RequestView(detail: SubscriptionDetail, refetch: Callback<()>) -> impl IntoVi
         decision_comment,
         rule_reason,
         subscription_status,
+        grant_status,
+        grant_failure,
+        granted_at,
         expires_at,
         extends,
         history,
@@ -394,6 +397,15 @@ fn RequestView(detail: SubscriptionDetail, refetch: Callback<()>) -> impl IntoVi
             <span>{format!("for {}", row.subscriber_project)}</span>
             {subscription_status.clone().map(|s| view! { <span class="rounded bg-slate-100 px-2 py-0.5 text-xs" data-testid="subscription-status">{format!("Subscription {}", s.to_lowercase())}</span> })}
         </p>
+        {grant_failure.map(|cause| {
+            let what = if grant_status.as_deref() == Some("REVOKE_FAILED") { "revoke" } else { "grant" };
+            view! {
+                <div role="alert" class="mt-4 rounded-md border border-red-200 bg-red-50 p-4 text-sm text-red-800" data-testid="grant-failure">
+                    <p class="font-medium">{format!("DataZone could not {what} access")}</p>
+                    <p class="mt-1">{cause}</p>
+                </div>
+            }
+        })}
         {(row.status == "REJECTED").then(|| view! {
             <div role="status" class="mt-4 rounded-md border border-red-200 bg-red-50 p-4 text-sm text-red-800">
                 <p class="font-medium">{format!("Rejected by {}", decided_by.clone().unwrap_or_default())}</p>
@@ -426,6 +438,13 @@ fn RequestView(detail: SubscriptionDetail, refetch: Callback<()>) -> impl IntoVi
                         {(!terms.is_empty()).then(|| view! { <Fact label="Glossary terms" value=terms.join(", ")/> })}
                         {decided_by.filter(|_| row.status != "PENDING").map(|by| view! { <Fact label="Decided by" value=format!("{by} · {}", decided_at.clone().unwrap_or_default())/> })}
                         {decision_comment.filter(|_| row.status == "ACCEPTED").map(|c| view! { <Fact label="Comment" value=c/> })}
+                        {(subscription_status.as_deref() == Some("APPROVED")).then(|| view! {
+                            <Fact label="Access" value=match (granted_at, grant_status.as_deref()) {
+                                (Some(at), _) => format!("Granted {at}"),
+                                (None, Some("GRANT_FAILED")) => "Not granted: the grant failed".to_owned(),
+                                (None, _) => "Being granted in DataZone".to_owned(),
+                            }/>
+                        })}
                         {expires_at.map(|e| view! { <Fact label="Access ends" value=e/> })}
                         {extends.map(|parent| view! {
                             <div><dt class="text-slate-500">"Extends"</dt><dd><a href=format!("/subscriptions/{parent}") class=LINK>"the original request"</a></dd></div>

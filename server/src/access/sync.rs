@@ -7,9 +7,12 @@
 //!   first, each down to its own watermark.
 //! - ListSubscriptions returns only APPROVED subscriptions unless `status` is given; a pass
 //!   over REVOKED and one over CANCELLED learn about access ended outside the portal.
+//! - Access exists once a subscription grant is COMPLETED; grants can fail. The grants of
+//!   accepted requests that have not settled are read (ListSubscriptionGrants by
+//!   `subscriptionId`; a grant's own `subscriptionId` is deprecated) until they do.
 //!
 //! A sync started by opening the inbox reads only the PENDING pass (one DataZone call when
-//! nothing is new); the scheduled sync reads all five. The outcome of the last sync, and
+//! nothing is new); the scheduled sync reads all six. The outcome of the last sync, and
 //! DataZone's refusal if it refused, is kept for the inbox to show.
 
 use std::collections::HashMap;
@@ -21,7 +24,7 @@ use uuid::Uuid;
 
 use super::{is_pending, record, Access, SubRequest};
 use crate::error::AppError;
-use crate::store::subscriptions::{self as store, Decided};
+use crate::store::subscriptions::{self as store, Decided, GrantSeen};
 
 /// The schedule row holding the outcome of the last sync.
 pub const SYNC: &str = "subscription_sync";
@@ -33,6 +36,8 @@ const SYNC_LOCK: i64 = 0x006d_675f_7379_6e63;
 const SYNC_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 /// The request statuses the scheduled sync reads, new requests first.
 const REQUEST_PASSES: [&str; 3] = ["PENDING", "ACCEPTED", "REJECTED"];
+/// Grants followed per sync, most recently decided first.
+const GRANT_CHECKS: i64 = 50;
 /// The subscription statuses that mean access ended.
 const ENDED_PASSES: [&str; 2] = ["REVOKED", "CANCELLED"];
 
@@ -84,6 +89,7 @@ impl Access {
             for status in ENDED_PASSES {
                 self.sync_ended(status).await?;
             }
+            self.sync_grants().await?;
         }
         Ok(taken)
     }
@@ -193,6 +199,40 @@ impl Access {
         }
         if let Some(newest) = newest {
             store::advance_watermark(pool, &mark, newest).await?;
+        }
+        Ok(())
+    }
+
+    /// Follows the grants that have not settled yet (ListSubscriptionGrants by subscription,
+    /// up to [`GRANT_CHECKS`] per sync; a grant settles within seconds, so steady state costs
+    /// nothing): each request keeps its grant's state, the access period starts when the
+    /// grant does, and a failed grant or revocation is an audit event with DataZone's cause.
+    async fn sync_grants(&self) -> Result<(), AppError> {
+        let pool = &self.inner.pool;
+        for (request, subscription, before) in store::unsettled_grants(pool, GRANT_CHECKS).await? {
+            let Some(grant) = self.inner.aws.grant_state(&subscription).await? else { continue };
+            let seen = GrantSeen {
+                subscription_id: &subscription,
+                status: &grant.status,
+                failure: grant.failure.as_deref(),
+                granted_at: grant.granted_at,
+            };
+            let mut tx = pool.begin().await?;
+            if store::record_grant(&mut *tx, &seen).await? {
+                let action = match grant.status.as_str() {
+                    "GRANT_FAILED" => Some("subscription.grant_failed"),
+                    "REVOKE_FAILED" => Some("subscription.revoke_failed"),
+                    "GRANTED" => Some("subscription.granted"),
+                    _ => None,
+                };
+                if let Some(action) = action {
+                    let after = json!({ "subscription_id": subscription, "grant_status": grant.status,
+                                        "before": before, "failure": grant.failure, "granted_at": grant.granted_at,
+                                        "found_by": "ListSubscriptionGrants" });
+                    record(&mut tx, "DataZone", action, &request, after).await?;
+                }
+            }
+            tx.commit().await?;
         }
         Ok(())
     }

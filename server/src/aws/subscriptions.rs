@@ -105,6 +105,20 @@ pub struct SubscriptionGrant {
     pub listing_id: String,
     pub target: String,
     pub status: String,
+    /// DataZone's failure cause, for a failed grant or revocation.
+    pub failure: Option<String>,
+}
+
+/// Where a subscription's grants stand, summed up over their assets.
+#[derive(Debug, Clone)]
+pub struct GrantState {
+    /// A SubscriptionGrantStatus: GRANT_PENDING … GRANTED, GRANT_FAILED, REVOKE_PENDING …
+    /// REVOKED, REVOKE_FAILED.
+    pub status: String,
+    /// DataZone's failure cause of a failed grant or revocation.
+    pub failure: Option<String>,
+    /// When access started (the latest asset grant).
+    pub granted_at: Option<DateTime<Utc>>,
 }
 
 /// A project's place in the domain.
@@ -489,6 +503,7 @@ impl Aws {
                         listing_id: listing_id.clone(),
                         target: grant.subscription_target_id().to_owned(),
                         status: grant.status().as_str().to_owned(),
+                        failure: None,
                     });
                 }
                 found.extend(assets.iter().map(|a| SubscriptionGrant {
@@ -496,10 +511,42 @@ impl Aws {
                     listing_id: listing_id.clone(),
                     target: a.target_name().unwrap_or(grant.subscription_target_id()).to_owned(),
                     status: a.status().as_str().to_owned(),
+                    failure: a.failure_cause().and_then(|c| c.message()).map(str::to_owned),
                 }));
             }
         }
         Ok(found)
+    }
+
+    /// Where the grants of one subscription stand (ListSubscriptionGrants by
+    /// `subscriptionId`), summed up over their assets: a failure first, then anything still
+    /// under way, else GRANTED or REVOKED; `None` when DataZone lists no grant.
+    pub async fn grant_state(&self, subscription_id: &str) -> Result<Option<GrantState>, AppError> {
+        let mut pages = self
+            .datazone
+            .list_subscription_grants()
+            .domain_identifier(&self.domain_id)
+            .subscription_id(subscription_id)
+            .max_results(50)
+            .into_paginator()
+            .items()
+            .send();
+        let mut assets = Vec::new();
+        while let Some(grant) = pages.next().await {
+            let grant = grant.map_err(|e| upstream("ListSubscriptionGrants", e))?;
+            assets.extend(grant.assets().iter().cloned());
+        }
+        let rank = |status: &str| match status {
+            "GRANT_FAILED" | "REVOKE_FAILED" => 0,
+            "GRANTED" | "REVOKED" => 2,
+            _ => 1,
+        };
+        let Some(worst) = assets.iter().min_by_key(|a| rank(a.status().as_str())) else { return Ok(None) };
+        Ok(Some(GrantState {
+            status: worst.status().as_str().to_owned(),
+            failure: worst.failure_cause().and_then(|c| c.message()).map(str::to_owned),
+            granted_at: assets.iter().filter_map(|a| a.granted_timestamp()).map(time).max(),
+        }))
     }
 
     /// Every project of the domain with its unit.

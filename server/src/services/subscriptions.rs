@@ -60,7 +60,11 @@ fn may_use_inbox(caller: &Caller) -> Result<(), AppError> {
 /// Where a project stands, from its newest request for the asset.
 fn state_of(row: &SubRow) -> AccessState {
     match (row.status.as_str(), row.subscription_status.as_deref()) {
-        (_, Some("APPROVED")) => AccessState::Granted,
+        (_, Some("APPROVED")) => match row.grant_status.as_deref() {
+            Some("GRANTED") => AccessState::Granted,
+            Some("GRANT_FAILED") => AccessState::GrantFailed,
+            _ => AccessState::Granting,
+        },
         (_, Some(_)) => AccessState::Ended,
         ("PENDING", _) => AccessState::Pending,
         ("REJECTED", _) => AccessState::Rejected,
@@ -296,7 +300,7 @@ impl Catalog for SubscriptionService {
                     state: newest.map_or(AccessState::None, state_of),
                     request_id: newest.map(|r| r.id.clone()),
                     expires_at: newest.and_then(|r| r.expires_at).map(time_text),
-                    comment: newest.and_then(|r| r.decision_comment.clone()),
+                    comment: newest.and_then(|r| r.grant_failure.clone().or_else(|| r.decision_comment.clone())),
                     project_id: p.id,
                     project_name: p.name,
                 }
@@ -458,6 +462,9 @@ impl Subscriptions for SubscriptionService {
             decision_comment: row.decision_comment.clone(),
             rule_reason: row.rule_reason.clone(),
             subscription_status: row.subscription_status.clone(),
+            grant_status: row.grant_status.clone(),
+            grant_failure: row.grant_failure.clone(),
+            granted_at: row.granted_at.map(time_text),
             expires_at: row.expires_at.map(time_text),
             extends: row.extends_id.clone(),
             history,
@@ -635,7 +642,11 @@ impl Subscriptions for SubscriptionService {
                                     && g.listing_id == r.listing_id
                                     && g.project_id == p.id
                             })
-                            .map(|g| GrantView { target: g.target.clone(), status: g.status.clone() })
+                            .map(|g| GrantView {
+                                target: g.target.clone(),
+                                status: g.status.clone(),
+                                failure: g.failure.clone(),
+                            })
                             .collect(),
                         created_at: time_text(r.created_at),
                     })
@@ -736,6 +747,9 @@ impl Subscriptions for SubscriptionService {
             decision_comment: None,
             subscription_id: row.subscription_id.clone(),
             subscription_status: None,
+            grant_status: None,
+            grant_failure: None,
+            granted_at: None,
             expires_at: None,
             client_token: None,
             ..row

@@ -40,6 +40,11 @@ pub struct SubRow {
     pub decision_comment: Option<String>,
     pub subscription_id: Option<String>,
     pub subscription_status: Option<String>,
+    /// The subscription grant's overall status as the sync last saw it
+    /// (SubscriptionGrantOverallStatus), its failure cause, and when it was granted.
+    pub grant_status: Option<String>,
+    pub grant_failure: Option<String>,
+    pub granted_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub client_token: Option<String>,
     pub decision_accept: Option<bool>,
@@ -53,7 +58,7 @@ const COLUMNS: &str = "s.id, s.kind, s.extends_id, s.listing_id, s.asset_id, s.a
     s.subscriber_project_name, s.subscriber_unit_ids, s.subscriber_unit_names, s.requester_id, s.requester_name,
     s.requester_groups, s.reason, s.requested_days, s.source, s.status, s.created_at, s.updated_at, s.decided_at,
     s.decided_by, s.rule_id, s.rule_reason, s.decision_comment, s.subscription_id, s.subscription_status,
-    s.expires_at, s.client_token, d.accept AS decision_accept, d.state AS decision_state, d.outcome AS decision_outcome,
+    s.grant_status, s.grant_failure, s.granted_at, s.expires_at, s.client_token, d.accept AS decision_accept, d.state AS decision_state, d.outcome AS decision_outcome,
     d.actor AS decision_actor";
 
 /// The start of every query for [`SubRow`]s: their columns and the decision join.
@@ -618,6 +623,58 @@ pub async fn outcome(
         .bind(name)
         .fetch_optional(pool)
         .await
+}
+
+/// A grant's state as ListSubscriptionGrants shows it.
+pub struct GrantSeen<'a> {
+    pub subscription_id: &'a str,
+    pub status: &'a str,
+    pub failure: Option<&'a str>,
+    pub granted_at: Option<DateTime<Utc>>,
+}
+
+/// Accepted requests whose grant has not settled: still approved but not GRANTED or
+/// GRANT_FAILED, or ended but not REVOKED or REVOKE_FAILED. (request id, subscription id,
+/// grant status), most recently decided first.
+pub async fn unsettled_grants(
+    db: impl PgExecutor<'_>,
+    limit: i64,
+) -> Result<Vec<(String, String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, subscription_id, grant_status FROM subscription_requests
+          WHERE kind = 'access' AND subscription_id IS NOT NULL AND (
+                (subscription_status = 'APPROVED' AND grant_status IS DISTINCT FROM 'GRANTED'
+                    AND grant_status IS DISTINCT FROM 'GRANT_FAILED')
+             OR (subscription_status <> 'APPROVED'
+                    AND grant_status IS DISTINCT FROM 'REVOKED' AND grant_status IS DISTINCT FROM 'REVOKE_FAILED'
+                    AND grant_status IS DISTINCT FROM 'GRANT_FAILED'))
+          ORDER BY decided_at DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Stores the grant state of the request whose subscription it is; `true` when it changed.
+/// A first grant moves the end of time-limited access to `granted_at + requested_days`
+/// (unless it was extended meanwhile): the access period starts when access does.
+pub async fn record_grant(db: impl PgExecutor<'_>, g: &GrantSeen<'_>) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE subscription_requests s SET grant_status = $2, grant_failure = $3,
+            granted_at = coalesce(s.granted_at, $4),
+            expires_at = CASE WHEN s.granted_at IS NULL AND $4::timestamptz IS NOT NULL AND s.kind = 'access'
+                                   AND s.expires_at = s.decided_at + make_interval(days => s.requested_days)
+                              THEN $4 + make_interval(days => s.requested_days) ELSE s.expires_at END
+          WHERE s.subscription_id = $1 AND (s.grant_status IS DISTINCT FROM $2 OR s.grant_failure IS DISTINCT FROM $3)",
+    )
+    .bind(g.subscription_id)
+    .bind(g.status)
+    .bind(g.failure)
+    .bind(g.granted_at)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
 }
 
 /// Requests whose subscription is among `subscriptions` and still APPROVED here:
