@@ -413,9 +413,7 @@ fn create_user(state: &mut State, call: &Call) -> Outcome {
     check_text("Title", input.title.as_deref())?;
     let emails = input.emails.unwrap_or_default();
     wire::check_count("Emails", &emails, 0, 1)?;
-    if ["administrator", "awsadministrators"].contains(&user_name.to_lowercase().as_str()) {
-        return Err(ApiError::validation(format!("{user_name} is a reserved name")));
-    }
+    check_reserved(&user_name)?;
     if state.users.iter().any(|u| u.user_name.eq_ignore_ascii_case(&user_name)) {
         return Err(conflict(format!("A user named {user_name} already exists")));
     }
@@ -441,6 +439,15 @@ fn create_user(state: &mut State, call: &Call) -> Outcome {
     Ok(Reply::ok(body))
 }
 
+/// "Administrator and AWSAdministrators are reserved names and can't be used for users or
+/// groups" (Identity Store reference, CreateUser/CreateGroup `DisplayName`).
+fn check_reserved(name: &str) -> Result<(), ApiError> {
+    if ["administrator", "awsadministrators"].contains(&name.to_lowercase().as_str()) {
+        return Err(ApiError::validation(format!("{name} is a reserved name")));
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct CreateGroupInput {
@@ -455,6 +462,7 @@ fn create_group(state: &mut State, call: &Call) -> Outcome {
     let name = input.display_name.ok_or_else(|| ApiError::validation("DisplayName is required"))?;
     check_text("DisplayName", Some(&name))?;
     check_text("Description", input.description.as_deref())?;
+    check_reserved(&name)?;
     if state.groups.iter().any(|g| g.name == name) {
         return Err(conflict(format!("A group named {name} already exists")));
     }

@@ -31,6 +31,46 @@ async fn an_anonymous_visitor_is_nobody(pool: PgPool) {
     assert_eq!(app.who_am_i(&browser()).await, serde_json::Value::Null);
 }
 
+/// Anonymous traffic cannot grow the audit trail or the sessions table without bound:
+/// refusals are counted (the first per hour and path is an audit event), and sign-ins
+/// started per minute are capped.
+#[sqlx::test(migrations = "../migrations")]
+async fn anonymous_clients_write_a_bounded_amount(pool: PgPool) {
+    let setup = Setup { extra: vec![("sign_in_starts_per_minute", serde_json::json!(5))], ..Setup::default() };
+    let app = spawn_with(pool.clone(), setup).await;
+    let anonymous = browser();
+    for _ in 0..40 {
+        assert_eq!(app.call(&anonymous, "my_projects", &[]).await.status(), 401);
+    }
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE actor = 'anonymous' AND action = 'access.refused'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1, "one audit event for forty refusals");
+    let counted: i64 =
+        sqlx::query_scalar("SELECT count FROM anonymous_counts WHERE kind = 'refusal'").fetch_one(&pool).await.unwrap();
+    assert_eq!(counted, 40, "and every refusal counted");
+
+    let sessions = || sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions").fetch_one(&pool);
+    let before = sessions().await.unwrap();
+    let mut refused = 0;
+    for _ in 0..8 {
+        let started = browser().get(app.url("/auth/login?next=/")).send().await.unwrap();
+        if started.status() == 429 {
+            refused += 1;
+            assert_eq!(started.headers()["retry-after"], "60");
+        }
+    }
+    assert!(refused >= 3, "beyond five a minute sign-ins wait ({refused} refused)");
+    assert!(sessions().await.unwrap() - before <= 5, "no session row for a refused start");
+    let expiry: (bool,) = sqlx::query_as("SELECT bool_and(expiry_date < now() + interval '11 minutes') FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(expiry.0, "a sign-in not completed leaves in ten minutes");
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn sign_in_returns_to_the_page_asked_for_and_never_elsewhere(pool: PgPool) {
     let app = spawn(pool).await;

@@ -264,6 +264,10 @@ struct Doc {
 }
 
 /// Attribute names are matched loosely (case, punctuation, a namespace prefix, synonyms).
+/// The Search and SearchListings reference names two special attributes: "To filter on
+/// glossary terms, use the special attribute __DataZoneGlossaryTerms" and "Create/update
+/// timestamp filtering is supported using the special creationTime/lastUpdatedTime
+/// attributes" (an item here is never updated after it is created).
 fn normalize(attribute: &str) -> String {
     let last = attribute.rsplit('.').next().unwrap_or(attribute);
     let key: String = last.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
@@ -271,9 +275,9 @@ fn normalize(attribute: &str) -> String {
         "assetname" | "title" => "name".into(),
         "owningproject" | "owningprojectidentifier" => "owningprojectid".into(),
         "assettype" | "entitytype" | "type" => "typeidentifier".into(),
-        "glossaryterm" | "terms" => "glossaryterms".into(),
+        "glossaryterm" | "terms" | "datazoneglossaryterms" => "glossaryterms".into(),
         "identifier" | "entityid" | "assetid" => "id".into(),
-        "updatedat" | "createdat" | "firstrevisioncreatedat" => "createdat".into(),
+        "updatedat" | "createdat" | "firstrevisioncreatedat" | "creationtime" | "lastupdatedtime" => "createdat".into(),
         _ => key,
     }
 }
@@ -285,6 +289,8 @@ impl Doc {
     }
 
     /// Every whitespace-separated word of the text must occur in one of the fields searched.
+    /// Double quotes mark a lexical query ("enclose the query with double quotes", Search
+    /// reference); every word must occur either way, so the quotes themselves are dropped.
     fn matches_text(&self, text: &str, search_in: &[String]) -> bool {
         let haystack: Vec<String> = if search_in.is_empty() {
             self.fields
@@ -295,7 +301,10 @@ impl Doc {
         } else {
             search_in.iter().flat_map(|a| self.values(a)).map(str::to_lowercase).collect()
         };
-        text.split_whitespace().map(str::to_lowercase).all(|word| haystack.iter().any(|h| h.contains(&word)))
+        text.split_whitespace()
+            .map(|w| w.trim_matches('"').to_lowercase())
+            .filter(|w| !w.is_empty())
+            .all(|word| haystack.iter().any(|h| h.contains(&word)))
     }
 }
 

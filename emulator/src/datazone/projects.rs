@@ -228,6 +228,7 @@ struct UpdateProjectInput {
     glossary_terms: Option<Vec<String>>,
     domain_unit_id: Option<String>,
     user_parameters: Option<Value>,
+    project_profile_version: Option<String>,
 }
 
 pub fn update_project(state: &mut State, call: &Call) -> Outcome {
@@ -243,6 +244,10 @@ pub fn update_project(state: &mut State, call: &Call) -> Outcome {
     if let Some(unit) = &input.domain_unit_id {
         check_unit_id("domainUnitId", unit)?;
         state.unit(&domain, unit)?;
+    }
+    // "You can only specify the following string for this parameter: latest" (UpdateProject).
+    if input.project_profile_version.as_deref().is_some_and(|v| v != "latest") {
+        return Err(ApiError::validation("projectProfileVersion can only be latest"));
     }
     if state.project(&domain, &id)?.deleted_at.is_some() {
         return Err(ApiError::conflict(format!("Project {id} is being deleted")));

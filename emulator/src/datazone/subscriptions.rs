@@ -443,6 +443,12 @@ fn end_subscription(state: &mut State, call: &Call, status: &str, retain: Option
     if retain.is_some() {
         subscription.retain_permissions = retain;
     }
+    // "Specifies whether permissions are retained when the subscription is revoked"
+    // (RevokeSubscription, retainPermissions): retained grants stay as they are.
+    if retain == Some(true) {
+        let subscription = find_subscription(state, call)?;
+        return Ok(Reply::ok(subscription_json(state, subscription)));
+    }
     let revoke_fails = call.take_grant_failure(true);
     for grant in state.grants.iter_mut().filter(|g| g.subscription_id == id) {
         grant.revoked_at = Some(call.now);

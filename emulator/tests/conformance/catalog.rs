@@ -188,3 +188,49 @@ async fn a_search_without_scope_or_with_a_bad_filter_is_invalid() {
             .unwrap_err();
     assert!(err.as_service_error().unwrap().is_validation_exception());
 }
+
+/// Search and SearchListings reference: "To filter on glossary terms, use the special
+/// attribute __DataZoneGlossaryTerms"; "Create/update timestamp filtering is supported using
+/// the special creationTime/lastUpdatedTime attributes"; "To run a lexical search query,
+/// enclose the query with double quotes".
+#[tokio::test]
+async fn the_documented_special_attributes_and_lexical_queries_work() {
+    let m = mesh().await;
+    let by = |attribute: &str, value: &str| {
+        FilterClause::Filter(Filter::builder().attribute(attribute).value(value).build().unwrap())
+    };
+    let terms =
+        m.dz.search_listings()
+            .domain_identifier(&m.domain)
+            .filters(by("__DataZoneGlossaryTerms", "Opportunity"))
+            .send()
+            .await
+            .unwrap();
+    let same =
+        m.dz.search_listings()
+            .domain_identifier(&m.domain)
+            .filters(by("glossaryTerms", "Opportunity"))
+            .send()
+            .await
+            .unwrap();
+    assert!(!terms.items().is_empty());
+    assert_eq!(terms.items().len(), same.items().len());
+
+    let later = |attribute: &str| {
+        m.dz.search_listings()
+            .domain_identifier(&m.domain)
+            .filters(FilterClause::Filter(
+                Filter::builder().attribute(attribute).int_value(0).operator(FilterOperator::Gt).build().unwrap(),
+            ))
+            .max_results(50)
+            .send()
+    };
+    for attribute in ["creationTime", "lastUpdatedTime"] {
+        assert!(!later(attribute).await.unwrap().items().is_empty(), "{attribute} is understood");
+    }
+
+    let quoted = m.dz.search_listings().domain_identifier(&m.domain).search_text("\"pipeline\"").send().await.unwrap();
+    let plain = m.dz.search_listings().domain_identifier(&m.domain).search_text("pipeline").send().await.unwrap();
+    assert!(!quoted.items().is_empty());
+    assert_eq!(quoted.items().len(), plain.items().len());
+}

@@ -150,6 +150,18 @@ async fn unknown_identities_are_not_found_and_bad_ids_invalid() {
 }
 
 #[tokio::test]
+async fn reserved_names_are_refused_for_users_and_groups() {
+    // DisplayName: "Administrator and AWSAdministrators are reserved names and can't be used
+    // for users or groups."
+    let m = mesh().await;
+    let user =
+        m.ids.create_user().identity_store_id(&m.store).user_name("Administrator").display_name("A").send().await;
+    assert!(user.unwrap_err().as_service_error().unwrap().is_validation_exception());
+    let group = m.ids.create_group().identity_store_id(&m.store).display_name("AWSAdministrators").send().await;
+    assert!(group.unwrap_err().as_service_error().unwrap().is_validation_exception());
+}
+
+#[tokio::test]
 async fn users_and_groups_created_at_run_time_are_found_everywhere() {
     let m = mesh().await;
     let created = m

@@ -174,6 +174,12 @@ async fn update_project_renames_and_refuses_a_taken_name() {
             .await
             .unwrap_err();
     assert!(err.as_service_error().unwrap().is_conflict_exception());
+    // projectProfileVersion: "You can only specify the following string for this parameter: latest."
+    let version =
+        |v: &str| m.dz.update_project().domain_identifier(&m.domain).identifier(&id).project_profile_version(v).send();
+    assert!(version("latest").await.is_ok());
+    let err = version("3").await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_validation_exception());
 }
 
 #[tokio::test]

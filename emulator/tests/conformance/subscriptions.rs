@@ -422,3 +422,24 @@ async fn unknown_subscriptions_and_requests_are_not_found() {
             .unwrap_err();
     assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
 }
+
+/// RevokeSubscription `retainPermissions`: "Specifies whether permissions are retained when
+/// the subscription is revoked."
+#[tokio::test]
+async fn a_revocation_that_retains_permissions_leaves_the_grant() {
+    let m = mesh().await;
+    let subscription = accepted_subscription(&m).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let revoked =
+        m.dz.revoke_subscription()
+            .domain_identifier(&m.domain)
+            .identifier(&subscription)
+            .retain_permissions(true)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(revoked.status(), &SubscriptionStatus::Revoked);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let grant = grant_of(&m, &subscription).await;
+    assert_eq!(grant.assets()[0].status(), &SubscriptionGrantStatus::Granted);
+}

@@ -96,21 +96,28 @@ impl Auth for Guard {
         Ok(person.map(|p| self.auth.caller_of(&p)))
     }
 
+    /// A signed-in person's refusal is an audit event each time. Anonymous refusals are
+    /// counted per hour and path; only the first of each is an audit event, so anonymous
+    /// traffic cannot grow the audit trail without bound.
     async fn refused(&self, caller: Option<&Caller>, role: Role) {
         let actor = caller.map_or("anonymous", |c| c.username.as_str());
         let path =
             leptos::prelude::use_context::<http::request::Parts>().map(|p| p.uri.path().to_owned()).unwrap_or_default();
+        let mut after = serde_json::json!({ "needed": role.label(), "path": path });
+        if caller.is_none() {
+            match audit::count_anonymous(&self.auth.pool, "refusal", "hour", &path).await {
+                Ok(1) => {
+                    after["aggregated"] = "further anonymous refusals of this path this hour are counted only".into();
+                }
+                Ok(_) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "could not count an anonymous refusal");
+                    return;
+                }
+            }
+        }
         let request_id = current_request_id();
-        let recorded = self
-            .auth
-            .audit(
-                actor,
-                "access.refused",
-                actor,
-                serde_json::json!({ "needed": role.label(), "path": path }),
-                request_id.as_deref(),
-            )
-            .await;
+        let recorded = self.auth.audit(actor, "access.refused", actor, after, request_id.as_deref()).await;
         if let Err(error) = recorded {
             tracing::warn!(%error, "could not record a refused access");
         }

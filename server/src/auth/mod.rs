@@ -27,6 +27,8 @@ pub struct AuthService {
     pub base_url: String,
     pub identity_ttl_secs: i64,
     pub session_max_secs: i64,
+    pub session_idle_minutes: i64,
+    pub sign_in_starts_per_minute: i64,
 }
 
 impl AuthService {
@@ -39,6 +41,8 @@ impl AuthService {
             base_url,
             identity_ttl_secs: i64::try_from(config.identity_cache_seconds).unwrap_or(i64::MAX),
             session_max_secs: i64::from(config.session_max_hours) * 3600,
+            session_idle_minutes: i64::from(config.session_idle_minutes),
+            sign_in_starts_per_minute: i64::from(config.sign_in_starts_per_minute),
         }))
     }
 }

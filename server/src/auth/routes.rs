@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 use serde::Deserialize;
-use tower_sessions::Session;
+use tower_sessions::cookie::time::Duration as SessionDuration;
+use tower_sessions::{Expiry, Session};
 
 use super::oidc::SignInError;
 use super::session::{local_path, PendingSignIn, SignedIn, PENDING_KEY};
@@ -29,13 +30,35 @@ struct LoginQuery {
     next: Option<String>,
 }
 
+/// How long a started sign-in waits for the IdP's answer before its session row goes.
+const PENDING_MINUTES: i64 = 10;
+
+/// Starts a sign-in. Its state waits in a session row that lives ten minutes unless the
+/// sign-in completes; sign-ins started per minute are capped (`sign_in_starts_per_minute`),
+/// so anonymous clients cannot grow the sessions table without bound.
 async fn login(State(auth): State<Arc<AuthService>>, session: Session, Query(query): Query<LoginQuery>) -> Response {
+    match crate::store::audit::count_anonymous(&auth.pool, "sign_in_start", "minute", "").await {
+        Ok(n) if n > auth.sign_in_starts_per_minute => {
+            tracing::warn!(started = n, "sign-ins refused: too many started this minute");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "60")],
+                "Too many sign-ins are starting right now. Try again in a minute.",
+            )
+                .into_response();
+        }
+        Ok(_) => {}
+        Err(error) => return failed(&SignInError::Unavailable(error.to_string())),
+    }
     let next = local_path(query.next.as_deref());
     match auth.oidc.begin(next).await {
-        Ok((url, pending)) => match session.insert(PENDING_KEY, &pending).await {
-            Ok(()) => Redirect::to(&url).into_response(),
-            Err(error) => failed(&SignInError::Unavailable(error.to_string())),
-        },
+        Ok((url, pending)) => {
+            session.set_expiry(Some(Expiry::OnInactivity(SessionDuration::minutes(PENDING_MINUTES))));
+            match session.insert(PENDING_KEY, &pending).await {
+                Ok(()) => Redirect::to(&url).into_response(),
+                Err(error) => failed(&SignInError::Unavailable(error.to_string())),
+            }
+        }
         Err(error) => failed(&error),
     }
 }
@@ -114,8 +137,10 @@ async fn complete(
         signed_in_at: now,
         checked_at: now,
     };
-    // A new id at sign-in: a session id planted before sign-in is worthless after it.
+    // A new id at sign-in: a session id planted before sign-in is worthless after it. The
+    // session now lives as long as the person keeps using it.
     session.cycle_id().await?;
+    session.set_expiry(Some(Expiry::OnInactivity(SessionDuration::minutes(auth.session_idle_minutes))));
     session.insert(USER_KEY, &signed_in).await?;
     let roles: Vec<&str> = auth.roles.roles_of(&signed_in).into_iter().map(app::model::Role::label).collect();
     let unconfirmed = auth.roles.unconfirmed_role_groups(&signed_in.groups, &signed_in);

@@ -42,6 +42,23 @@ pub async fn record(db: impl PgExecutor<'_>, event: &NewEvent<'_>) -> Result<i64
     .await
 }
 
+/// Counts one anonymous event of `kind` in the current window (`window` is a
+/// `date_trunc` unit: `minute` or `hour`) under `key` (kept to 200 characters); answers the
+/// count so far in that window, 1 for the first.
+pub async fn count_anonymous(db: impl PgExecutor<'_>, kind: &str, window: &str, key: &str) -> Result<i64, sqlx::Error> {
+    let key: String = key.chars().take(200).collect();
+    sqlx::query_scalar(
+        "INSERT INTO anonymous_counts (kind, window_start, key) VALUES ($1, date_trunc($2, now()), $3)
+         ON CONFLICT (kind, window_start, key) DO UPDATE SET count = anonymous_counts.count + 1
+         RETURNING count",
+    )
+    .bind(kind)
+    .bind(window)
+    .bind(key)
+    .fetch_one(db)
+    .await
+}
+
 /// Audit events about one thing, oldest first.
 pub async fn about(pool: &PgPool, target_kind: &str, target_id: &str) -> Result<Vec<Event>, sqlx::Error> {
     sqlx::query_as!(
