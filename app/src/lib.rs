@@ -15,9 +15,9 @@ use leptos_router::{path, SsrMode};
 
 use components::Layout;
 use pages::{
-    AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, GlossaryPage,
-    HomePage, InboxPage, MyAccessPage, MyProjectsPage, NewProjectPage, NotFound, RequestPage, RulesPage, SignInPage,
-    SignedOutPage, SubscriptionRequestPage, TermPage, UnitPage, UsagePage,
+    AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, DriftPage,
+    GlossaryPage, HomePage, InboxPage, MyAccessPage, MyProjectsPage, NewProjectPage, NotFound, RequestPage, RulesPage,
+    SignInPage, SignedOutPage, SubscriptionRequestPage, TermPage, UnitPage, UsagePage,
 };
 
 /// Holds clicks and typing made before hydration and hands them over after it (see the
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/usage") view=UsagePage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/access") view=AccessReportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/drift") view=DriftPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/units/:id") view=UnitPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>

@@ -47,6 +47,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "aws_rate_limits", default: Some("CreateProject=2,DeleteProject=2,CreateProjectMembership=5,DeleteProjectMembership=5,GetProject=10,ListProjects=10,ListProjectMemberships=10,AcceptSubscriptionRequest=2.9,RejectSubscriptionRequest=2.9,CancelSubscription=2.9,RevokeSubscription=2.9"), help: "DataZone calls per second the jobs of all replicas keep to, per operation: Op=rate,…." },
     Setting { key: "subscription_sync_seconds", default: Some("30"), help: "How often subscription requests made outside the portal are read from DataZone (also on opening the inbox)." },
     Setting { key: "expiry_check_seconds", default: Some("60"), help: "How often time-limited subscriptions are checked for expiry." },
+    Setting { key: "drift_check_seconds", default: Some("300"), help: "How often the portal's projects, members and subscriptions are reconciled with DataZone (the Drift report)." },
     Setting { key: "session_secure_cookie", default: Some("true"), help: "Mark the session cookie Secure; false only for plain-http localhost." },
     Setting { key: "session_idle_minutes", default: Some("60"), help: "A session ends after this long without a request." },
     Setting { key: "session_max_hours", default: Some("12"), help: "A session ends this long after sign-in, however active." },
@@ -108,6 +109,7 @@ pub struct Config {
     pub aws_rate_limits: String,
     pub subscription_sync_seconds: u64,
     pub expiry_check_seconds: u64,
+    pub drift_check_seconds: u64,
     pub session_secure_cookie: bool,
     pub session_idle_minutes: u32,
     pub session_max_hours: u32,
@@ -216,8 +218,10 @@ impl Config {
         if self.rate_limits().is_none() {
             return invalid("aws_rate_limits (MESHGATE_AWS_RATE_LIMITS) must look like CreateProject=2,GetProject=10 with positive rates");
         }
-        if self.subscription_sync_seconds == 0 || self.expiry_check_seconds == 0 {
-            return invalid("subscription_sync_seconds and expiry_check_seconds must be at least 1");
+        if self.subscription_sync_seconds == 0 || self.expiry_check_seconds == 0 || self.drift_check_seconds == 0 {
+            return invalid(
+                "subscription_sync_seconds, expiry_check_seconds and drift_check_seconds must be at least 1",
+            );
         }
         if self.job_workers == 0 || self.job_poll_ms == 0 || self.job_max_attempts == 0 {
             return invalid("job_workers, job_poll_ms and job_max_attempts must be at least 1");

@@ -74,6 +74,8 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "dry_run_rule", args: Args::Json(r#"{"form":{"id":"","name":"","scope_unit":"","conditions":{},"action":"accept","comment":"","enabled":true}}"#), expect: [401, 403, 422, 422, 422] },
     Row { endpoint: "report_dashboard", args: Args::Form(&[]), expect: [401, 403, 403, 403, 200] },
     Row { endpoint: "report_usage", args: Args::Form(&[]), expect: [401, 403, 403, 403, 200] },
+    Row { endpoint: "report_drift", args: Args::Form(&[]), expect: [401, 403, 403, 403, 200] },
+    Row { endpoint: "check_drift", args: Args::Form(&[]), expect: [401, 403, 403, 403, 200] },
     Row { endpoint: "access_report", args: Args::Json(r#"{"query":{"by":"asset","value":"customer_master"}}"#), expect: [401, 403, 403, 403, 200] },
     Row { endpoint: "set_profile_enabled", args: Args::Form(&[("id", "no-such-profile"), ("enabled", "true")]), expect: [401, 403, 403, 403, 404] },
 ];

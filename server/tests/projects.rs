@@ -338,3 +338,61 @@ async fn a_failed_deployment_shows_the_reason_and_an_admin_retries(pool: PgPool)
     assert_eq!(app.call(&frank, "cancel_project_request", &[("id", &id)]).await.status(), 200);
     wait_for(&app, &frank, &id, "retired").await;
 }
+
+/// The drift check finds what changed in DataZone outside the portal, says what the portal
+/// did about it, keeps each finding once (an audit event when first found), and resolves it
+/// once it is no longer seen.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_drift_check_finds_changes_made_outside_the_portal(pool: PgPool) {
+    let app = spawn_with(pool.clone(), quick()).await;
+    fast_deployments(&app);
+    let (frank, dev, grace) = with_grace_as_owner(&app, "SalesOperations", "dev", "Drift Radar Dev").await;
+    let active = wait_for(&app, &frank, &dev, "active").await;
+    let project = active["summary"]["project_id"].as_str().unwrap().to_owned();
+    let alice = app.signed_in("alice").await;
+    let check = async || -> Value { app.call(&alice, "check_drift", &[]).await.json().await.unwrap() };
+    let clean = check().await;
+    assert!(clean["open"].as_array().unwrap().is_empty(), "nothing differs yet: {clean}");
+    assert!(clean["checked_at"].is_string());
+
+    // In SageMaker Unified Studio: Grace is taken out of the project.
+    let dz = app.datazone().await;
+    let domain = app.aws.emulator.domain_id();
+    dz.delete_project_membership()
+        .domain_identifier(&domain)
+        .project_identifier(&project)
+        .member(aws_sdk_datazone::types::Member::UserIdentifier(grace["id"].as_str().unwrap().to_owned()))
+        .send()
+        .await
+        .unwrap();
+    let found = check().await;
+    let open = found["open"].as_array().unwrap();
+    let removed = open.iter().find(|f| f["kind"] == "member_removed").unwrap_or_else(|| panic!("{found}"));
+    assert!(removed["summary"].as_str().unwrap().contains("Grace"), "{removed}");
+    assert!(removed["action"].as_str().unwrap().contains("Recorded"), "{removed}");
+    // The portal's list now follows DataZone: the next check resolves the finding.
+    let again = check().await;
+    assert!(!again["open"].as_array().unwrap().iter().any(|f| f["kind"] == "member_removed"), "{again}");
+
+    // Then the whole project is deleted there.
+    dz.delete_project().domain_identifier(&domain).identifier(&project).send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let found = check().await;
+    let deleted = found["open"].as_array().unwrap().iter().find(|f| f["kind"] == "project_deleted").cloned();
+    let deleted = deleted.unwrap_or_else(|| panic!("{found}"));
+    assert_eq!(deleted["href"], format!("/requests/{dev}"));
+    assert_eq!(detail(&app, &frank, &dev).await["summary"]["status"], "retired", "the portal follows DataZone");
+    let resolved = found["resolved"].as_array().unwrap().iter().find(|f| f["kind"] == "member_removed").cloned();
+    assert!(resolved.is_some_and(|f| f["resolved_at"].is_string()), "listed as resolved: {found}");
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'drift.%' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(events.iter().filter(|a| *a == "drift.member_removed").count(), 1, "{events:?}");
+    assert_eq!(events.iter().filter(|a| *a == "drift.project_deleted").count(), 1, "{events:?}");
+
+    // Only admins read or run it.
+    assert_eq!(app.call(&frank, "check_drift", &[]).await.status(), 403);
+    assert_eq!(app.call(&frank, "report_drift", &[]).await.status(), 403);
+}

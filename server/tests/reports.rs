@@ -37,7 +37,7 @@ async fn reports_are_empty_then_count_what_happened(pool: PgPool) {
     let report = json!({ "query": { "by": "asset", "value": "customer_segments" } });
     assert_eq!(ok(app.call_json(&alice, "access_report", &report).await).await["rows"], json!([]));
 
-    // Opening the inbox takes in the demo mesh's requests; a lead requests a Dev project.
+    // Opening the inbox takes in the demo mesh's pending requests; a lead requests a Dev project.
     let query = json!({ "query": { "status": "", "q": "", "sort": "", "offset": 0 } });
     ok(app.call_json(&alice, "steward_inbox", &query).await).await;
     let frank = app.signed_in("frank").await;
@@ -48,6 +48,17 @@ async fn reports_are_empty_then_count_what_happened(pool: PgPool) {
         "environment": "dev", "members": [], "justification": "",
     }});
     ok(app.call_json(&frank, "submit_project_request", &request).await).await;
+    // The demo's decided requests come with the scheduled sync (its ACCEPTED and REJECTED
+    // passes): run it now rather than after its hour.
+    sqlx::query("UPDATE schedules SET next_run_at = now() WHERE name = 'subscription_sync_scheduled'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    support::wait_until("the scheduled sync", 20, async || {
+        let dashboard = ok(app.call(&alice, "report_dashboard", &[]).await).await;
+        dashboard["subscription_statuses"].as_array().unwrap().len() == 3
+    })
+    .await;
 
     let dashboard = ok(app.call(&alice, "report_dashboard", &[]).await).await;
     let by_env = &dashboard["project_weeks_by_environment"];

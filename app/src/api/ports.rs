@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::model::{
     AccessQuery, AccessReport, AccessRequestForm, ApiError, AssetDetail, AuditEntry, AuditLogPage, AuditQuery,
-    BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DryRun, InboxPage, InboxQuery,
+    BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery,
     MemberChange, MyProjects, NewProfileGrant, Principal, ProfileSummary, ProjectRequestForm, ProjectSubscriptions,
     RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary,
     UnitChoice, UnitDetail, UsageRow,
@@ -135,6 +135,14 @@ pub trait Reports: Send + Sync + 'static {
     async fn access(&self, query: &AccessQuery) -> Result<AccessReport, ApiError>;
 }
 
+/// The drift check: differences between the portal and DataZone.
+#[async_trait]
+pub trait Drift: Send + Sync + 'static {
+    async fn report(&self) -> Result<DriftReport, ApiError>;
+    /// Runs the check now, for `caller` (audited).
+    async fn check_now(&self, caller: &Caller) -> Result<DriftReport, ApiError>;
+}
+
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
@@ -147,6 +155,7 @@ pub struct Services {
     pub catalog: Arc<dyn Catalog>,
     pub subscriptions: Arc<dyn Subscriptions>,
     pub reports: Arc<dyn Reports>,
+    pub drift: Arc<dyn Drift>,
 }
 
 /// The services of the running portal. A server function called outside the portal's

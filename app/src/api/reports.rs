@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use crate::model::{AccessQuery, AccessReport, ApiError, Dashboard, UsageRow};
+use crate::model::{AccessQuery, AccessReport, ApiError, Dashboard, DriftReport, UsageRow};
 
 #[cfg(feature = "ssr")]
 use super::ports::{require, respond, services};
@@ -31,4 +31,18 @@ pub async fn load_access_report(query: AccessQuery) -> Result<AccessReport, ApiE
         ("value", &query.value, crate::model::SEARCH_MAX),
     ]))?;
     respond(services()?.reports.access(&query).await)
+}
+
+/// The Drift report: differences between the portal and DataZone the periodic check found.
+#[server(endpoint = "report_drift")]
+pub async fn report_drift() -> Result<DriftReport, ApiError> {
+    require(Role::Admin).await?;
+    respond(services()?.drift.report().await)
+}
+
+/// Runs the drift check now and answers the report after it.
+#[server(endpoint = "check_drift")]
+pub async fn check_drift() -> Result<DriftReport, ApiError> {
+    let caller = require(Role::Admin).await?;
+    respond(services()?.drift.check_now(&caller).await)
 }

@@ -138,3 +138,34 @@ mod tests {
         assert_eq!(StackedChart::default().max_total(), 1, "an empty chart still has a scale");
     }
 }
+
+/// One difference between the portal and DataZone, found by the drift check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftFinding {
+    pub id: i64,
+    /// e.g. `project_deleted`, `member_removed`, `subscription_ended`, `grant_failed`.
+    pub kind: String,
+    /// What kind of difference, for people ("Project deleted outside the portal").
+    pub kind_label: String,
+    /// The portal page of the request it is about.
+    pub href: Option<String>,
+    pub summary: String,
+    /// What the portal did about it.
+    pub action: String,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub found_at: String,
+    pub resolved_at: Option<String>,
+}
+
+/// The Drift report: open findings, recently resolved ones, and how the last check went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftReport {
+    pub open: Vec<DriftFinding>,
+    pub resolved: Vec<DriftFinding>,
+    /// When the last check succeeded.
+    pub checked_at: Option<String>,
+    /// When the last check failed after the last success, and why.
+    pub failed: Option<(String, String)>,
+    /// How often the check runs, in seconds.
+    pub every_seconds: u64,
+}

@@ -27,7 +27,7 @@ pub use home::HomePage;
 pub use inbox::{InboxPage, SubscriptionRequestPage};
 pub use not_found::NotFound;
 pub use projects::{MyProjectsPage, NewProjectPage};
-pub use reports::{AccessReportPage, DashboardPage, UsagePage};
+pub use reports::{AccessReportPage, DashboardPage, DriftPage, UsagePage};
 pub use request::RequestPage;
 pub use rules::RulesPage;
 pub use sign_in::{SignInPage, SignedOutPage};

@@ -5,12 +5,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{load_access_report, report_dashboard, report_usage};
+use crate::api::{load_access_report, report_dashboard, report_drift, report_usage, CheckDrift};
 use crate::components::{
-    page_resource, EmptyState, Loaded, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL,
-    PANEL_MT6,
+    on_result, page_resource, ActionError, EmptyState, Loaded, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT,
+    LABEL, LINK, PANEL, PANEL_MT6,
 };
-use crate::model::{AccessQuery, AccessReport, BarItem, Dashboard, DecisionTime, Role, StackedChart, UsageRow};
+use crate::model::{
+    AccessQuery, AccessReport, ApiError, BarItem, Dashboard, DecisionTime, DriftFinding, DriftReport, Role,
+    StackedChart, UsageRow,
+};
 use crate::pages::url::query_string;
 
 /// Series colours, in order (Tailwind's emerald, sky, amber, rose, slate).
@@ -35,6 +38,7 @@ fn ReportTabs(current: &'static str) -> impl IntoView {
             {tab("/reports", "Dashboard")}
             {tab("/reports/usage", "Usage of data products")}
             {tab("/reports/access", "Who has access")}
+            {tab("/reports/drift", "Drift")}
         </nav>
     }
 }
@@ -401,5 +405,91 @@ fn AccessTable(report: AccessReport) -> impl IntoView {
                 </div>
             }.into_any()
         }}
+    }
+}
+
+/// Differences between the portal and DataZone, as the periodic drift check finds them.
+#[component]
+pub fn DriftPage() -> impl IntoView {
+    let report = page_resource(Role::Admin, || (), |()| report_drift());
+    let check = ServerAction::<CheckDrift>::new();
+    let error = RwSignal::new(None::<ApiError>);
+    on_result(check.value(), error, move |_| report.refetch());
+    view! {
+        <Title text="Drift · Meshgate"/>
+        <RequireRole role=Role::Admin>
+            <h1 class="text-2xl font-bold tracking-tight">"Reports"</h1>
+            <ReportTabs current="/reports/drift"/>
+            <section class=format!("mt-6 {PANEL}") aria-labelledby="drift-title">
+                <div class="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 px-4 py-3">
+                    <div>
+                        <h2 id="drift-title" class="font-semibold">"Drift from DataZone"</h2>
+                        <p class="text-sm text-slate-600">
+                            "What the portal holds (projects, members, access, grants) compared with what DataZone holds, including changes made in SageMaker Unified Studio."
+                        </p>
+                    </div>
+                    <button type="button" class=BUTTON_SECONDARY data-testid="check-drift"
+                        disabled=move || check.pending().get()
+                        on:click=move |_| { check.dispatch(CheckDrift {}); }>
+                        {move || if check.pending().get() { "Checking…" } else { "Check now" }}
+                    </button>
+                </div>
+                <ActionError error=error.into()/>
+                <Loaded resource=report rows=6 let:r>
+                    <DriftView r/>
+                </Loaded>
+            </section>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn DriftView(r: DriftReport) -> impl IntoView {
+    let DriftReport { open, resolved, checked_at, failed, every_seconds } = r;
+    let every =
+        if every_seconds % 60 == 0 { format!("{} min", every_seconds / 60) } else { format!("{every_seconds} s") };
+    let checked = checked_at.map_or_else(|| "Not checked yet".to_owned(), |at| format!("Last checked {at}"));
+    view! {
+        <p class="px-4 pt-3 text-xs text-slate-500" data-testid="drift-checked">{format!("{checked} · checked every {every}")}</p>
+        {failed.map(|(at, why)| view! {
+            <p role="status" class="mx-4 mt-2 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
+                {format!("The check at {at} failed: {why}")}
+            </p>
+        })}
+        {if open.is_empty() {
+            view! {
+                <EmptyState title="No drift">"The portal and DataZone agree on everything the check compares."</EmptyState>
+            }.into_any()
+        } else {
+            view! { <Findings findings=open testid="drift-open"/> }.into_any()
+        }}
+        {(!resolved.is_empty()).then(|| view! {
+            <h3 class="border-t border-slate-200 px-4 pb-1 pt-4 text-sm font-semibold text-slate-700">"Resolved recently"</h3>
+            <Findings findings=resolved testid="drift-resolved"/>
+        })}
+    }
+}
+
+#[component]
+fn Findings(findings: Vec<DriftFinding>, testid: &'static str) -> impl IntoView {
+    view! {
+        <ul class="divide-y divide-slate-100 text-sm" data-testid=testid>
+            {findings.into_iter().map(|f| view! {
+                <li class="px-4 py-3" data-kind=f.kind.clone()>
+                    <div class="flex flex-wrap items-baseline justify-between gap-2">
+                        <span class="font-medium">{f.kind_label.clone()}</span>
+                        <span class="text-xs text-slate-500">
+                            {format!("Found {}", f.found_at)}
+                            {f.resolved_at.clone().map(|at| format!(" · resolved {at}"))}
+                        </span>
+                    </div>
+                    <p class="mt-1 break-words text-slate-700">
+                        {f.summary.clone()}
+                        {f.href.clone().map(|href| view! { " " <a href=href class=LINK>"Open the request"</a> })}
+                    </p>
+                    <p class="mt-1 text-xs text-slate-600">{format!("What the portal did: {}", f.action)}</p>
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }

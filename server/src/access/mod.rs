@@ -21,8 +21,10 @@ use crate::store::audit;
 use crate::store::subscriptions::{self as store, RuleRow, SubRow};
 
 mod expiry;
+mod reconcile;
 mod sync;
 
+pub use reconcile::DRIFT;
 pub use sync::SyncStatus;
 
 /// How long the project and unit index is trusted.

@@ -11,8 +11,9 @@
 //!   accepted requests that have not settled are read (ListSubscriptionGrants by
 //!   `subscriptionId`; a grant's own `subscriptionId` is deprecated) until they do.
 //!
-//! A sync started by opening the inbox reads only the PENDING pass (one DataZone call when
-//! nothing is new); the scheduled sync reads all six. The outcome of the last sync, and
+//! A sync started by opening the inbox makes only the PENDING pass (one DataZone call when
+//! nothing is new, within the inbox page's budget of three); the scheduled sync makes every
+//! pass, so a decision made elsewhere shows within one sync interval. The outcome of the last sync, and
 //! DataZone's refusal if it refused, is kept for the inbox to show.
 
 use std::collections::HashMap;
@@ -80,6 +81,7 @@ impl Access {
     }
 
     async fn sync_passes(&self, on_open: bool) -> Result<usize, AppError> {
+        // The inbox page's budget is three DataZone calls: on opening, new requests only.
         let passes = if on_open { &REQUEST_PASSES[..1] } else { &REQUEST_PASSES[..] };
         let mut taken = 0;
         for status in passes {

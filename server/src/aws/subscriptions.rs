@@ -450,6 +450,20 @@ impl Aws {
         Ok(status)
     }
 
+    /// A subscription's status (GetSubscription), or `None` when DataZone no longer has it.
+    ///
+    /// # Errors
+    /// DataZone's refusal other than not-found.
+    pub async fn subscription_status(&self, id: &str) -> Result<Option<String>, AppError> {
+        match self.datazone.get_subscription().domain_identifier(&self.domain_id).identifier(id).send().await {
+            Ok(found) => Ok(Some(found.status().as_str().to_owned())),
+            Err(e) => match not_found(upstream("GetSubscription", e), "Subscription") {
+                AppError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     /// One page of the domain's subscriptions in `status` (APPROVED, REVOKED or CANCELLED),
     /// most recently changed first, and the token of the next page (ListSubscriptions:
     /// without `status` DataZone lists only APPROVED ones).

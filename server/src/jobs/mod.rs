@@ -58,6 +58,7 @@ pub struct Jobs {
     workers: usize,
     sync_every: Duration,
     expiry_every: Duration,
+    drift_every: Duration,
 }
 
 impl Jobs {
@@ -83,6 +84,7 @@ impl Jobs {
             workers: config.job_workers as usize,
             sync_every: Duration::from_secs(config.subscription_sync_seconds),
             expiry_every: Duration::from_secs(config.expiry_check_seconds),
+            drift_every: Duration::from_secs(config.drift_check_seconds),
         }
     }
 
@@ -130,7 +132,8 @@ impl Jobs {
                 async move { decision_queue(&cell, &pool).await }
             }));
         }
-        workers.spawn(periodic(stop, self.access.clone(), self.sync_every, self.expiry_every));
+        let every = Every { sync: self.sync_every, expiry: self.expiry_every, drift: self.drift_every };
+        workers.spawn(periodic(stop, self.access.clone(), every));
         tokio::spawn(async move { while workers.join_next().await.is_some() {} })
     }
 }
@@ -177,12 +180,19 @@ where
     }
 }
 
-/// The periodic work: syncing subscription requests from DataZone and ending expired
-/// access. Every replica looks each second; the schedule rows let one of them run it.
-async fn periodic(stop: CancellationToken, access: Access, sync_every: Duration, expiry_every: Duration) {
+/// How often each periodic job runs.
+struct Every {
+    sync: Duration,
+    expiry: Duration,
+    drift: Duration,
+}
+
+/// The periodic work: syncing subscription requests from DataZone, ending expired access and
+/// the drift check. Every replica looks each second; the schedule rows let one of them run it.
+async fn periodic(stop: CancellationToken, access: Access, every: Every) {
     let pool = access.pool().clone();
     while !stop.is_cancelled() {
-        match crate::store::subscriptions::claim(&pool, "subscription_sync_scheduled", sync_every, false).await {
+        match crate::store::subscriptions::claim(&pool, "subscription_sync_scheduled", every.sync, false).await {
             Ok(true) => {
                 if let Err(error) = access.sync(false).await {
                     tracing::warn!(%error, "subscription sync failed");
@@ -191,7 +201,14 @@ async fn periodic(stop: CancellationToken, access: Access, sync_every: Duration,
             Ok(false) => {}
             Err(error) => tracing::debug!(%error, "schedule not reachable"),
         }
-        if let Ok(true) = crate::store::subscriptions::claim(&pool, "subscription_expiry", expiry_every, false).await {
+        if let Ok(true) = crate::store::subscriptions::claim(&pool, "drift_check_scheduled", every.drift, false).await {
+            match access.reconcile().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(open = n, "drift check: differences with DataZone"),
+                Err(error) => tracing::warn!(%error, "drift check failed"),
+            }
+        }
+        if let Ok(true) = crate::store::subscriptions::claim(&pool, "subscription_expiry", every.expiry, false).await {
             match access.expire_due().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(ended = n, "expired subscriptions revoked"),

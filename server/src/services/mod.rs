@@ -3,6 +3,7 @@
 pub mod activity;
 mod admin;
 mod domain;
+mod drift;
 mod glossary;
 mod projects;
 pub mod reports;
@@ -34,6 +35,11 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
     });
     Services {
         reports: Arc::new(reports::ReportService { pool: pool.clone(), aws: aws.clone() }),
+        drift: Arc::new(drift::DriftService {
+            access: jobs.access().clone(),
+            pool: pool.clone(),
+            every_seconds: config.drift_check_seconds,
+        }),
         catalog: subscriptions.clone(),
         subscriptions,
         projects: projects.clone(),

@@ -1,6 +1,7 @@
 //! Postgres: the pool, migrations, and the queries per table group. No business rules here.
 
 pub mod audit;
+pub mod drift;
 pub mod projects;
 pub mod reports;
 pub mod subscriptions;
