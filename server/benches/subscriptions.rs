@@ -63,6 +63,7 @@ async fn main() {
         group_ids: alice.group_ids,
         steward_units: Vec::new(),
         publishing_projects: alice.publishing_projects,
+        role_note: None,
     };
 
     let dz = support::datazone_client(&aws.endpoint_url()).await;

@@ -51,6 +51,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "session_secure_cookie", default: Some("true"), help: "Mark the session cookie Secure; false only for plain-http localhost." },
     Setting { key: "session_idle_minutes", default: Some("60"), help: "A session ends after this long without a request." },
     Setting { key: "session_max_hours", default: Some("12"), help: "A session ends this long after sign-in, however active." },
+    Setting { key: "person_calls_per_second", default: Some("10"), help: "Server-function calls per second one person may make, all replicas together (bursts of four seconds' worth); beyond it 429." },
     Setting { key: "sign_in_starts_per_minute", default: Some("600"), help: "Sign-ins that may start per minute, all replicas together; beyond it /auth/login answers 429." },
     Setting { key: "identity_cache_seconds", default: Some("300"), help: "How long a person's Identity Center mapping and roles are reused." },
     Setting { key: "metrics_token", default: Some(""), help: "When set, /metrics answers only requests with `Authorization: Bearer <token>` (secret)." },
@@ -113,6 +114,7 @@ pub struct Config {
     pub session_secure_cookie: bool,
     pub session_idle_minutes: u32,
     pub session_max_hours: u32,
+    pub person_calls_per_second: f64,
     pub sign_in_starts_per_minute: u32,
     pub identity_cache_seconds: u64,
     pub log_format: LogFormat,
@@ -235,6 +237,9 @@ impl Config {
         }
         if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
             return invalid("session_idle_minutes and session_max_hours must be at least 1");
+        }
+        if !(self.person_calls_per_second.is_finite() && self.person_calls_per_second >= 1.0) {
+            return invalid("person_calls_per_second (MESHGATE_PERSON_CALLS_PER_SECOND) must be at least 1");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log_filter).is_err() {
             return invalid(

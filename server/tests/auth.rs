@@ -225,6 +225,52 @@ async fn a_person_unknown_to_identity_center_is_told_so(pool: PgPool) {
     assert_eq!(events[0].action, "auth.sign_in_refused");
 }
 
+/// One person's server-function calls are limited (shared by every replica): past the
+/// burst the answer is 429, and the bucket refills.
+#[sqlx::test(migrations = "../migrations")]
+async fn one_person_cannot_call_faster_than_the_limit(pool: PgPool) {
+    let setup = Setup { extra: vec![("person_calls_per_second", serde_json::json!(2))], ..Setup::default() };
+    let app = spawn_with(pool, setup).await;
+    let zoe = app.signed_in("zoe").await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(app.call(&zoe, "my_projects", &[]).await.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "a burst of eight, then 429: {statuses:?}");
+    assert_eq!(statuses[0], 200);
+    let refused = app.call(&zoe, "my_projects", &[]).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.text().await.unwrap().contains("TooManyRequests"), "the error the page explains");
+    // Someone else is not held up by Zoe.
+    let erin = app.signed_in("erin").await;
+    assert_eq!(app.call(&erin, "my_projects", &[]).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.call(&zoe, "my_projects", &[]).await.status(), 200, "the bucket refills");
+}
+
+/// Zoe's ID token names the admin group, which Identity Center does not list her in: she
+/// gets no admin role, and the sign-in page tells her why before leading her on.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_role_group_identity_center_does_not_confirm_is_explained_at_sign_in(pool: PgPool) {
+    let idp_seed = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(
+        idp_seed.path(),
+        "users = [{ user_name = \"zoe\", display_name = \"Zoe Zimmermann\", groups = [\"meshgate-platform-admins\"] }]\n",
+    )
+    .unwrap();
+    let app = spawn_with(pool, Setup { idp_seed: Some(idp_seed.path().to_owned()), ..Setup::default() }).await;
+    let client = browser();
+    let callback = app.callback_for(&client, "zoe").await;
+    let answer = client.get(&callback).send().await.unwrap();
+    assert_eq!(location(&answer), "/sign-in?notice=fewer_roles&next=%2F");
+    let me = app.who_am_i(&client).await;
+    assert_eq!(me["roles"], serde_json::json!(["TeamLead"]), "no role from the unconfirmed group");
+    let note = me["role_note"].as_str().unwrap();
+    assert!(note.contains("meshgate-platform-admins") && note.contains("IAM Identity Center"), "{note}");
+    let page = client.get(app.url("/sign-in?notice=fewer_roles&next=%2F")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("meshgate-platform-admins"), "the page says why: {page}");
+}
+
 /// Zoe's IdP account carries Walter's address; Identity Center has no `zoe`.
 fn zoe_with_walters_email(verified: bool) -> (Setup, tempfile::NamedTempFile) {
     let mut seed = emulator::Seed::demo();

@@ -143,6 +143,8 @@ fn portal(addr: SocketAddr, database_url: &str, upstreams: &Upstreams) -> Comman
         .env("MESHGATE_OIDC_CLIENT_SECRET", "meshgate-local-secret")
         .env("MESHGATE_STEWARD_GROUPS", DEMO_STEWARD_GROUPS)
         .env("MESHGATE_SESSION_SECURE_COOKIE", "false")
+        // The browser suite's alive check and the bench load pages much faster than a person.
+        .env("MESHGATE_PERSON_CALLS_PER_SECOND", "200")
         // The emulator deploys in seconds, not minutes: look more often than against AWS.
         .env("MESHGATE_JOB_POLL_MS", "1000")
         .env("AWS_ACCESS_KEY_ID", "meshgate-local")

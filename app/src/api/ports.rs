@@ -22,6 +22,9 @@ pub trait Auth: Send + Sync + 'static {
     async fn caller(&self) -> Result<Option<Caller>, ApiError>;
     /// Records that `caller` was refused something needing `role`.
     async fn refused(&self, caller: Option<&Caller>, role: Role);
+    /// Takes one call from the caller's own rate limit (shared by every replica); `Err`
+    /// with [`ApiError::TooManyRequests`] when it is spent.
+    async fn take_turn(&self, caller: &Caller) -> Result<(), ApiError>;
 }
 
 /// The audit trail, read side.
@@ -170,13 +173,16 @@ pub async fn caller() -> Result<Option<Caller>, ApiError> {
 }
 
 /// The guard: the signed-in caller holding `role`, or 401 (anonymous) / 403 (signed in
-/// without the role), recorded in the audit trail. Every team lead is signed in, so
-/// `Role::TeamLead` means "any signed-in person".
+/// without the role), recorded in the audit trail, or 429 past the person's rate limit.
+/// Every team lead is signed in, so `Role::TeamLead` means "any signed-in person".
 pub async fn require(role: Role) -> Result<Caller, ApiError> {
     let auth = services()?.auth;
     let caller = respond(auth.caller().await)?;
     match caller {
-        Some(caller) if caller.has(role) => Ok(caller),
+        Some(caller) if caller.has(role) => {
+            respond(auth.take_turn(&caller).await)?;
+            Ok(caller)
+        }
         Some(caller) => {
             auth.refused(Some(&caller), role).await;
             respond(Err(ApiError::Forbidden))

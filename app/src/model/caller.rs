@@ -41,6 +41,10 @@ pub struct Caller {
     /// Projects the person owns that publish assets; server side only.
     #[serde(skip)]
     pub publishing_projects: Vec<String>,
+    /// Why the person has fewer roles than their sign-in suggests (their ID token names
+    /// role groups IAM Identity Center does not list them in), for the sign-in page.
+    #[serde(default)]
+    pub role_note: Option<String>,
 }
 
 impl Caller {

@@ -25,6 +25,8 @@ pub enum ApiError {
     Upstream { retryable: bool },
     #[error("Something went wrong on our side{}.", request_id.as_deref().map(|id| format!(" (reference {id})")).unwrap_or_default())]
     Internal { request_id: Option<String> },
+    #[error("You are going faster than Meshgate allows for one person. Please wait a few seconds and try again.")]
+    TooManyRequests,
     #[error("The portal could not be reached: {0}")]
     Transport(String),
 }
@@ -32,7 +34,10 @@ pub enum ApiError {
 impl ApiError {
     /// Whether trying the same thing again later can succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::DatabaseUnavailable | Self::Upstream { retryable: true } | Self::Transport(_))
+        matches!(
+            self,
+            Self::DatabaseUnavailable | Self::Upstream { retryable: true } | Self::TooManyRequests | Self::Transport(_)
+        )
     }
 
     /// The HTTP status a server function answers with when it fails this way.
@@ -45,6 +50,7 @@ impl ApiError {
             Self::NotFound { .. } => 404,
             Self::DatabaseUnavailable => 503,
             Self::Upstream { .. } => 502,
+            Self::TooManyRequests => 429,
             Self::Internal { .. } | Self::Transport(_) => 500,
         }
     }

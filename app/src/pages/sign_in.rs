@@ -4,7 +4,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::SignInLink;
+use crate::components::{CurrentUser, SignInLink};
+
+/// Where to go on after the sign-in page: a path of this portal only (`/…`, never `//…` or
+/// anything a browser could read as another origin), else the overview.
+fn onward(next: Option<String>) -> String {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.~?=&%+:".contains(c))
+    })
+    .unwrap_or_else(|| "/".to_owned())
+}
 
 /// What each failure code from `/auth/callback` means for the person.
 fn explain(code: &str) -> &'static str {
@@ -19,9 +30,37 @@ fn explain(code: &str) -> &'static str {
     }
 }
 
+/// Signed in, with fewer roles than the sign-in named: why, and the way on.
+#[component]
+fn FewerRoles(next: String) -> impl IntoView {
+    let user = CurrentUser::get().0;
+    view! {
+        <Title text="Signed in · Meshgate"/>
+        <section class="mx-auto max-w-lg rounded-lg bg-white p-8 shadow-sm ring-1 ring-slate-200">
+            <h1 class="text-2xl font-bold tracking-tight">"You're signed in"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let note = user.await.ok().flatten().and_then(|c| c.role_note);
+                    note.map(|text| view! {
+                        <p role="status" class="mt-4 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="role-note">
+                            {text}
+                        </p>
+                    })
+                })}
+            </Suspense>
+            <a href=next class="mt-6 inline-block rounded bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700">
+                "Continue"
+            </a>
+        </section>
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
+    if query.read_untracked().get("notice").as_deref() == Some("fewer_roles") {
+        return view! { <FewerRoles next=onward(query.read_untracked().get("next"))/> }.into_any();
+    }
     let problem = move || query.read().get("error").map(|code| explain(&code));
     view! {
         <Title text="Sign in · Meshgate"/>
@@ -44,6 +83,7 @@ pub fn SignInPage() -> impl IntoView {
             />
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -58,5 +98,21 @@ pub fn SignedOutPage() -> impl IntoView {
                 class="mt-6 inline-block rounded bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700"
             />
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::onward;
+
+    #[test]
+    fn onward_goes_only_to_paths_of_this_portal() {
+        assert_eq!(onward(Some("/catalog?q=churn".into())), "/catalog?q=churn");
+        for elsewhere in
+            ["//evil.example", "https://evil.example", "/\\evil.example", "/\t/evil.example", "javascript:x"]
+        {
+            assert_eq!(onward(Some(elsewhere.into())), "/", "{elsewhere:?}");
+        }
+        assert_eq!(onward(None), "/");
     }
 }

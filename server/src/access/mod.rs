@@ -173,7 +173,7 @@ impl Access {
         let (subscriber_unit_ids, subscriber_unit_names) = index.unit_path(&project_id);
         let decided = !is_pending(&r.status);
         let reviewer = match (&r.reviewer_id, decided) {
-            (Some(id), true) => Some(self.requester(id).await?.name),
+            (Some(id), true) => Some(format!("{} (in DataZone)", self.requester(id).await?.name)),
             _ => None,
         };
         Ok(Some(SubRow {

@@ -59,6 +59,7 @@ impl AuthService {
             group_ids: person.identity.group_ids.clone(),
             steward_units: self.roles.steward_units_of(person),
             publishing_projects: person.identity.publishing_projects.clone(),
+            role_note: self.roles.fewer_roles_note(person),
         }
     }
 
@@ -94,6 +95,17 @@ impl Auth for Guard {
         let Some(session) = current_session() else { return Ok(None) };
         let person = self.auth.signed_in(&session).await?;
         Ok(person.map(|p| self.auth.caller_of(&p)))
+    }
+
+    async fn take_turn(&self, caller: &Caller) -> Result<(), ApiError> {
+        let rate = self.auth.person_calls_per_second;
+        let name = format!("person:{}", caller.username);
+        let taken = crate::jobs::rate::take(&self.auth.pool, &name, rate, rate * 4.0).await.map_err(AppError::from)?;
+        if taken.is_err() {
+            tracing::warn!(username = %caller.username, "server-function calls refused: past the person's rate limit");
+            return Err(ApiError::TooManyRequests);
+        }
+        Ok(())
     }
 
     /// A signed-in person's refusal is an audit event each time. Anonymous refusals are

@@ -29,6 +29,7 @@ pub struct AuthService {
     pub session_max_secs: i64,
     pub session_idle_minutes: i64,
     pub sign_in_starts_per_minute: i64,
+    pub person_calls_per_second: f64,
 }
 
 impl AuthService {
@@ -43,6 +44,7 @@ impl AuthService {
             session_max_secs: i64::from(config.session_max_hours) * 3600,
             session_idle_minutes: i64::from(config.session_idle_minutes),
             sign_in_starts_per_minute: i64::from(config.sign_in_starts_per_minute),
+            person_calls_per_second: config.person_calls_per_second,
         }))
     }
 }

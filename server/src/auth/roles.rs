@@ -53,6 +53,22 @@ impl RoleRules {
             .collect()
     }
 
+    /// Why the person has fewer roles than their ID token suggests, in words for them; `None`
+    /// when every role group the token names is confirmed by Identity Center.
+    pub fn fewer_roles_note(&self, person: &SignedIn) -> Option<String> {
+        let unconfirmed = self.unconfirmed_role_groups(&person.groups, person);
+        (!unconfirmed.is_empty()).then(|| {
+            format!(
+                "Your sign-in names {} {}, but IAM Identity Center does not list you in {}, so you have no role from {} here. \
+                 Roles follow Identity Center, which SageMaker Unified Studio also uses: ask your platform team to add you there.",
+                if unconfirmed.len() == 1 { "the group" } else { "the groups" },
+                unconfirmed.join(", "),
+                if unconfirmed.len() == 1 { "it" } else { "them" },
+                if unconfirmed.len() == 1 { "it" } else { "them" },
+            )
+        })
+    }
+
     /// The domain units (by name) the person's steward groups govern.
     pub fn steward_units_of(&self, person: &SignedIn) -> Vec<String> {
         self.steward_groups

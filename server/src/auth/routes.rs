@@ -97,8 +97,13 @@ async fn callback(
         Err(error) => return failed(&error),
     };
     match complete(&auth, &session, person, request_id).await {
-        Ok(true) => Redirect::to(&pending.next).into_response(),
-        Ok(false) => Redirect::to("/sign-in?error=unknown_user").into_response(),
+        Ok(Completed::Signed) => Redirect::to(&pending.next).into_response(),
+        // The sign-in page says why, then leads on to where the person was going.
+        Ok(Completed::FewerRoles) => {
+            let next = url::form_urlencoded::byte_serialize(pending.next.as_bytes()).collect::<String>();
+            Redirect::to(&format!("/sign-in?notice=fewer_roles&next={next}")).into_response()
+        }
+        Ok(Completed::Unknown) => Redirect::to("/sign-in?error=unknown_user").into_response(),
         Err(error) => {
             tracing::error!(%error, "sign-in could not be completed");
             Redirect::to("/sign-in?error=unavailable").into_response()
@@ -106,14 +111,22 @@ async fn callback(
     }
 }
 
+/// How a sign-in ended.
+enum Completed {
+    Signed,
+    /// Signed in, with fewer roles than the ID token's groups suggest.
+    FewerRoles,
+    /// Identity Center does not know the person.
+    Unknown,
+}
+
 /// Maps the person to their AWS identities and starts the session under a new id.
-/// `Ok(false)` when Identity Center does not know them.
 async fn complete(
     auth: &AuthService,
     session: &Session,
     person: super::oidc::Person,
     request_id: Option<&str>,
-) -> Result<bool, AppError> {
+) -> Result<Completed, AppError> {
     let Some(identity) = auth.aws.find_identity(&person.username, person.email.as_deref()).await? else {
         tracing::warn!(username = %person.username, "signed in at the IdP but unknown to IAM Identity Center");
         auth.audit(
@@ -124,7 +137,7 @@ async fn complete(
             request_id,
         )
         .await?;
-        return Ok(false);
+        return Ok(Completed::Unknown);
     };
     let now = Utc::now().timestamp();
     let signed_in = SignedIn {
@@ -155,12 +168,12 @@ async fn complete(
         &signed_in.username,
         "auth.signed_in",
         &signed_in.username,
-        serde_json::json!({ "roles": roles }),
+        serde_json::json!({ "roles": roles, "unconfirmed_role_groups": unconfirmed }),
         request_id,
     )
     .await?;
     tracing::info!(username = %signed_in.username, "signed in");
-    Ok(true)
+    Ok(if unconfirmed.is_empty() { Completed::Signed } else { Completed::FewerRoles })
 }
 
 async fn logout(State(auth): State<Arc<AuthService>>, session: Session, headers: HeaderMap) -> Response {

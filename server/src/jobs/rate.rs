@@ -25,32 +25,38 @@ impl RateLimits {
         // A burst of one second's worth of calls.
         let burst = rate.max(1.0);
         loop {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query!(
-                "INSERT INTO rate_limits (name, tokens, refilled_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO NOTHING",
-                operation,
-                burst,
-            )
-            .execute(&mut *tx)
-            .await?;
-            let bucket = sqlx::query!(
-                r#"SELECT tokens, EXTRACT(EPOCH FROM now() - refilled_at)::float8 AS "elapsed!"
-                   FROM rate_limits WHERE name = $1 FOR UPDATE"#,
-                operation,
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            let available = (bucket.tokens + bucket.elapsed.max(0.0) * rate).min(burst);
-            let taken = available >= 1.0;
-            let left = if taken { available - 1.0 } else { available };
-            sqlx::query!("UPDATE rate_limits SET tokens = $2, refilled_at = now() WHERE name = $1", operation, left)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            if taken {
-                return Ok(());
+            match take(&self.pool, operation, rate, burst).await? {
+                Ok(()) => return Ok(()),
+                Err(available) => tokio::time::sleep(Duration::from_secs_f64((1.0 - available) / rate)).await,
             }
-            tokio::time::sleep(Duration::from_secs_f64((1.0 - available) / rate)).await;
         }
     }
+}
+
+/// Takes one token from the bucket `name`, which refills at `rate` per second up to
+/// `burst`: `Ok(Ok(()))` when taken, `Ok(Err(tokens))` with the tokens there were when not.
+pub async fn take(pool: &PgPool, name: &str, rate: f64, burst: f64) -> Result<Result<(), f64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "INSERT INTO rate_limits (name, tokens, refilled_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO NOTHING",
+        name,
+        burst,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let bucket = sqlx::query!(
+        r#"SELECT tokens, EXTRACT(EPOCH FROM now() - refilled_at)::float8 AS "elapsed!"
+                   FROM rate_limits WHERE name = $1 FOR UPDATE"#,
+        name,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let available = (bucket.tokens + bucket.elapsed.max(0.0) * rate).min(burst);
+    let taken = available >= 1.0;
+    let left = if taken { available - 1.0 } else { available };
+    sqlx::query!("UPDATE rate_limits SET tokens = $2, refilled_at = now() WHERE name = $1", name, left)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(if taken { Ok(()) } else { Err(available) })
 }

@@ -116,7 +116,9 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
         .merge(("job_workers", 2))
         // Requests reach the inbox when it opens; the periodic sync stays out of the way.
         .merge(("subscription_sync_seconds", 3600))
-        .merge(("expiry_check_seconds", 1));
+        .merge(("expiry_check_seconds", 1))
+        // Tests call far faster than people; the limit has its own test.
+        .merge(("person_calls_per_second", 1000));
     for (key, value) in setup.extra {
         figment = figment.merge((key, value));
     }
