@@ -39,7 +39,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "oidc_match_email", default: Some("false"), help: "When the userName is not found in Identity Center, try the email claim, only if the IdP marks it email_verified." },
     Setting { key: "oidc_groups_claim", default: Some("groups"), help: "ID-token claim holding the person's group names." },
     Setting { key: "admin_groups", default: Some("meshgate-platform-admins"), help: "Groups whose members are platform admins, comma separated." },
-    Setting { key: "steward_groups", default: Some(""), help: "Steward groups and the domain units they govern: GROUP=Unit;Unit2,GROUP2=Unit3." },
+    Setting { key: "steward_groups", default: Some(""), help: "Steward groups and the domain units they govern, by unit id (or a name or Parent/Child path only one unit has): GROUP=unitId;unitId2,GROUP2=unitId3." },
     Setting { key: "environment_profiles", default: Some("dev=Development-Project-Profile,staging=Staging-Project-Profile,prod=Production-Project-Profile"), help: "Project profile (by name) each environment is created from: dev=…,staging=…,prod=…." },
     Setting { key: "job_workers", default: Some("4"), help: "Background jobs (provisioning, decisions) each replica runs at once." },
     Setting { key: "job_poll_ms", default: Some("5000"), help: "How often a running deployment or deletion is checked in DataZone." },

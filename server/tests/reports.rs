@@ -89,7 +89,7 @@ async fn reports_are_empty_then_count_what_happened(pool: PgPool) {
     assert_eq!(rows.len(), 2, "{access}");
     let granted = rows.iter().find(|r| r["subscription"] == "APPROVED").unwrap();
     assert_eq!(granted["project_name"], "CampaignAttribution Prod");
-    assert_eq!(granted["decided_by"], "Carol Castillo");
+    assert_eq!(granted["decided_by"], "Carol Castillo (in DataZone)", "decided in SageMaker Unified Studio");
     assert_eq!(granted["grants"], "granted", "DataZone's grant of the subscription: {granted}");
     let refused = rows.iter().find(|r| r["subscription"].is_null()).unwrap();
     assert_eq!(refused["grants"], Value::Null, "no grants without a subscription");

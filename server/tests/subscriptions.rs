@@ -37,6 +37,13 @@ fn request_form(listing: &str, project: &str, reason: &str, days: Option<u32>, t
     json!({ "form": { "listing_id": listing, "project_id": project, "reason": reason, "days": days, "token": token } })
 }
 
+/// A domain unit's id, as the project form lists it.
+async fn unit_id(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
+    let units = ok(app.call(client, "project_units", &[]).await).await;
+    let unit = units.as_array().unwrap().iter().find(|u| u["name"] == name).expect("unit in the demo mesh");
+    unit["id"].as_str().unwrap().to_owned()
+}
+
 async fn detail(app: &TestApp, client: &reqwest::Client, id: &str) -> Value {
     ok(app.call(client, "subscription_request", &[("id", id)]).await).await
 }
@@ -124,14 +131,16 @@ async fn a_lead_asks_for_access_and_stewards_decide_by_hand_and_by_rule(pool: Pg
     assert_eq!(item["decided_by"], "dave");
 
     // A rule: Marketing projects get sales opportunities for up to 90 days without waiting.
+    let (sales, marketing) =
+        (unit_id(&app, &dave, "SalesOperations").await, unit_id(&app, &dave, "MarketingAnalytics").await);
     let rule = json!({ "form": {
-        "id": "", "name": "Marketing reads sales", "scope_unit": "SalesOperations",
+        "id": "", "name": "Marketing reads sales", "scope_unit": sales,
         "conditions": { "subscriber_units": ["MarketingAnalytics"], "max_days": 90 },
         "action": "accept", "comment": "", "enabled": true,
     }});
     let dry = ok(app.call_json(&dave, "dry_run_rule", &rule).await).await;
     assert_eq!(dry["matches"], json!([]), "nothing pending matches yet: {dry}");
-    let outside = json!({ "form": { "id": "", "name": "x", "scope_unit": "MarketingAnalytics",
+    let outside = json!({ "form": { "id": "", "name": "x", "scope_unit": marketing,
         "conditions": {}, "action": "accept", "comment": "", "enabled": true }});
     assert_eq!(app.call_json(&dave, "save_approval_rule", &outside).await.status(), 422, "only units one governs");
     ok(app.call_json(&dave, "save_approval_rule", &rule).await).await;
@@ -358,7 +367,8 @@ async fn a_steward_cannot_move_a_rule_past_one_they_may_not_edit(pool: PgPool) {
                           "comment": "", "enabled": true }})
     };
     ok(app.call_json(&alice, "save_approval_rule", &rule("Domain: people decide", "")).await).await;
-    ok(app.call_json(&dave, "save_approval_rule", &rule("Sales: people decide", "SalesOperations")).await).await;
+    let sales = unit_id(&app, &dave, "SalesOperations").await;
+    ok(app.call_json(&dave, "save_approval_rule", &rule("Sales: people decide", &sales)).await).await;
     let order = async |client| {
         let page = ok(app.call(client, "approval_rules", &[]).await).await;
         page["rules"]
@@ -466,4 +476,42 @@ async fn access_starts_when_the_grant_completes_and_a_failed_grant_says_why(pool
     let asset = ok(app.call(&erin, "catalog_asset", &[("listing_id", &listing)]).await).await;
     let row = asset["access"].as_array().unwrap().iter().find(|a| a["project_id"] == staging.as_str()).unwrap();
     assert_eq!(row["state"], "grantfailed", "not shown as access: {row}");
+}
+
+/// Steward scope and rule scope are unit ids: configured by id, a steward keeps governing
+/// a unit (its inbox and its rules) after the unit is renamed in DataZone.
+#[sqlx::test(migrations = "../migrations")]
+async fn steward_and_rule_scopes_are_unit_ids_that_survive_a_rename(pool: PgPool) {
+    // The demo's unit ids derive from their paths: SalesOperations, MarketingAnalytics.
+    let (sales, marketing) = ("jfsvu1d35z58uj", "aoavcdz4dvo12y");
+    let groups = format!("meshgate-stewards-sales={sales},meshgate-stewards-marketing={marketing}");
+    let app = spawn_with(pool, Setup { extra: vec![("steward_groups", json!(groups))], ..Setup::default() }).await;
+    let dz = app.datazone().await;
+    dz.update_domain_unit()
+        .domain_identifier(app.aws.emulator.domain_id())
+        .identifier(sales)
+        .name("Sales and Operations")
+        .send()
+        .await
+        .unwrap();
+    let dave = app.signed_in("dave").await;
+    let pending = inbox(&app, &dave, "").await;
+    let assets: Vec<&str> =
+        pending["rows"].as_array().unwrap().iter().map(|r| r["asset_name"].as_str().unwrap()).collect();
+    assert!(assets.contains(&"sales_pipeline_daily"), "the renamed unit's request: {pending}");
+    assert!(!assets.contains(&"customer_segments"), "not marketing's: {pending}");
+
+    let rules = ok(app.call(&dave, "approval_rules", &[]).await).await;
+    assert_eq!(rules["scopes"], json!([{ "id": sales, "name": "Sales and Operations" }]), "{rules}");
+    let rule = |scope: &str| {
+        json!({ "form": { "id": "", "name": "Sales: people decide", "scope_unit": scope, "conditions": {},
+                          "action": "review", "comment": "", "enabled": true }})
+    };
+    ok(app.call_json(&dave, "save_approval_rule", &rule(sales)).await).await;
+    assert_eq!(app.call_json(&dave, "save_approval_rule", &rule(marketing)).await.status(), 422, "not his unit");
+    assert_eq!(
+        app.call_json(&dave, "save_approval_rule", &rule("SalesOperations")).await.status(),
+        422,
+        "a name is not a scope"
+    );
 }

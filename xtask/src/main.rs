@@ -153,9 +153,9 @@ fn portal(addr: SocketAddr, database_url: &str, upstreams: &Upstreams) -> Comman
     cmd
 }
 
-/// The demo mesh's steward groups and the domain units they govern.
-const DEMO_STEWARD_GROUPS: &str =
-    "meshgate-stewards-marketing=MarketingAnalytics,meshgate-stewards-sales=SalesOperations";
+/// The demo mesh's steward groups and the domain units they govern, by unit id
+/// (MarketingAnalytics and SalesOperations): an id still holds after a unit is renamed.
+const DEMO_STEWARD_GROUPS: &str = "meshgate-stewards-marketing=aoavcdz4dvo12y,meshgate-stewards-sales=jfsvu1d35z58uj";
 
 /// `npx playwright test` in end2end/, aimed at the portal on `portal` and its emulator.
 fn playwright(portal: SocketAddr, upstreams: &Upstreams) -> Command {

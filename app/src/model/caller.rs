@@ -35,7 +35,7 @@ pub struct Caller {
     /// Identity Center group ids; server side only.
     #[serde(skip)]
     pub group_ids: Vec<String>,
-    /// Domain units (by name) the person's steward groups govern; server side only.
+    /// Ids of the domain units the person's steward groups govern; server side only.
     #[serde(skip)]
     pub steward_units: Vec<String>,
     /// Projects the person owns that publish assets; server side only.

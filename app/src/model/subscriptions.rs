@@ -435,6 +435,8 @@ impl RuleForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleView {
     pub form: RuleForm,
+    /// The label of the unit the rule is scoped to, or "Whole domain".
+    pub scope_name: String,
     pub position: i32,
     pub summary: String,
     pub updated_by: String,
@@ -446,8 +448,16 @@ pub struct RuleView {
 pub struct RulesPage {
     pub rules: Vec<RuleView>,
     /// Units the viewer may scope rules to (all, for admins: empty `scope_unit` allowed).
-    pub scopes: Vec<String>,
+    pub scopes: Vec<ScopeChoice>,
     pub whole_domain: bool,
+}
+
+/// A domain unit a rule can be scoped to: its id (what the rule keeps) and its label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeChoice {
+    pub id: String,
+    /// `Parent / Child`.
+    pub name: String,
 }
 
 /// What a rule would do to the pending queue.

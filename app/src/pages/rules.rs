@@ -11,7 +11,9 @@ use crate::components::{
     on_result, page_resource, ActionError, EmptyState, Loaded, PrincipalPicker, RequireRole, BUTTON_DANGER,
     BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, PANEL, PANEL_MT6,
 };
-use crate::model::{ApiError, DryRun, Principal, Role, RuleAction, RuleConditions, RuleForm, RuleView, RulesPage};
+use crate::model::{
+    ApiError, DryRun, Principal, Role, RuleAction, RuleConditions, RuleForm, RuleView, RulesPage, ScopeChoice,
+};
 
 #[component]
 pub fn RulesPage() -> impl IntoView {
@@ -60,7 +62,8 @@ fn Rules(page: Resource<Result<RulesPage, ApiError>>) -> impl IntoView {
 #[component]
 fn RulesView(page: RulesPage, editing: RwSignal<Option<RuleForm>>, refetch: Callback<()>) -> impl IntoView {
     let RulesPage { rules, scopes, whole_domain } = page;
-    let first_scope = if whole_domain { String::new() } else { scopes.first().cloned().unwrap_or_default() };
+    let first_scope =
+        if whole_domain { String::new() } else { scopes.first().map(|s| s.id.clone()).unwrap_or_default() };
     let can_add = whole_domain || !scopes.is_empty();
     let move_rule = ServerAction::<MoveApprovalRule>::new();
     let delete = ServerAction::<DeleteApprovalRule>::new();
@@ -78,11 +81,10 @@ fn RulesView(page: RulesPage, editing: RwSignal<Option<RuleForm>>, refetch: Call
                 view! {
                     <ol class="divide-y divide-slate-100" data-testid="rules">
                         {rules.into_iter().enumerate().map(|(n, rule)| {
-                            let RuleView { form, summary, updated_by, updated_at, editable, .. } = rule;
+                            let RuleView { form, scope_name: scope, summary, updated_by, updated_at, editable, .. } = rule;
                             let id = form.id.clone();
                             let (up, down, del) = (id.clone(), id.clone(), id);
                             let edit_form = form.clone();
-                            let scope = if form.scope_unit.is_empty() { "Whole domain".to_owned() } else { form.scope_unit.clone() };
                             view! {
                                 <li class="flex flex-wrap items-start gap-3 px-4 py-3 text-sm" data-rule=form.name.clone()>
                                     <span class="w-6 shrink-0 tabular-nums text-slate-400">{n + 1}"."</span>
@@ -132,7 +134,7 @@ fn list(text: &str) -> Vec<String> {
 #[component]
 fn RuleEditor(
     form: RuleForm,
-    scopes: Vec<String>,
+    scopes: Vec<ScopeChoice>,
     whole_domain: bool,
     editing: RwSignal<Option<RuleForm>>,
     refetch: Callback<()>,
@@ -209,7 +211,7 @@ fn RuleEditor(
                     <label for="rule-scope" class=LABEL>"Applies to assets of"</label>
                     <select id="rule-scope" class=INPUT prop:value=move || scope.get() on:change=move |ev| scope.set(event_target_value(&ev))>
                         {whole_domain.then(|| view! { <option value="">"The whole domain"</option> })}
-                        {scopes.into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                        {scopes.into_iter().map(|s| view! { <option value=s.id>{s.name}</option> }).collect_view()}
                     </select>
                 </div>
                 <div>

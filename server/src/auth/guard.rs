@@ -16,6 +16,8 @@ use crate::store::audit;
 
 pub struct Guard {
     pub auth: Arc<AuthService>,
+    /// The unit index that turns the configured steward units into unit ids.
+    pub access: crate::access::Access,
 }
 
 /// The session of the request being served (the session layer puts it in the request's
@@ -89,12 +91,43 @@ impl AuthService {
     }
 }
 
+impl Guard {
+    /// The ids of the units `steward_groups` names (ids, names or paths), as DataZone's unit
+    /// tree has them now (cached a minute): scopes follow a unit through renames, and a
+    /// name two sibling trees share governs neither. Unresolvable names give no scope.
+    async fn unit_ids(&self, references: &[String]) -> Vec<String> {
+        if references.is_empty() {
+            return Vec::new();
+        }
+        let index = match self.access.index(None).await {
+            Ok(index) => index,
+            Err(error) => {
+                tracing::warn!(%error, "unit tree unavailable: steward scopes empty for this request");
+                return Vec::new();
+            }
+        };
+        references
+            .iter()
+            .filter_map(|reference| {
+                let id = index.unit_id_of(reference);
+                if id.is_none() {
+                    tracing::warn!(unit = %reference, "steward_groups names a unit DataZone has none or several of");
+                }
+                id
+            })
+            .collect()
+    }
+}
+
 #[async_trait]
 impl Auth for Guard {
     async fn caller(&self) -> Result<Option<Caller>, ApiError> {
         let Some(session) = current_session() else { return Ok(None) };
         let person = self.auth.signed_in(&session).await?;
-        Ok(person.map(|p| self.auth.caller_of(&p)))
+        let Some(person) = person else { return Ok(None) };
+        let mut caller = self.auth.caller_of(&person);
+        caller.steward_units = self.unit_ids(&caller.steward_units).await;
+        Ok(Some(caller))
     }
 
     async fn take_turn(&self, caller: &Caller) -> Result<(), ApiError> {

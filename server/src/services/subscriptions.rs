@@ -9,7 +9,7 @@ use app::model::{
     AccessRequestForm, AccessState, ApiError, AssetDetail, BulkDecision, Caller, CatalogItem, CatalogPage,
     CatalogQuery, DryRun, DryRunRow, Facet, FormView, GrantView, InboxPage, InboxQuery, InboxRow, MySubscription,
     ProjectAccess, ProjectSubscriptions, QueuedDecision, Role, RuleAction, RuleForm, RuleView, RulesPage, RunProgress,
-    SubscriptionDetail, SyncNote, TermRef, DAYS_MAX, REASON_MAX,
+    ScopeChoice, SubscriptionDetail, SyncNote, TermRef, DAYS_MAX, REASON_MAX,
 };
 use async_trait::async_trait;
 use chrono::{TimeDelta, Utc};
@@ -18,7 +18,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::activity::{entry, time_text};
-use crate::access::{conditions_of, covers, facts_of, first_match, record, Access, Requester};
+use crate::access::{conditions_of, covers, facts_of, first_match, record, Access, MeshIndex, Requester};
 use crate::aws::subscriptions::{ListingSearch, PROJECT_ATTRIBUTE, TERM_ATTRIBUTE, TYPE_ATTRIBUTE, UNIT_ATTRIBUTE};
 use crate::aws::{Aws, ProjectListing};
 use crate::error::AppError;
@@ -46,7 +46,7 @@ fn governs(caller: &Caller, row: &SubRow) -> bool {
     let scope = scope_of(caller);
     scope.everything
         || scope.owner_projects.contains(&row.owner_project_id)
-        || row.owner_unit_names.iter().any(|u| scope.units.contains(u))
+        || row.owner_unit_ids.iter().any(|u| scope.units.contains(u))
 }
 
 fn may_use_inbox(caller: &Caller) -> Result<(), AppError> {
@@ -173,13 +173,13 @@ impl SubscriptionService {
         })
     }
 
-    /// Whether the caller may write rules with this scope (`None`: the whole domain).
+    /// Whether the caller may write rules with this scope (a unit id; `None`: the whole
+    /// domain).
     fn may_edit(caller: &Caller, scope: Option<&str>) -> bool {
-        caller.has(Role::Admin)
-            || scope.is_some_and(|unit| caller.steward_units.iter().any(|u| u.eq_ignore_ascii_case(unit)))
+        caller.has(Role::Admin) || scope.is_some_and(|unit| caller.steward_units.iter().any(|u| u == unit))
     }
 
-    fn view_of(caller: &Caller, rule: &RuleRow) -> RuleView {
+    fn view_of(caller: &Caller, rule: &RuleRow, index: &MeshIndex) -> RuleView {
         let conditions = conditions_of(rule);
         RuleView {
             summary: conditions.summary(),
@@ -192,6 +192,16 @@ impl SubscriptionService {
                 comment: rule.comment.clone(),
                 enabled: rule.enabled,
             },
+            scope_name: rule.scope_unit.as_deref().map_or_else(
+                || "Whole domain".to_owned(),
+                |id| {
+                    if index.units.contains_key(id) {
+                        index.unit_label(id)
+                    } else {
+                        format!("{id} (no longer in DataZone)")
+                    }
+                },
+            ),
             position: rule.position,
             updated_by: rule.updated_by.clone(),
             updated_at: time_text(rule.updated_at),
@@ -763,20 +773,19 @@ impl Subscriptions for SubscriptionService {
         may_use_inbox(caller)?;
         let rules = store::rules(&self.pool).await.map_err(AppError::from)?;
         let admin = caller.has(Role::Admin);
-        let scopes = if admin {
-            let index = self.access.index(None).await?;
-            let mut names: Vec<String> = index.units.values().map(|(name, _)| name.clone()).collect();
-            names.sort();
-            names.dedup();
-            names
-        } else {
-            caller.steward_units.clone()
-        };
-        let visible = rules.iter().filter(|r| {
-            admin
-                || r.scope_unit.as_ref().is_none_or(|u| caller.steward_units.iter().any(|s| s.eq_ignore_ascii_case(u)))
-        });
-        Ok(RulesPage { rules: visible.map(|r| Self::view_of(caller, r)).collect(), scopes, whole_domain: admin })
+        let index = self.access.index(None).await?;
+        // Rules are scoped by unit id; people choose among the units' labels.
+        let mut scopes: Vec<ScopeChoice> = index
+            .units
+            .iter()
+            .filter(|(id, _)| admin || caller.steward_units.contains(id))
+            .map(|(id, _)| ScopeChoice { id: id.clone(), name: index.unit_label(id) })
+            .collect();
+        scopes.sort_by(|a, b| a.name.cmp(&b.name));
+        let visible =
+            rules.iter().filter(|r| admin || r.scope_unit.as_ref().is_none_or(|u| caller.steward_units.contains(u)));
+        let rules = visible.map(|r| Self::view_of(caller, r, &index)).collect();
+        Ok(RulesPage { rules, scopes, whole_domain: admin })
     }
 
     async fn save_rule(&self, caller: &Caller, form: RuleForm) -> Result<String, ApiError> {

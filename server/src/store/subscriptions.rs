@@ -84,7 +84,7 @@ fn push_scope(q: &mut QueryBuilder<'_, Postgres>, scope: &Scope) {
         .push_bind(scope.everything)
         .push(" OR s.owner_project_id = ANY(")
         .push_bind(scope.owner_projects.clone())
-        .push(") OR s.owner_unit_names && ")
+        .push(") OR s.owner_unit_ids && ")
         .push_bind(scope.units.clone())
         .push(")");
 }
