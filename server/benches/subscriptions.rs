@@ -126,10 +126,12 @@ async fn main() {
         elapsed,
         rate / QUOTA_TPS
     );
+    // Requests for projects Alice belongs to are left to other stewards (separation of duties).
+    let left = usize::try_from(run.skipped).unwrap_or(0);
     println!(
-        "    {} done, {} failed; {accepted} accepted in DataZone, {} lost, {doubled} decided twice; {sent} AcceptSubscriptionRequest calls sent",
+        "    {} done, {} failed, {left} left to other stewards; {accepted} accepted in DataZone, {} lost, {doubled} decided twice; {sent} AcceptSubscriptionRequest calls sent",
         progress.done,
         progress.failed,
-        BULK - accepted
+        BULK - accepted - left
     );
 }

@@ -56,6 +56,7 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "grant_profiles", args: Args::Json(r#"{"grant":{"unit_id":"u","principal":"nobody","profile_ids":[],"include_children":false}}"#), expect: [401, 403, 403, 403, 422] },
     Row { endpoint: "revoke_profile_grant", args: Args::Form(&[("unit_id", "u"), ("principal", "nobody")]), expect: [401, 403, 403, 403, 422] },
     Row { endpoint: "set_unit_approval", args: Args::Form(&[("unit_id", "no-such-unit"), ("auto_approve_dev", "true")]), expect: [401, 403, 403, 403, 404] },
+    Row { endpoint: "set_unit_self_decisions", args: Args::Form(&[("unit_id", "no-such-unit"), ("allow", "true")]), expect: [401, 403, 403, 403, 404] },
     Row { endpoint: "project_profiles", args: Args::Form(&[]), expect: [401, 403, 403, 403, 200] },
     Row { endpoint: "catalog_search", args: Args::Json(r#"{"query":{"q":"","unit":"","project":"","asset_type":"","term":"","sort":"","page":""}}"#), expect: [401, 200, 200, 200, 200] },
     Row { endpoint: "catalog_asset", args: Args::Form(&[("listing_id", NO_SUCH)]), expect: [401, 404, 404, 404, 404] },

@@ -270,6 +270,39 @@ async fn nobody_decides_a_request_for_a_project_they_belong_to(pool: PgPool) {
     assert_eq!(settled(&app, &erin, &hers).await["row"]["status"], "ACCEPTED");
 }
 
+/// A platform admin may allow self-decisions for one unit's assets; each such decision then
+/// says so in the audit trail, and other units keep the default.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_admin_may_allow_self_decisions_per_unit_and_each_is_audited(pool: PgPool) {
+    let app = spawn(pool).await;
+    let erin = app.signed_in("erin").await;
+    let contacts = listing_of(&search(&app, &erin, "contacts").await, "customer_contacts");
+    let asset = ok(app.call(&erin, "catalog_asset", &[("listing_id", &contacts)]).await).await;
+    let prod = asset["access"].as_array().unwrap().iter().find(|a| a["project_name"] == "CustomerChurnModel-v2 Prod");
+    let prod = prod.unwrap()["project_id"].as_str().unwrap().to_owned();
+    let form = request_form(&contacts, &prod, "Contact details for win-back", None, "self-1");
+    let hers: String = serde_json::from_value(ok(app.call_json(&erin, "request_access", &form).await).await).unwrap();
+    let carol = app.signed_in("carol").await;
+    assert_eq!(detail(&app, &carol, &hers).await["can_decide"], false, "the default: not hers to decide");
+
+    // customer_contacts belongs to MarketingDataFoundation Prod, in MarketingAnalytics.
+    let alice = app.signed_in("alice").await;
+    let marketing = unit_id(&app, &alice, "MarketingAnalytics").await;
+    let allow = [("unit_id", marketing.as_str()), ("allow", "true")];
+    assert_eq!(app.call(&carol, "set_unit_self_decisions", &allow).await.status(), 403, "admins only");
+    ok(app.call(&alice, "set_unit_self_decisions", &allow).await).await;
+    assert_eq!(detail(&app, &carol, &hers).await["can_decide"], true);
+    let accept = json!({ "decision": { "ids": [hers], "accept": true, "comment": "" } });
+    ok(app.call_json(&carol, "decide_subscriptions", &accept).await).await;
+    let decided = settled(&app, &erin, &hers).await;
+    assert_eq!(decided["row"]["status"], "ACCEPTED");
+    let history = decided["history"].as_array().unwrap();
+    assert!(
+        history.iter().any(|e| e["action"] == "subscription.self_decision" && e["actor"] == "carol"),
+        "the decision says it was hers: {history:?}"
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn an_inbox_page_of_fifty_costs_at_most_three_datazone_calls(pool: PgPool) {
     let app = spawn(pool).await;

@@ -81,6 +81,15 @@ pub async fn set_unit_approval(unit_id: String, auto_approve_dev: bool) -> Resul
     respond(services()?.admin.set_approval(&caller, &unit_id, auto_approve_dev).await)
 }
 
+/// Whether stewards may decide, for the unit's assets, requests they made or for projects
+/// they belong to (separation of duties; off by default, every such decision is audited).
+#[server(endpoint = "set_unit_self_decisions")]
+pub async fn set_unit_self_decisions(unit_id: String, allow: bool) -> Result<(), ApiError> {
+    let caller = require(Role::Admin).await?;
+    respond(crate::model::capped(&[("unit_id", &unit_id, crate::model::ID_MAX)]))?;
+    respond(services()?.admin.set_self_decisions(&caller, &unit_id, allow).await)
+}
+
 #[server(endpoint = "project_profiles")]
 pub async fn project_profiles() -> Result<Vec<ProfileSummary>, ApiError> {
     require(Role::Admin).await?;

@@ -87,6 +87,9 @@ pub trait Admin: Send + Sync + 'static {
     async fn grant(&self, caller: &Caller, grant: NewProfileGrant) -> Result<(), ApiError>;
     async fn revoke(&self, caller: &Caller, unit: &str, principal: &str) -> Result<(), ApiError>;
     async fn set_approval(&self, caller: &Caller, unit: &str, auto_approve_dev: bool) -> Result<(), ApiError>;
+    /// Allows (or not) stewards to decide, for the unit's assets, requests they made or for
+    /// projects they belong to.
+    async fn set_self_decisions(&self, caller: &Caller, unit: &str, allow: bool) -> Result<(), ApiError>;
     async fn profiles(&self) -> Result<Vec<ProfileSummary>, ApiError>;
     async fn set_profile_enabled(&self, caller: &Caller, id: &str, enabled: bool) -> Result<(), ApiError>;
 }

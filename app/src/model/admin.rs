@@ -44,6 +44,9 @@ pub struct UnitDetail {
     pub grants: Vec<ProfileGrantView>,
     pub profiles: Vec<ProfileSummary>,
     pub auto_approve_dev: bool,
+    /// Whether stewards may decide requests they made or for projects they belong to, for
+    /// this unit's assets (each such decision is marked in the audit trail).
+    pub allow_self_decisions: bool,
     /// Projects in the unit that the portal knows of (requests not cancelled, rejected or retired).
     pub live_projects: usize,
 }

@@ -10,7 +10,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{
     admin_unit, project_profiles, project_units, CreateDomainUnit, GrantProfiles, RevokeProfileGrant,
-    SetProfileEnabled, SetUnitApproval, SetUnitOwner, UpdateDomainUnit,
+    SetProfileEnabled, SetUnitApproval, SetUnitOwner, SetUnitSelfDecisions, UpdateDomainUnit,
 };
 use crate::components::{
     on_result, page_resource, ActionError, EmptyState, Loaded, PrincipalPicker, RequireRole, BUTTON_PRIMARY,
@@ -206,6 +206,7 @@ fn UnitView(detail: UnitDetail, refetch: Callback<()>) -> impl IntoView {
         grants,
         profiles,
         auto_approve_dev,
+        allow_self_decisions,
         live_projects,
         ..
     } = detail;
@@ -215,7 +216,7 @@ fn UnitView(detail: UnitDetail, refetch: Callback<()>) -> impl IntoView {
         <div class="mt-6 grid gap-6 lg:grid-cols-2">
             <div class="space-y-6">
                 <EditUnit id=id.clone() name description refetch/>
-                <Approval id=id.clone() auto_approve_dev refetch/>
+                <Approval id=id.clone() auto_approve_dev allow_self_decisions refetch/>
                 <Owners id=id.clone() owners refetch/>
             </div>
             <div class="space-y-6">
@@ -277,10 +278,13 @@ fn EditUnit(id: String, name: String, description: String, refetch: Callback<()>
 }
 
 #[component]
-fn Approval(id: String, auto_approve_dev: bool, refetch: Callback<()>) -> impl IntoView {
+fn Approval(id: String, auto_approve_dev: bool, allow_self_decisions: bool, refetch: Callback<()>) -> impl IntoView {
     let set = ServerAction::<SetUnitApproval>::new();
+    let self_decisions = ServerAction::<SetUnitSelfDecisions>::new();
     let error = RwSignal::new(None::<ApiError>);
     on_result(set.value(), error, move |()| refetch.run(()));
+    on_result(self_decisions.value(), error, move |()| refetch.run(()));
+    let unit = id.clone();
     view! {
         <section class=format!("p-4 {PANEL}") aria-labelledby="approval-title">
             <h2 id="approval-title" class="font-semibold">"Approvals"</h2>
@@ -291,6 +295,16 @@ fn Approval(id: String, auto_approve_dev: bool, refetch: Callback<()>) -> impl I
                     "Approve Dev project requests automatically"
                     <span class="block text-xs text-slate-500">
                         "Staging and Prod requests always need a platform admin or an owner of this unit."
+                    </span>
+                </span>
+            </label>
+            <label class="mt-3 flex items-start gap-2 text-sm">
+                <input type="checkbox" class="mt-1" prop:checked=allow_self_decisions disabled=move || self_decisions.pending().get()
+                    on:change=move |ev| { self_decisions.dispatch(SetUnitSelfDecisions { unit_id: unit.clone(), allow: event_target_checked(&ev) }); }/>
+                <span>
+                    "Let stewards decide access they asked for, or for projects they belong to"
+                    <span class="block text-xs text-slate-500">
+                        "For this unit's assets. Off by default (separation of duties); each such decision says so in the audit trail."
                     </span>
                 </span>
             </label>

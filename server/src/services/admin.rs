@@ -130,6 +130,7 @@ impl Admin for ProjectService {
             grants,
             profiles,
             auto_approve_dev: store::auto_approves_dev(&self.pool, id).await.map_err(AppError::from)?,
+            allow_self_decisions: store::allows_self_decisions(&self.pool, id).await.map_err(AppError::from)?,
             live_projects: store::live_in_unit(&self.pool, id).await.map_err(AppError::from)?,
         })
     }
@@ -255,6 +256,24 @@ impl Admin for ProjectService {
             ("domain_unit", unit),
             Some(json!({ "auto_approve_dev": before })),
             Some(json!({ "auto_approve_dev": auto_approve_dev })),
+        )
+        .await?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(())
+    }
+
+    async fn set_self_decisions(&self, caller: &Caller, unit: &str, allow: bool) -> Result<(), ApiError> {
+        self.aws.unit(unit).await?;
+        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        let before = store::allows_self_decisions(&mut *tx, unit).await.map_err(AppError::from)?;
+        store::set_self_decisions(&mut *tx, unit, allow, &caller.username).await.map_err(AppError::from)?;
+        super::audit_event(
+            &mut *tx,
+            &caller.username,
+            "domain_unit.self_decisions_changed",
+            ("domain_unit", unit),
+            Some(json!({ "allow_self_decisions": before })),
+            Some(json!({ "allow_self_decisions": allow })),
         )
         .await?;
         tx.commit().await.map_err(AppError::from)?;

@@ -140,6 +140,13 @@ impl SubscriptionService {
         Ok(row.requester_id == caller.user_id || self.member_of(caller, &row.subscriber_project_id).await?)
     }
 
+    /// Whether the caller may not decide the request: they have a stake in it and no unit of
+    /// the asset's owner path allows self-decisions.
+    async fn barred(&self, caller: &Caller, row: &SubRow) -> Result<bool, AppError> {
+        Ok(self.has_stake(caller, row).await?
+            && crate::store::projects::self_decision_units(&self.pool, &row.owner_unit_ids).await?.is_empty())
+    }
+
     async fn member_of(&self, caller: &Caller, project: &str) -> Result<bool, AppError> {
         let members = self.aws.memberships(project).await?;
         Ok(members.keys().any(|id| caller.is_or_in(id)))
@@ -478,7 +485,7 @@ impl Subscriptions for SubscriptionService {
             expires_at: row.expires_at.map(time_text),
             extends: row.extends_id.clone(),
             history,
-            can_decide: steward && row.status == "PENDING" && !in_flight && !self.has_stake(caller, &row).await?,
+            can_decide: steward && row.status == "PENDING" && !in_flight && !self.barred(caller, &row).await?,
             can_revoke: steward && approved,
             can_cancel: member && approved,
             can_extend: member && approved && row.expires_at.is_some() && !pending_extension,
@@ -504,6 +511,7 @@ impl Subscriptions for SubscriptionService {
         ids.dedup();
         let mut queued = Vec::new();
         let mut staked = Vec::new();
+        let mut self_decided = Vec::new();
         let mut membership = std::collections::HashMap::new();
         for id in &ids {
             let Some(row) = store::lock(&mut tx, id).await.map_err(AppError::from)? else {
@@ -523,8 +531,19 @@ impl Subscriptions for SubscriptionService {
                 known
             };
             if member || row.requester_id == caller.user_id {
-                staked.push(json!({ "asset": row.asset_name, "project": row.subscriber_project_name }));
-                continue;
+                let allowed_by = crate::store::projects::self_decision_units(&mut *tx, &row.owner_unit_ids)
+                    .await
+                    .map_err(AppError::from)?;
+                if allowed_by.is_empty() {
+                    staked.push(json!({ "asset": row.asset_name, "project": row.subscriber_project_name }));
+                    continue;
+                }
+                // Allowed for this unit by a platform admin, and said so on the request itself.
+                let relation = if row.requester_id == caller.user_id { "requester" } else { "member" };
+                let after = json!({ "by": caller.username, "relation": relation, "allowed_by_units": allowed_by,
+                                    "accept": decision.accept });
+                record(&mut tx, &caller.username, "subscription.self_decision", &row.id, after).await?;
+                self_decided.push(row.id.clone());
             }
             queued.push(row.id);
         }
@@ -567,7 +586,7 @@ impl Subscriptions for SubscriptionService {
             .map_err(AppError::from)?;
         let after = json!({ "accept": decision.accept, "comment": comment, "requests": taken,
                             "skipped": ids.len() - usize::try_from(taken).unwrap_or(0),
-                            "left_to_other_stewards": staked });
+                            "left_to_other_stewards": staked, "self_decisions_allowed_by_unit": self_decided });
         super::audit_event(
             &mut *tx,
             &caller.username,

@@ -345,6 +345,41 @@ pub async fn auto_approves_dev(db: impl PgExecutor<'_>, unit: &str) -> Result<bo
     Ok(setting.unwrap_or(true))
 }
 
+/// Whether a platform admin allows stewards to decide, for the assets of `unit`, requests
+/// they made or for projects they belong to (off by default).
+pub async fn allows_self_decisions(db: impl PgExecutor<'_>, unit: &str) -> Result<bool, sqlx::Error> {
+    let setting: Option<bool> =
+        sqlx::query_scalar("SELECT allow_self_decisions FROM unit_settings WHERE domain_unit_id = $1")
+            .bind(unit)
+            .fetch_optional(db)
+            .await?;
+    Ok(setting.unwrap_or(false))
+}
+
+/// The units among `units` (an asset's owner unit path) that allow self-decisions.
+pub async fn self_decision_units(db: impl PgExecutor<'_>, units: &[String]) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT domain_unit_id FROM unit_settings WHERE allow_self_decisions AND domain_unit_id = ANY($1)",
+    )
+    .bind(units)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn set_self_decisions(db: impl PgExecutor<'_>, unit: &str, allow: bool, by: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO unit_settings (domain_unit_id, allow_self_decisions, updated_by) VALUES ($1, $2, $3)
+         ON CONFLICT (domain_unit_id) DO UPDATE
+         SET allow_self_decisions = EXCLUDED.allow_self_decisions, updated_by = EXCLUDED.updated_by, updated_at = now()",
+    )
+    .bind(unit)
+    .bind(allow)
+    .bind(by)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Every unit's Dev auto-approval setting that differs from the default.
 pub async fn unit_settings(pool: &PgPool) -> Result<Vec<(String, bool)>, sqlx::Error> {
     let rows = sqlx::query!("SELECT domain_unit_id, auto_approve_dev FROM unit_settings").fetch_all(pool).await?;
