@@ -157,8 +157,15 @@ pub async fn identity_store(endpoint: &str) -> (aws_sdk_identitystore::Client, S
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects on its own.
+/// A client that keeps cookies and shows redirects, as the tests follow them by hand. A
+/// request that gets no answer within a minute fails the test instead of hanging the suite.
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(Duration::from_mins(1))
+        .build()
+        .unwrap()
 }
 
 pub fn location(response: &reqwest::Response) -> String {
