@@ -25,7 +25,6 @@ mod reconcile;
 mod sync;
 
 pub use reconcile::DRIFT;
-pub use sync::SyncStatus;
 
 /// How long the project and unit index is trusted.
 const INDEX_TTL: Duration = Duration::from_mins(1);

@@ -19,13 +19,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{is_pending, record, Access, SubRequest};
 use crate::error::AppError;
-use crate::store::subscriptions::{self as store, Decided, GrantSeen};
+use crate::store::subscriptions::{self as store, Decided, GrantSeen, RunOutcome};
 
 /// The schedule row holding the outcome of the last sync.
 pub const SYNC: &str = "subscription_sync";
@@ -41,14 +40,6 @@ const REQUEST_PASSES: [&str; 3] = ["PENDING", "ACCEPTED", "REJECTED"];
 const GRANT_CHECKS: i64 = 50;
 /// The subscription statuses that mean access ended.
 const ENDED_PASSES: [&str; 2] = ["REVOKED", "CANCELLED"];
-
-/// How the last sync went, for the inbox.
-#[derive(Debug, Clone, Default)]
-pub struct SyncStatus {
-    pub last_ok_at: Option<DateTime<Utc>>,
-    /// DataZone's refusal (or another failure) of the last sync, when it failed.
-    pub error: Option<(String, DateTime<Utc>)>,
-}
 
 fn watermark_of(pass: &str) -> String {
     format!("{SYNC}:{pass}")
@@ -96,15 +87,13 @@ impl Access {
         Ok(taken)
     }
 
-    /// The outcome of the last sync.
+    /// How the sync went lately: its last success, and DataZone's refusal (or another
+    /// failure) when the last run failed.
     ///
     /// # Errors
     /// A database error.
-    pub async fn sync_status(&self) -> Result<SyncStatus, AppError> {
-        let Some((last_ok_at, error, error_at)) = store::outcome(&self.inner.pool, SYNC).await? else {
-            return Ok(SyncStatus::default());
-        };
-        Ok(SyncStatus { last_ok_at, error: error.zip(error_at) })
+    pub async fn sync_status(&self) -> Result<RunOutcome, AppError> {
+        Ok(store::outcome(&self.inner.pool, SYNC).await?)
     }
 
     /// One pass over the requests in `status`, newest first, down to the pass's watermark.

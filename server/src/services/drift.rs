@@ -61,11 +61,10 @@ impl Drift for DriftService {
     async fn report(&self) -> Result<DriftReport, ApiError> {
         let rows = store::list(&self.pool, RESOLVED_SHOWN).await.map_err(AppError::from)?;
         let outcome = subs::outcome(&self.pool, DRIFT).await.map_err(AppError::from)?;
-        let (ok, error, error_at) = outcome.unwrap_or_default();
-        let failed =
-            error.zip(error_at).filter(|(_, at)| ok.is_none_or(|ok| ok < *at)).map(|(why, at)| (time_text(at), why));
+        let failed = outcome.failed.map(|(why, at)| (time_text(at), why));
         let (open, resolved) = rows.into_iter().map(finding).partition(|f| f.resolved_at.is_none());
-        Ok(DriftReport { open, resolved, checked_at: ok.map(time_text), failed, every_seconds: self.every_seconds })
+        let checked_at = outcome.ok_at.map(time_text);
+        Ok(DriftReport { open, resolved, checked_at, failed, every_seconds: self.every_seconds })
     }
 
     async fn check_now(&self, caller: &Caller) -> Result<DriftReport, ApiError> {

@@ -439,15 +439,14 @@ impl Subscriptions for SubscriptionService {
         };
         let (rows, total) = store::inbox(&self.pool, &scope_of(caller), &filter).await.map_err(AppError::from)?;
         let synced = self.access.sync_status().await?;
-        let failed =
-            synced.error.filter(|(_, at)| synced.last_ok_at.is_none_or(|ok| ok < *at)).map(|(why, at)| (age(at), why));
+        let failed = synced.failed.map(|(why, at)| (age(at), why));
         Ok(InboxPage {
             rows: rows.iter().map(inbox_row).collect(),
             total: u32::try_from(total).unwrap_or(u32::MAX),
             offset: query.offset,
             page_size: INBOX_PAGE,
             everything: caller.has(Role::Admin),
-            sync: SyncNote { synced_ago: synced.last_ok_at.map(age), failed },
+            sync: SyncNote { synced_ago: synced.ok_at.map(age), failed },
         })
     }
 

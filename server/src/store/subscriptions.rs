@@ -614,15 +614,27 @@ pub async fn record_outcome(pool: &PgPool, name: &str, error: Option<&str>) -> R
     Ok(())
 }
 
-/// (last success, last error, when it happened) of schedule `name`.
-pub async fn outcome(
-    pool: &PgPool,
-    name: &str,
-) -> Result<Option<(Option<DateTime<Utc>>, Option<String>, Option<DateTime<Utc>>)>, sqlx::Error> {
-    sqlx::query_as("SELECT last_ok_at, last_error, last_error_at FROM schedules WHERE name = $1")
-        .bind(name)
-        .fetch_optional(pool)
-        .await
+/// How the runs of a schedule (the subscription sync, the drift check) went lately.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutcome {
+    /// When a run last succeeded.
+    pub ok_at: Option<DateTime<Utc>>,
+    /// The error of the last run and when it happened, only when it failed after the last
+    /// success (a later success means the failure is over).
+    pub failed: Option<(String, DateTime<Utc>)>,
+}
+
+/// The [`RunOutcome`] of schedule `name`; the default when it never ran.
+pub async fn outcome(pool: &PgPool, name: &str) -> Result<RunOutcome, sqlx::Error> {
+    type Row = (Option<DateTime<Utc>>, Option<String>, Option<DateTime<Utc>>);
+    let row: Option<Row> =
+        sqlx::query_as("SELECT last_ok_at, last_error, last_error_at FROM schedules WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+    let Some((ok_at, error, error_at)) = row else { return Ok(RunOutcome::default()) };
+    let failed = error.zip(error_at).filter(|(_, at)| ok_at.is_none_or(|ok| ok < *at));
+    Ok(RunOutcome { ok_at, failed })
 }
 
 /// A grant's state as ListSubscriptionGrants shows it.
