@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use app::model::local_path;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +14,7 @@ use tower_sessions::cookie::time::Duration as SessionDuration;
 use tower_sessions::{Expiry, Session};
 
 use super::oidc::SignInError;
-use super::session::{local_path, PendingSignIn, SignedIn, PENDING_KEY};
+use super::session::{PendingSignIn, SignedIn, PENDING_KEY};
 use super::{AuthService, USER_KEY};
 use crate::error::{request_id, AppError};
 use crate::state::AppState;
