@@ -15,6 +15,10 @@ pub struct AuditEntry {
     pub target_kind: String,
     pub target_id: String,
     pub request_id: Option<String>,
+    /// How many more events straight after this one (older) had the same actor and action
+    /// and were folded into it by the overview; 0 in the audit log.
+    #[serde(default)]
+    pub folded: u32,
 }
 
 /// The audit log's filters as the page and the CSV export take them: empty means "any".

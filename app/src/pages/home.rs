@@ -130,6 +130,14 @@ fn ActivityList(events: Vec<AuditEntry>) -> impl IntoView {
                                 <code class="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{event.action}</code>
                                 " "
                                 <span class="text-slate-600">{event.target_kind}" "{event.target_id}</span>
+                                {(event.folded > 0)
+                                    .then(|| {
+                                        view! {
+                                            <span class="text-slate-500">
+                                                {format!(" and {} more like it", event.folded)}
+                                            </span>
+                                        }
+                                    })}
                             </span>
                         </li>
                     }
