@@ -22,7 +22,8 @@ use std::time::Duration;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{is_pending, record, Access, SubRequest};
+use super::{record, Access};
+use crate::aws::subscriptions::{is_pending, SubRequest};
 use crate::error::AppError;
 use crate::store::subscriptions::{self as store, Decided, GrantSeen, RunOutcome};
 

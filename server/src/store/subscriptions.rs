@@ -370,6 +370,22 @@ pub async fn expired(pool: &PgPool, limit: i64) -> Result<Vec<SubRow>, sqlx::Err
     q.build_query_as().fetch_all(pool).await
 }
 
+/// Notes on a request which rule matched it and why.
+pub async fn set_rule_match(
+    conn: &mut PgConnection,
+    request: &str,
+    rule: Uuid,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE subscription_requests SET rule_id = $2, rule_reason = $3 WHERE id = $1")
+        .bind(request)
+        .bind(rule)
+        .bind(reason)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 // ---- decisions ----
 
 /// Queues a decision; `false` when the request already has one that is not failed.
