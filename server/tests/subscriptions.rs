@@ -547,4 +547,21 @@ async fn steward_and_rule_scopes_are_unit_ids_that_survive_a_rename(pool: PgPool
         422,
         "a name is not a scope"
     );
+
+    // A subscriber-unit condition keeps the unit's id, so the rename changes nothing; a
+    // reference no single unit answers to is refused before anything is stored.
+    let subscriber = |units: Value| {
+        json!({ "form": { "id": "", "name": "Marketing subscribers", "scope_unit": sales,
+                          "conditions": { "subscriber_units": units }, "action": "review", "comment": "", "enabled": true }})
+    };
+    ok(app.call_json(&dave, "save_approval_rule", &subscriber(json!(["MarketingAnalytics"]))).await).await;
+    let rules = ok(app.call(&dave, "approval_rules", &[]).await).await;
+    let saved =
+        rules["rules"].as_array().unwrap().iter().find(|r| r["form"]["name"] == "Marketing subscribers").unwrap();
+    assert_eq!(saved["form"]["conditions"]["subscriber_units"], json!([marketing]), "{saved}");
+    assert!(saved["summary"].as_str().unwrap().contains("subscriber unit is MarketingAnalytics"), "{saved}");
+    assert!(rules["units"].as_array().unwrap().iter().any(|u| u["id"] == sales && u["name"] == "Sales and Operations"));
+    let refused = app.call_json(&dave, "save_approval_rule", &subscriber(json!(["Nowhere"]))).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(refused.json::<Value>().await.unwrap()["Invalid"]["field"], "subscriber_units");
 }

@@ -322,7 +322,8 @@ impl RuleAction {
 /// What a rule looks at; every condition given must hold, an empty one always does.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleConditions {
-    /// Domain units (by name, sub-units included) of the subscribing project.
+    /// DataZone ids of domain units of the subscribing project (its unit or one above it
+    /// counts). A saved rule holds ids; a form may also name a unit the server can resolve.
     #[serde(default)]
     pub subscriber_units: Vec<String>,
     /// Groups the requester must belong to (any of them).
@@ -342,7 +343,10 @@ pub struct RuleConditions {
 /// What rules know about a request.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFacts {
+    /// Ids of the subscribing project's unit and the units above it.
     pub subscriber_units: Vec<String>,
+    /// Their names, in the same order.
+    pub subscriber_unit_names: Vec<String>,
     pub requester_groups: Vec<String>,
     pub asset_name: String,
     pub terms: Vec<String>,
@@ -358,7 +362,9 @@ impl RuleConditions {
     pub fn explain(&self, facts: &RequestFacts) -> Option<String> {
         let mut why = Vec::new();
         if !self.subscriber_units.is_empty() {
-            why.push(format!("subscriber in {}", any_equal(&self.subscriber_units, &facts.subscriber_units)?));
+            let at = facts.subscriber_units.iter().position(|unit| self.subscriber_units.contains(unit))?;
+            let name = facts.subscriber_unit_names.get(at).unwrap_or(&facts.subscriber_units[at]);
+            why.push(format!("subscriber in {name}"));
         }
         if !self.requester_groups.is_empty() {
             let group = self.requester_groups.iter().find(|g| facts.requester_groups.contains(&g.id))?;
@@ -377,10 +383,12 @@ impl RuleConditions {
         Some(if why.is_empty() { "matches every request".into() } else { why.join(", ") })
     }
 
-    pub fn summary(&self) -> String {
+    /// The conditions in words; `unit_label` names a unit id for people.
+    pub fn summary(&self, unit_label: impl Fn(&str) -> String) -> String {
         let mut parts = Vec::new();
         if !self.subscriber_units.is_empty() {
-            parts.push(format!("subscriber unit is {}", self.subscriber_units.join(" or ")));
+            let units: Vec<String> = self.subscriber_units.iter().map(|id| unit_label(id)).collect();
+            parts.push(format!("subscriber unit is {}", units.join(" or ")));
         }
         if !self.requester_groups.is_empty() {
             let names: Vec<&str> = self.requester_groups.iter().map(|g| g.name.as_str()).collect();
@@ -449,6 +457,8 @@ pub struct RulesPage {
     pub rules: Vec<RuleView>,
     /// Units the viewer may scope rules to (all, for admins: empty `scope_unit` allowed).
     pub scopes: Vec<ScopeChoice>,
+    /// Every domain unit, for the subscriber-unit condition.
+    pub units: Vec<ScopeChoice>,
     pub whole_domain: bool,
 }
 
@@ -519,7 +529,8 @@ mod tests {
 
     fn facts() -> RequestFacts {
         RequestFacts {
-            subscriber_units: vec!["SalesOperations".into(), "Forecasting".into()],
+            subscriber_units: vec!["u-sales".into(), "u-forecast".into()],
+            subscriber_unit_names: vec!["SalesOperations".into(), "Forecasting".into()],
             requester_groups: vec!["g-analysts".into()],
             asset_name: "sales_pipeline_daily".into(),
             terms: vec!["Opportunity".into()],
@@ -530,11 +541,11 @@ mod tests {
     #[test]
     fn every_condition_must_hold() {
         let mut rule = RuleConditions {
-            subscriber_units: vec!["forecasting".into()],
+            subscriber_units: vec!["u-forecast".into()],
             max_days: Some(90),
             ..RuleConditions::default()
         };
-        assert_eq!(rule.explain(&facts()).as_deref(), Some("subscriber in forecasting, 30 days ≤ 90"));
+        assert_eq!(rule.explain(&facts()).as_deref(), Some("subscriber in Forecasting, 30 days ≤ 90"));
         rule.max_days = Some(7);
         assert_eq!(rule.explain(&facts()), None);
         let open_ended = RequestFacts { requested_days: None, ..facts() };
@@ -545,7 +556,7 @@ mod tests {
     #[test]
     fn an_empty_rule_matches_everything() {
         assert_eq!(RuleConditions::default().explain(&facts()).as_deref(), Some("matches every request"));
-        assert_eq!(RuleConditions::default().summary(), "every request");
+        assert_eq!(RuleConditions::default().summary(str::to_owned), "every request");
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn Rules(page: Resource<Result<RulesPage, ApiError>>) -> impl IntoView {
 
 #[component]
 fn RulesView(page: RulesPage, editing: RwSignal<Option<RuleForm>>, refetch: Callback<()>) -> impl IntoView {
-    let RulesPage { rules, scopes, whole_domain } = page;
+    let RulesPage { rules, scopes, units, whole_domain } = page;
     let first_scope =
         if whole_domain { String::new() } else { scopes.first().map(|s| s.id.clone()).unwrap_or_default() };
     let can_add = whole_domain || !scopes.is_empty();
@@ -71,6 +71,7 @@ fn RulesView(page: RulesPage, editing: RwSignal<Option<RuleForm>>, refetch: Call
     on_result(move_rule.value(), error, move |()| refetch.run(()));
     on_result(delete.value(), error, move |()| refetch.run(()));
     let scopes = StoredValue::new(scopes);
+    let units = StoredValue::new(units);
     view! {
         <section class=format!("mt-6 {PANEL}")>
             {if rules.is_empty() {
@@ -122,7 +123,7 @@ fn RulesView(page: RulesPage, editing: RwSignal<Option<RuleForm>>, refetch: Call
             </div>
         </section>
         {move || editing.get().map(|form| view! {
-            <RuleEditor form scopes=scopes.get_value() whole_domain editing refetch/>
+            <RuleEditor form scopes=scopes.get_value() units=units.get_value() whole_domain editing refetch/>
         })}
     }
 }
@@ -135,6 +136,8 @@ fn list(text: &str) -> Vec<String> {
 fn RuleEditor(
     form: RuleForm,
     scopes: Vec<ScopeChoice>,
+    /// Every domain unit, for the subscriber-unit condition.
+    units: Vec<ScopeChoice>,
     whole_domain: bool,
     editing: RwSignal<Option<RuleForm>>,
     refetch: Callback<()>,
@@ -142,7 +145,15 @@ fn RuleEditor(
     let id = form.id.clone();
     let name = RwSignal::new(form.name.clone());
     let scope = RwSignal::new(form.scope_unit.clone());
-    let units = RwSignal::new(form.conditions.subscriber_units.join(", "));
+    let chosen = RwSignal::new(form.conditions.subscriber_units.clone());
+    // A unit the rule names that DataZone no longer has stays listed, ticked, so saving
+    // never widens the rule unnoticed; the server refuses it until it is unticked.
+    let mut units = units;
+    for gone in &form.conditions.subscriber_units {
+        if !units.iter().any(|u| &u.id == gone) {
+            units.push(ScopeChoice { id: gone.clone(), name: format!("{gone} (not a unit in DataZone)") });
+        }
+    }
     let groups = RwSignal::new(form.conditions.requester_groups.clone());
     let assets = RwSignal::new(form.conditions.assets.join(", "));
     let terms = RwSignal::new(form.conditions.terms.join(", "));
@@ -169,7 +180,7 @@ fn RuleEditor(
             name: name.get_untracked(),
             scope_unit: scope.get_untracked(),
             conditions: RuleConditions {
-                subscriber_units: list(&units.get_untracked()),
+                subscriber_units: chosen.get_untracked(),
                 requester_groups: groups.get_untracked(),
                 assets: list(&assets.get_untracked()),
                 terms: list(&terms.get_untracked()),
@@ -214,11 +225,30 @@ fn RuleEditor(
                         {scopes.into_iter().map(|s| view! { <option value=s.id>{s.name}</option> }).collect_view()}
                     </select>
                 </div>
-                <div>
-                    <label for="rule-units" class=LABEL>"Subscriber's domain unit is one of"</label>
-                    <input id="rule-units" type="text" class=INPUT placeholder="SalesOperations, Forecasting" prop:value=move || units.get()
-                        on:input=move |ev| units.set(event_target_value(&ev))/>
-                </div>
+                <fieldset>
+                    <legend class=LABEL>"Subscriber's domain unit is one of"</legend>
+                    <p class="text-xs text-slate-500">"None ticked: any unit. A unit counts for the units below it."</p>
+                    <div class="mt-1 max-h-40 overflow-y-auto rounded border border-slate-300 p-2" data-testid="rule-units">
+                        {units.into_iter().map(|unit| {
+                            let ScopeChoice { id: unit_id, name } = unit;
+                            let checked_id = unit_id.clone();
+                            view! {
+                                <label class="flex items-center gap-2 py-0.5 text-sm">
+                                    <input type="checkbox" value=unit_id.clone()
+                                        prop:checked=move || chosen.with(|c| c.contains(&checked_id))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            chosen.update(|c| {
+                                                c.retain(|u| u != &unit_id);
+                                                if on { c.push(unit_id.clone()); }
+                                            });
+                                        }/>
+                                    {name}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
                 <div>
                     <label for="rule-max-days" class=LABEL>"Access period at most (days)"</label>
                     <input id="rule-max-days" type="number" min="1" max="3650" class=INPUT placeholder="Any" prop:value=move || max_days.get()

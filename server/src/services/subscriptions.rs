@@ -49,6 +49,15 @@ fn governs(caller: &Caller, row: &SubRow) -> bool {
         || row.owner_unit_ids.iter().any(|u| scope.units.contains(u))
 }
 
+/// A unit's label for people, or its id marked as gone when DataZone no longer has it.
+fn unit_label_or_gone(index: &MeshIndex, id: &str) -> String {
+    if index.units.contains_key(id) {
+        index.unit_label(id)
+    } else {
+        format!("{id} (no longer in DataZone)")
+    }
+}
+
 fn may_use_inbox(caller: &Caller) -> Result<(), AppError> {
     if caller.has(Role::Steward) {
         Ok(())
@@ -156,10 +165,26 @@ impl SubscriptionService {
         store::get(&self.pool, id).await?.ok_or_else(|| AppError::NotFound("Subscription request".into()))
     }
 
-    fn rule_row(caller: &Caller, form: &RuleForm, position: i32) -> Result<RuleRow, AppError> {
+    /// The rule a form describes, its subscriber units as DataZone unit ids: the form may
+    /// name a unit by id, or by a name or `Parent/Child` path only one unit has.
+    fn rule_row(caller: &Caller, form: &RuleForm, position: i32, index: &MeshIndex) -> Result<RuleRow, AppError> {
         if let Some((field, message)) = form.problem() {
             return Err(AppError::invalid(field, message));
         }
+        let mut conditions = form.conditions.clone();
+        for unit in &mut conditions.subscriber_units {
+            *unit = index.unit_id_of(unit).ok_or_else(|| {
+                AppError::invalid(
+                    "subscriber_units",
+                    format!(
+                        "No single domain unit in DataZone is called \"{}\"; choose it from the list.",
+                        unit.trim()
+                    ),
+                )
+            })?;
+        }
+        conditions.subscriber_units.sort();
+        conditions.subscriber_units.dedup();
         let id = if form.id.is_empty() {
             Uuid::new_v4()
         } else {
@@ -171,7 +196,7 @@ impl SubscriptionService {
             name: form.name.trim().to_owned(),
             position,
             scope_unit: (!scope.is_empty()).then(|| scope.to_owned()),
-            conditions: serde_json::to_value(&form.conditions).unwrap_or(Value::Null),
+            conditions: serde_json::to_value(&conditions).unwrap_or(Value::Null),
             action: form.action.as_str().to_owned(),
             comment: form.comment.trim().to_owned(),
             enabled: form.enabled,
@@ -189,7 +214,7 @@ impl SubscriptionService {
     fn view_of(caller: &Caller, rule: &RuleRow, index: &MeshIndex) -> RuleView {
         let conditions = conditions_of(rule);
         RuleView {
-            summary: conditions.summary(),
+            summary: conditions.summary(|id| unit_label_or_gone(index, id)),
             form: RuleForm {
                 id: rule.id.to_string(),
                 name: rule.name.clone(),
@@ -199,16 +224,10 @@ impl SubscriptionService {
                 comment: rule.comment.clone(),
                 enabled: rule.enabled,
             },
-            scope_name: rule.scope_unit.as_deref().map_or_else(
-                || "Whole domain".to_owned(),
-                |id| {
-                    if index.units.contains_key(id) {
-                        index.unit_label(id)
-                    } else {
-                        format!("{id} (no longer in DataZone)")
-                    }
-                },
-            ),
+            scope_name: rule
+                .scope_unit
+                .as_deref()
+                .map_or_else(|| "Whole domain".to_owned(), |id| unit_label_or_gone(index, id)),
             position: rule.position,
             updated_by: rule.updated_by.clone(),
             updated_at: time_text(rule.updated_at),
@@ -800,15 +819,19 @@ impl Subscriptions for SubscriptionService {
             .map(|(id, _)| ScopeChoice { id: id.clone(), name: index.unit_label(id) })
             .collect();
         scopes.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut units: Vec<ScopeChoice> =
+            index.units.keys().map(|id| ScopeChoice { id: id.clone(), name: index.unit_label(id) }).collect();
+        units.sort_by(|a, b| a.name.cmp(&b.name));
         let visible =
             rules.iter().filter(|r| admin || r.scope_unit.as_ref().is_none_or(|u| caller.steward_units.contains(u)));
         let rules = visible.map(|r| Self::view_of(caller, r, &index)).collect();
-        Ok(RulesPage { rules, scopes, whole_domain: admin })
+        Ok(RulesPage { rules, scopes, units, whole_domain: admin })
     }
 
     async fn save_rule(&self, caller: &Caller, form: RuleForm) -> Result<String, ApiError> {
         may_use_inbox(caller)?;
-        let mut rule = Self::rule_row(caller, &form, 0)?;
+        let index = self.access.index(None).await?;
+        let mut rule = Self::rule_row(caller, &form, 0, &index)?;
         if !Self::may_edit(caller, rule.scope_unit.as_deref()) {
             return Err(AppError::invalid("scope_unit", "Choose a domain unit you govern.").into());
         }
@@ -895,7 +918,8 @@ impl Subscriptions for SubscriptionService {
         may_use_inbox(caller)?;
         let mut rules = store::rules(&self.pool).await.map_err(AppError::from)?;
         let position = rules.iter().find(|r| r.id.to_string() == form.id).map_or(i32::MAX, |r| r.position);
-        let mut draft = Self::rule_row(caller, &form, position)?;
+        let index = self.access.index(None).await?;
+        let mut draft = Self::rule_row(caller, &form, position, &index)?;
         draft.enabled = true;
         rules.retain(|r| r.id != draft.id);
         let earlier: Vec<RuleRow> = rules.into_iter().filter(|r| r.position < position).collect();
