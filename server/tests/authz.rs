@@ -126,3 +126,242 @@ async fn every_persona_gets_what_the_matrix_says(pool: PgPool) {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Who calls in the object matrix, in the order of each row's `expect`: anonymous; a team
+/// lead with no tie to the objects; the lead of another project; the project's former owner
+/// (who requested it, then was removed in DataZone); an owner through a group; a steward of
+/// another unit; a steward (and owner) of the project's unit; a platform admin.
+const PEOPLE: [Option<&str>; 8] =
+    [None, Some("zoe"), Some("trent"), Some("frank"), Some("ivan"), Some("carol"), Some("dave"), Some("alice")];
+
+enum Call {
+    Form(Vec<(&'static str, String)>),
+    Json(serde_json::Value),
+}
+
+/// Calls `endpoint` as each of `PEOPLE` in turn and notes every answer that differs from
+/// `expect`; answers the bodies of the 200s by persona.
+async fn row(
+    app: &support::TestApp,
+    clients: &[reqwest::Client],
+    wrong: &mut Vec<String>,
+    endpoint: &str,
+    call: Call,
+    expect: [u16; 8],
+) -> Vec<Option<serde_json::Value>> {
+    let mut bodies = Vec::new();
+    for ((persona, client), expected) in PEOPLE.iter().zip(clients).zip(expect) {
+        let response = match &call {
+            Call::Form(form) => {
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.call(client, endpoint, &form).await
+            }
+            Call::Json(body) => app.call_json(client, endpoint, body).await,
+        };
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        if status != expected {
+            wrong.push(format!(
+                "{endpoint} as {}: {status}, expected {expected}: {body}",
+                persona.unwrap_or("anonymous")
+            ));
+        }
+        bodies.push((status == 200).then(|| serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)));
+    }
+    bodies
+}
+
+/// The object-level matrix: real objects that belong to someone else (a project Frank asked
+/// for, owned now through the data engineers' group after Frank was removed in DataZone; its
+/// subscription request for Sales data; its promotions; a Sales steward's rule; the Sales
+/// unit), and every persona's answer for every action on them.
+#[sqlx::test(migrations = "../migrations")]
+async fn every_persona_gets_what_the_object_matrix_says_on_real_objects(pool: PgPool) {
+    use serde_json::json;
+    use support::ok;
+    let app = support::spawn_with(
+        pool,
+        support::Setup { extra: vec![("job_poll_ms", json!(100))], ..support::Setup::default() },
+    )
+    .await;
+    app.aws
+        .emulator
+        .set_faults(emulator::FaultsPatch { deploy_delay_ms: Some(300), ..emulator::FaultsPatch::default() })
+        .unwrap();
+    let mut clients = Vec::new();
+    for persona in PEOPLE {
+        clients.push(match persona {
+            Some(username) => app.signed_in(username).await,
+            None => browser(),
+        });
+    }
+    let [_, _, _, frank, ivan, _, dave, alice] = &clients[..] else { unreachable!() };
+
+    // Frank asks for a Dev project owned by him and the data engineers' group (Ivan's).
+    let sales = app.unit_id(frank, "SalesOperations").await;
+    let engineers = app.principal(frank, "meshgate-data-engineers").await;
+    assert_eq!(engineers["kind"], "group", "{engineers}");
+    // The data engineers may create Staging and Prod projects there (an admin's grant).
+    let profiles = ok(app.call(alice, "project_profiles", &[]).await).await;
+    let later: Vec<&serde_json::Value> = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] != "Development-Project-Profile")
+        .map(|p| &p["id"])
+        .collect();
+    let principal = format!("group:{}", engineers["id"].as_str().unwrap());
+    let grant = json!({ "grant": { "unit_id": sales, "principal": principal, "profile_ids": later, "include_children": false } });
+    ok(app.call_json(alice, "grant_profiles", &grant).await).await;
+    let form = json!({ "form": {
+        "product": "Matrix", "project_name": "Matrix Dev", "description": "Owned by a group.",
+        "domain_unit_id": sales, "environment": "dev",
+        "members": [{ "principal": engineers, "designation": "owner" }], "justification": "",
+    }});
+    let project_request: String =
+        serde_json::from_value(ok(app.call_json(frank, "submit_project_request", &form).await).await).unwrap();
+    let active = app.project_request_reaches(frank, &project_request, "active").await;
+    let project = active["summary"]["project_id"].as_str().unwrap().to_owned();
+
+    // Someone takes Frank out of the project in SageMaker Unified Studio.
+    let dz = app.datazone().await;
+    let members = dz
+        .list_project_memberships()
+        .domain_identifier(app.aws.emulator.domain_id())
+        .project_identifier(&project)
+        .send()
+        .await
+        .unwrap();
+    let frank_id = members
+        .members()
+        .iter()
+        .find_map(|m| match m.member_details() {
+            Some(aws_sdk_datazone::types::MemberDetails::User(user)) => Some(user.user_id().to_owned()),
+            _ => None,
+        })
+        .expect("frank is a user member");
+    dz.delete_project_membership()
+        .domain_identifier(app.aws.emulator.domain_id())
+        .project_identifier(&project)
+        .member(aws_sdk_datazone::types::Member::UserIdentifier(frank_id))
+        .send()
+        .await
+        .unwrap();
+
+    // Ivan asks for Sales data for it; Dave keeps a rule for the Sales unit.
+    let query = json!({ "query": { "q": "forecast accuracy", "unit": "", "project": "", "asset_type": "", "term": "", "sort": "", "page": "" } });
+    let page = ok(app.call_json(ivan, "catalog_search", &query).await).await;
+    let listing = page["items"].as_array().unwrap().iter().find(|i| i["name"] == "forecast_accuracy").unwrap()
+        ["listing_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ask = json!({ "form": { "listing_id": listing, "project_id": project, "reason": "Forecast error beside the matrix", "days": 30, "token": "matrix-1" } });
+    let subscription: String =
+        serde_json::from_value(ok(app.call_json(ivan, "request_access", &ask).await).await).unwrap();
+    let rule_form = |id: &str, name: &str| json!({ "form": { "id": id, "name": name, "scope_unit": sales, "conditions": {}, "action": "review", "comment": "", "enabled": true }});
+    let rule: String = serde_json::from_value(
+        ok(app.call_json(dave, "save_approval_rule", &rule_form("", "Sales: people decide")).await).await,
+    )
+    .unwrap();
+
+    let id = |value: &str| Call::Form(vec![("id", value.to_owned())]);
+    let mut wrong = Vec::new();
+    let w = &mut wrong;
+    let c = &clients;
+    //                                                                     anon zoe  trent frank ivan carol dave alice
+    row(&app, c, w, "project_request", id(&project_request), [401, 403, 403, 200, 200, 403, 200, 200]).await;
+    row(&app, c, w, "subscription_request", id(&subscription), [401, 404, 404, 404, 200, 404, 200, 200]).await;
+    row(
+        &app,
+        c,
+        w,
+        "catalog_asset",
+        Call::Form(vec![("listing_id", listing.clone())]),
+        [401, 200, 200, 200, 200, 200, 200, 200],
+    )
+    .await;
+    let walter = app.principal(frank, "walter").await;
+    let add_walter = json!({ "id": project_request, "change": { "principal": walter, "designation": "contributor", "remove": false } });
+    row(&app, c, w, "change_project_member", Call::Json(add_walter), [401, 403, 403, 403, 200, 403, 403, 403]).await;
+    let accept = json!({ "decision": { "ids": [subscription], "accept": true, "comment": "For the matrix" } });
+    let runs =
+        row(&app, c, w, "decide_subscriptions", Call::Json(accept), [401, 403, 403, 403, 403, 403, 200, 200]).await;
+    let run = runs[6].as_ref().map(|r| r["id"].as_str().unwrap().to_owned()).unwrap_or_default();
+    row(&app, c, w, "decision_progress", Call::Form(vec![("run", run)]), [401, 404, 404, 404, 404, 404, 200, 200])
+        .await;
+    support::wait_until("the subscription is granted", 30, async || {
+        let detail = ok(app.call(ivan, "subscription_request", &[("id", &subscription)]).await).await;
+        detail["row"]["status"] == "ACCEPTED"
+    })
+    .await;
+    let extend =
+        Call::Form(vec![("id", subscription.clone()), ("days", "30".into()), ("reason", "Another month".into())]);
+    row(&app, c, w, "extend_subscription", extend, [401, 403, 403, 403, 200, 403, 403, 403]).await;
+    let revoke = Call::Form(vec![("id", subscription.clone()), ("revoke", "true".into())]);
+    row(&app, c, w, "end_subscription", revoke, [401, 403, 403, 403, 403, 403, 200, 409]).await;
+
+    let promote = Call::Form(vec![
+        ("id", project_request.clone()),
+        ("environment", "staging".into()),
+        ("justification", "Next".into()),
+    ]);
+    let staging = row(&app, c, w, "promote_project", promote, [401, 403, 403, 403, 200, 403, 403, 403]).await;
+    let staging: String = staging[4].clone().map(|v| serde_json::from_value(v).unwrap()).unwrap_or_default();
+    row(&app, c, w, "cancel_project_request", id(&staging), [401, 403, 403, 403, 200, 403, 403, 409]).await;
+    let prod = ok(app
+        .call(
+            ivan,
+            "promote_project",
+            &[("id", &project_request), ("environment", "prod"), ("justification", "Launch")],
+        )
+        .await)
+    .await;
+    let prod = prod.as_str().unwrap().to_owned();
+    let decide = Call::Form(vec![("id", prod.clone()), ("approve", "true".into()), ("comment", "Go".into())]);
+    row(&app, c, w, "decide_project_request", decide, [401, 403, 403, 403, 403, 403, 200, 409]).await;
+    row(&app, c, w, "retry_project_request", id(&project_request), [401, 403, 403, 403, 403, 403, 403, 409]).await;
+    let retire = Call::Form(vec![("id", project_request.clone()), ("reason", "Done".into())]);
+    row(&app, c, w, "retire_project", retire, [401, 403, 403, 403, 200, 403, 403, 403]).await;
+
+    row(
+        &app,
+        c,
+        w,
+        "save_approval_rule",
+        Call::Json(rule_form(&rule, "Sales: stewards decide")),
+        [401, 403, 422, 422, 403, 422, 200, 200],
+    )
+    .await;
+    let up = Call::Form(vec![("id", rule.clone()), ("up", "true".into())]);
+    row(&app, c, w, "move_approval_rule", up, [401, 403, 403, 403, 403, 403, 200, 200]).await;
+    row(&app, c, w, "delete_approval_rule", id(&rule), [401, 403, 403, 403, 403, 403, 200, 404]).await;
+
+    let admin_only = [401, 403, 403, 403, 403, 403, 403, 200];
+    row(&app, c, w, "admin_unit", id(&sales), admin_only).await;
+    row(
+        &app,
+        c,
+        w,
+        "set_unit_self_decisions",
+        Call::Form(vec![("unit_id", sales.clone()), ("allow", "false".into())]),
+        admin_only,
+    )
+    .await;
+    row(
+        &app,
+        c,
+        w,
+        "set_unit_approval",
+        Call::Form(vec![("unit_id", sales.clone()), ("auto_approve_dev", "true".into())]),
+        admin_only,
+    )
+    .await;
+    let rename = Call::Form(vec![
+        ("id", sales.clone()),
+        ("name", "SalesOperations".into()),
+        ("description", "Pipeline and bookings.".into()),
+    ]);
+    row(&app, c, w, "update_domain_unit", rename, admin_only).await;
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

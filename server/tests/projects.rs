@@ -214,7 +214,7 @@ async fn only_environments_granted_to_the_requester_are_offered_and_accepted(poo
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn an_owner_of_the_unit_does_not_approve_the_retirement_she_asked_for(pool: PgPool) {
+async fn an_owner_of_the_unit_approves_the_retirement_she_asked_for_only_when_the_unit_allows_it(pool: PgPool) {
     let app = spawn_with(pool, quick()).await;
     fast_deployments(&app);
     // Grace owns the Forecasting unit; Frank's Prod project there has her as an owner.
@@ -236,7 +236,16 @@ async fn an_owner_of_the_unit_does_not_approve_the_retirement_she_asked_for(pool
     assert_eq!(detail(&app, &grace, &id).await["allowed"]["decide"], false);
     let own = approve(&grace, "").await;
     assert_eq!(own.status(), 409, "{}", own.text().await.unwrap());
-    assert_eq!(approve(&alice, "Agreed").await.status(), 200, "another approver decides it");
+
+    // An admin allows self-decisions in the unit: Grace may decide now, and the trail says so.
+    let unit = unit_id(&app, &alice, "Forecasting").await;
+    let allow = app.call(&alice, "set_unit_self_decisions", &[("unit_id", &unit), ("allow", "true")]).await;
+    assert_eq!(allow.status(), 200);
+    assert_eq!(detail(&app, &grace, &id).await["allowed"]["decide"], true);
+    assert_eq!(approve(&grace, "Replaced by Quota v2").await.status(), 200);
+    let history = detail(&app, &grace, &id).await["history"].clone();
+    let marked = history.as_array().unwrap().iter().find(|e| e["action"] == "project.self_decision");
+    assert_eq!(marked.expect("marked in the audit trail")["actor"], "grace", "{history}");
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -302,9 +302,9 @@ fn Approval(id: String, auto_approve_dev: bool, allow_self_decisions: bool, refe
                 <input type="checkbox" class="mt-1" prop:checked=allow_self_decisions disabled=move || self_decisions.pending().get()
                     on:change=move |ev| { self_decisions.dispatch(SetUnitSelfDecisions { unit_id: unit.clone(), allow: event_target_checked(&ev) }); }/>
                 <span>
-                    "Let stewards decide access they asked for, or for projects they belong to"
+                    "Let people decide requests they made, or for projects they belong to"
                     <span class="block text-xs text-slate-500">
-                        "For this unit's assets. Off by default (separation of duties); each such decision says so in the audit trail."
+                        "Access to this unit's assets and project requests in it. Off by default (separation of duties); each such decision says so in the audit trail."
                     </span>
                 </span>
             </label>

@@ -569,15 +569,19 @@ impl Projects for ProjectService {
         let who = self.standing(caller, &row, &members).await?;
         let status = status_of(&row);
         let awaiting = matches!(status, RequestStatus::PendingApproval | RequestStatus::RetirePending);
-        let decider = awaiting && self.may_decide(caller, &row.domain_unit_id).await?;
-        if !(who.requester || who.member || who.admin || decider) {
+        // The unit's approvers (its owners) see every request in it, deciding only pending ones.
+        let approver = self.may_decide(caller, &row.domain_unit_id).await?;
+        let decider = awaiting && approver;
+        if !(who.requester || who.member || who.admin || approver) {
             return Err(ApiError::Forbidden);
         }
         let lineage = store::lineage(&self.pool, row.lineage).await.map_err(AppError::from)?;
         let environment = Environment::parse(&row.environment).unwrap_or(Environment::Dev);
         let taken = |env: Environment| lineage.iter().any(|r| r.environment == env.as_str() && is_live(r));
         let allowed = Allowed {
-            decide: decider && !self.has_stake(caller, &row, who).await?,
+            decide: decider
+                && (!self.has_stake(caller, &row, who).await?
+                    || store::allows_self_decisions(&self.pool, &row.domain_unit_id).await.map_err(AppError::from)?),
             cancel: (who.owner || who.admin)
                 && matches!(
                     status,
@@ -660,7 +664,8 @@ impl Projects for ProjectService {
         if !self.may_decide(caller, &row.domain_unit_id).await? {
             return Err(ApiError::Forbidden);
         }
-        if self.has_stake(caller, &row, who).await? {
+        let stake = self.has_stake(caller, &row, who).await?;
+        if stake && !store::allows_self_decisions(&mut *tx, &row.domain_unit_id).await.map_err(AppError::from)? {
             return Err(ApiError::Conflict {
                 message:
                     "You can't decide a request you made or for a project you belong to: another approver decides it."
@@ -691,6 +696,13 @@ impl Projects for ProjectService {
             Some(json!({ "status": next, "comment": comment })),
         )
         .await?;
+        if stake {
+            // Allowed by the unit's setting: the trail says so beside the decision.
+            let relation = if who.requester { "requester" } else { "member" };
+            let after = json!({ "by": caller.username, "relation": relation, "decision": action,
+                                "allowed_by_units": [row.domain_unit_id] });
+            record(&mut tx, &caller.username, "project.self_decision", row.id, None, Some(after)).await?;
+        }
         tx.commit().await.map_err(AppError::from)?;
         Ok(())
     }
@@ -742,12 +754,35 @@ impl Projects for ProjectService {
             self.profile_ids().await?.get(&next).cloned().ok_or_else(|| {
                 AppError::invalid("environment", "No project profile is set up for this environment.")
             })?;
+        // The twin gets the members the project has in DataZone now: someone taken out in
+        // SageMaker Unified Studio is not carried over, a changed designation is DataZone's.
+        let current = match source.project_id.as_deref() {
+            Some(project) => Some(self.aws.memberships(project).await?),
+            None => None,
+        };
         let members: Vec<MemberInput> = store::members(&mut *tx, source.id)
             .await
             .map_err(AppError::from)?
             .into_iter()
-            .filter(|m| m.state == "added" || m.state == "adding")
-            .map(member_input)
+            .filter(|m| m.state == "adding" || m.state == "added")
+            .filter_map(|m| {
+                let now = current.as_ref().map(|c| c.get(&m.principal_id).cloned());
+                let adding = m.state == "adding";
+                let mut member = member_input(m);
+                match now {
+                    Some(Some(designation)) => {
+                        member.designation = match designation.as_str() {
+                            "PROJECT_OWNER" => Designation::Owner,
+                            "PROJECT_CONTRIBUTOR" => Designation::Contributor,
+                            _ => member.designation,
+                        };
+                        Some(member)
+                    }
+                    // Gone from DataZone: carried over only while the portal is still adding it.
+                    Some(None) => adding.then_some(member),
+                    None => Some(member),
+                }
+            })
             .collect();
         let new_id = Uuid::new_v4();
         let row = RequestRow {

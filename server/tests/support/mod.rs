@@ -333,3 +333,39 @@ pub async fn wait_until(what: &str, seconds: u64, mut done: impl AsyncFnMut() ->
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The body of a 200 answer as JSON (`null` for an empty one); any other status fails the
+/// test with the body.
+pub async fn ok(response: reqwest::Response) -> serde_json::Value {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
+}
+
+impl TestApp {
+    /// A domain unit's id, as the project form lists it.
+    pub async fn unit_id(&self, client: &reqwest::Client, name: &str) -> String {
+        let units = ok(self.call(client, "project_units", &[]).await).await;
+        let unit = units.as_array().unwrap().iter().find(|u| u["name"] == name).expect("unit in the demo mesh");
+        unit["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The first person or group the member picker finds for `query`.
+    pub async fn principal(&self, client: &reqwest::Client, query: &str) -> serde_json::Value {
+        ok(self.call(client, "search_principals", &[("query", query)]).await).await[0].clone()
+    }
+
+    /// Waits until the project request reaches `status`, failing on another end state.
+    pub async fn project_request_reaches(&self, client: &reqwest::Client, id: &str, status: &str) -> serde_json::Value {
+        let mut last = serde_json::Value::Null;
+        wait_until(status, 30, async || {
+            last = ok(self.call(client, "project_request", &[("id", id)]).await).await;
+            let now = last["summary"]["status"].as_str().unwrap_or_default().to_owned();
+            assert!(now != "failed" || status == "failed", "request failed: {}", last["failure"]);
+            now == status
+        })
+        .await;
+        last
+    }
+}
