@@ -78,15 +78,18 @@ async fn main() {
     aws.emulator.reset(false);
     let page = service.inbox(&caller, &pending).await.unwrap();
     println!("  inbox page ({} rows): {} DataZone calls (budget 3)", page.rows.len(), datazone_calls(&aws));
-    aws.emulator.reset(false);
-    let found =
-        service.search(&caller, &CatalogQuery { q: "customer".into(), ..CatalogQuery::default() }).await.unwrap();
-    println!(
-        "  catalog page ({} of {} assets, 4 facets): {} DataZone calls",
-        found.items.len(),
-        found.total,
-        datazone_calls(&aws)
-    );
+    // The catalog: the first view reads the person's projects (one ListProjects per user and
+    // group), later views within `membership_cache_seconds` only search.
+    for (view, q) in [("first", "customer"), ("next", "pipeline")] {
+        aws.emulator.reset(false);
+        let found = service.search(&caller, &CatalogQuery { q: q.into(), ..CatalogQuery::default() }).await.unwrap();
+        println!(
+            "  catalog page, {view} view ({} of {} assets, 4 facets): {} DataZone calls (budget 2)",
+            found.items.len(),
+            found.total,
+            datazone_calls(&aws)
+        );
+    }
 
     // Accept all 300 at once and let the decision queue work through them.
     aws.emulator.reset(false);

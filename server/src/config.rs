@@ -53,6 +53,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "session_max_hours", default: Some("12"), help: "A session ends this long after sign-in, however active." },
     Setting { key: "person_calls_per_second", default: Some("10"), help: "Server-function calls per second one person may make, all replicas together (bursts of four seconds' worth); beyond it 429." },
     Setting { key: "sign_in_starts_per_minute", default: Some("600"), help: "Sign-ins that may start per minute, all replicas together; beyond it /auth/login answers 429." },
+    Setting { key: "membership_cache_seconds", default: Some("30"), help: "How long the projects a person belongs to (DataZone ListProjects by user and by group) are reused; the portal's own membership changes clear it; 0 reads DataZone every time." },
     Setting { key: "identity_cache_seconds", default: Some("300"), help: "How long a person's Identity Center mapping and roles are reused." },
     Setting { key: "metrics_token", default: Some(""), help: "When set, /metrics answers only requests with `Authorization: Bearer <token>` (secret)." },
     Setting { key: "log_format", default: Some("text"), help: "Log format: text or json." },
@@ -117,6 +118,7 @@ pub struct Config {
     pub person_calls_per_second: f64,
     pub sign_in_starts_per_minute: u32,
     pub identity_cache_seconds: u64,
+    pub membership_cache_seconds: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }

@@ -32,7 +32,13 @@ pub struct Aws {
     identity_store_id: Arc<tokio::sync::OnceCell<String>>,
     /// The domain's root unit never changes; looked up once.
     root_unit_id: Arc<tokio::sync::OnceCell<String>>,
+    /// The projects a person belongs to, by (user id, group ids), for
+    /// `membership_cache_seconds`; `None` when that is 0.
+    projects_of: Option<ProjectsCache>,
 }
+
+/// (DataZone user id, group ids) → the projects they belong to.
+type ProjectsCache = moka::future::Cache<(String, Vec<String>), Arc<Vec<ProjectListing>>>;
 
 impl Aws {
     /// Loads credentials and region the SDK's usual way, applies the endpoint override and
@@ -72,6 +78,12 @@ impl Aws {
             region,
             identity_store_id: Arc::default(),
             root_unit_id: Arc::default(),
+            projects_of: (config.membership_cache_seconds > 0).then(|| {
+                moka::future::Cache::builder()
+                    .max_capacity(10_000)
+                    .time_to_live(std::time::Duration::from_secs(config.membership_cache_seconds))
+                    .build()
+            }),
         })
     }
 }

@@ -260,11 +260,30 @@ impl Aws {
     /// Projects a person belongs to: as a user (`user_id`) or through any of their groups
     /// (`group_ids`), as DataZone's memberships stand now. One ListProjects listing per
     /// principal (`userIdentifier`, then `groupIdentifier` per group), read concurrently;
-    /// each project once, user memberships first.
+    /// each project once, user memberships first. Reused for `membership_cache_seconds`
+    /// (30 by default); the portal's own membership and project changes clear it.
     ///
     /// # Errors
     /// DataZone's refusal of any of the listings.
     pub async fn projects_of(&self, user_id: &str, group_ids: &[String]) -> Result<Vec<ProjectListing>, AppError> {
+        let Some(cache) = &self.projects_of else { return self.read_projects_of(user_id, group_ids).await };
+        let key = (user_id.to_owned(), group_ids.to_vec());
+        if let Some(hit) = cache.get(&key).await {
+            return Ok(hit.as_ref().clone());
+        }
+        let projects = self.read_projects_of(user_id, group_ids).await?;
+        cache.insert(key, std::sync::Arc::new(projects.clone())).await;
+        Ok(projects)
+    }
+
+    /// Forgets every person's cached projects: the portal changed a membership or a project.
+    pub fn forget_projects_of(&self) {
+        if let Some(cache) = &self.projects_of {
+            cache.invalidate_all();
+        }
+    }
+
+    async fn read_projects_of(&self, user_id: &str, group_ids: &[String]) -> Result<Vec<ProjectListing>, AppError> {
         let listings = std::iter::once((Some(user_id), None))
             .filter(|_| !user_id.is_empty())
             .chain(group_ids.iter().map(|g| (None, Some(g.as_str()))))
@@ -319,6 +338,7 @@ impl Aws {
             .send()
             .await
             .map_err(|e| upstream("CreateProject", e))?;
+        self.forget_projects_of();
         Ok(created.id().to_owned())
     }
 
@@ -368,6 +388,7 @@ impl Aws {
             .skip_deletion_check(false)
             .send()
             .await;
+        self.forget_projects_of();
         match sent.map_err(|e| upstream("DeleteProject", e)) {
             Ok(_) => Ok(()),
             Err(AppError::Upstream { code, .. }) if code == "ResourceNotFoundException" => Ok(()),
@@ -416,6 +437,7 @@ impl Aws {
             .send()
             .await
             .map_err(|e| upstream("CreateProjectMembership", e))?;
+        self.forget_projects_of();
         Ok(())
     }
 
@@ -428,6 +450,7 @@ impl Aws {
             .send()
             .await
             .map_err(|e| upstream("DeleteProjectMembership", e))?;
+        self.forget_projects_of();
         Ok(())
     }
 
