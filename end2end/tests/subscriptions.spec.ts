@@ -31,7 +31,10 @@ test("a lead asks for data; a rule, a steward and a bulk run decide; the lead se
   await open(steward, "/rules");
   await steward.getByRole("button", { name: "New rule" }).click();
   await steward.getByLabel("Name").fill("Marketing reads sales for a quarter");
-  await steward.getByLabel("Subscriber's domain unit is one of").fill("MarketingAnalytics");
+  await steward
+    .getByRole("group", { name: "Subscriber's domain unit is one of" })
+    .getByLabel("MarketingAnalytics", { exact: true })
+    .check();
   await steward.getByLabel("Access period at most (days)").fill("90");
   await steward.getByRole("button", { name: "Dry run on the queue" }).click();
   await expect(steward.getByTestId("dry-run")).toContainText("this rule would decide 0");
