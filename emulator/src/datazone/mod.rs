@@ -111,6 +111,15 @@ pub fn route(method: &Method, segments: &[String]) -> Option<Route> {
         ("GET", ["v2", "domains", d, "subscription-grants"]) => {
             ("ListSubscriptionGrants", subscriptions::list_grants, vec![*d])
         }
+        ("POST", ["v2", "domains", d, "subscription-grants"]) => {
+            ("CreateSubscriptionGrant", subscriptions::create_grant, vec![*d])
+        }
+        ("GET", ["v2", "domains", d, "subscription-grants", id]) => {
+            ("GetSubscriptionGrant", subscriptions::get_grant, vec![*d, *id])
+        }
+        ("DELETE", ["v2", "domains", d, "subscription-grants", id]) => {
+            ("DeleteSubscriptionGrant", subscriptions::delete_grant, vec![*d, *id])
+        }
 
         ("GET", ["v2", "domains", d, "user-profiles", user]) => {
             ("GetUserProfile", users::get_user_profile, vec![*d, *user])

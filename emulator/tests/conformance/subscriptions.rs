@@ -443,3 +443,50 @@ async fn a_revocation_that_retains_permissions_leaves_the_grant() {
     let grant = grant_of(&m, &subscription).await;
     assert_eq!(grant.assets()[0].status(), &SubscriptionGrantStatus::Granted);
 }
+
+#[tokio::test]
+async fn a_failed_grant_is_granted_again_with_create_subscription_grant_and_the_failed_one_deleted() {
+    use aws_sdk_datazone::types::{GrantedEntity, GrantedEntityInput, ListingRevisionInput};
+    let m = mesh().await;
+    m.server.emulator.set_faults(FaultsPatch { grant_fail_next: Some(1), ..FaultsPatch::default() }).unwrap();
+    let subscription = accepted_subscription(&m).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let failed = grant_of(&m, &subscription).await;
+    assert_eq!(failed.status(), &SubscriptionGrantOverallStatus::GrantFailed);
+    let Some(GrantedEntity::Listing(listing)) = failed.granted_entity() else { panic!("a listing grant") };
+    let create = || {
+        m.dz.create_subscription_grant()
+            .domain_identifier(&m.domain)
+            .environment_identifier(failed.environment_id().unwrap())
+            .subscription_target_identifier(failed.subscription_target_id())
+            .granted_entity(GrantedEntityInput::Listing(
+                ListingRevisionInput::builder().identifier(listing.id()).revision(listing.revision()).build().unwrap(),
+            ))
+            .client_token(format!("retry-{}", failed.id()))
+    };
+    let again = create().send().await.unwrap();
+    assert_eq!(create().send().await.unwrap().id(), again.id(), "the client token makes it idempotent");
+    let deleted =
+        m.dz.delete_subscription_grant().domain_identifier(&m.domain).identifier(failed.id()).send().await.unwrap();
+    assert_eq!(deleted.status(), &SubscriptionGrantOverallStatus::GrantFailed, "answered as it was");
+    let gone = m.dz.get_subscription_grant().domain_identifier(&m.domain).identifier(failed.id()).send().await;
+    assert!(gone.unwrap_err().as_service_error().unwrap().is_resource_not_found_exception());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let now = grant_of(&m, &subscription).await;
+    assert_eq!(now.id(), again.id(), "the grant joins the subscription (ListSubscriptionGrants by subscriptionId)");
+    assert_eq!(now.status(), &SubscriptionGrantOverallStatus::Completed);
+
+    // Without a target, or for a target no approved subscription of the listing serves: refused.
+    let untargeted =
+        m.dz.create_subscription_grant()
+            .domain_identifier(&m.domain)
+            .environment_identifier(failed.environment_id().unwrap())
+            .granted_entity(GrantedEntityInput::Listing(
+                ListingRevisionInput::builder().identifier(listing.id()).revision("1").build().unwrap(),
+            ))
+            .send()
+            .await;
+    assert!(untargeted.unwrap_err().as_service_error().unwrap().is_validation_exception());
+    let elsewhere = create().subscription_target_identifier("notatarget").client_token("other").send().await;
+    assert!(elsewhere.unwrap_err().as_service_error().unwrap().is_validation_exception());
+}
