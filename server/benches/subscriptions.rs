@@ -19,6 +19,8 @@ use sqlx::PgPool;
 
 const BULK: usize = 300;
 const QUOTA_TPS: f64 = 3.0;
+/// The scheduled sync's interval (the portal's default).
+const SYNC_SECONDS: u64 = 30;
 
 fn datazone_calls(aws: &emulator::RunningEmulator) -> u64 {
     aws.emulator.calls().iter().filter(|(op, _)| !IDENTITY_OPS.contains(&op.as_str())).map(|(_, n)| n).sum()
@@ -47,7 +49,7 @@ async fn main() {
         .merge(("oidc_issuer_url", "http://127.0.0.1:9"))
         .merge(("oidc_client_id", "bench"))
         .merge(("oidc_client_secret", "bench"))
-        .merge(("subscription_sync_seconds", 3600))
+        .merge(("subscription_sync_seconds", SYNC_SECONDS))
         .merge(("log_filter", "warn"));
     let config = Config::from_figment(figment).unwrap();
     let client = Aws::connect(&config).await.unwrap();
@@ -108,8 +110,6 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    stop.cancel();
-    let _ = workers.await;
     let progress = service.progress(&caller, &run.id).await.unwrap();
     let calls = aws.emulator.calls();
     let sent = calls.get("AcceptSubscriptionRequest").copied().unwrap_or(0);
@@ -137,4 +137,65 @@ async fn main() {
         progress.failed,
         BULK - accepted - left
     );
+
+    outside_the_portal(&aws, &dz, &service, &caller, &pool).await;
+    stop.cancel();
+    let _ = workers.await;
+}
+
+/// People in SageMaker Unified Studio open 300 more requests (for new projects) and decide
+/// each of them there: how long until the scheduled sync shows the decisions, and what an
+/// inbox page and a catalog page cost afterwards.
+async fn outside_the_portal(
+    aws: &emulator::RunningEmulator,
+    dz: &aws_sdk_datazone::Client,
+    service: &SubscriptionService,
+    caller: &Caller,
+    pool: &PgPool,
+) {
+    let domain = aws.emulator.domain_id();
+    for n in 0..12 {
+        dz.create_project().domain_identifier(&domain).name(format!("Outside {n}")).send().await.unwrap();
+    }
+    let ids = support::open_requests_in_datazone(dz, BULK).await;
+    assert_eq!(ids.len(), BULK, "enough new project and listing pairs");
+    let pending = InboxQuery::default();
+    service.inbox(caller, &pending).await.unwrap();
+    // A burst no person could make under the 3 TPS quota; the quota is back on after it.
+    aws.emulator.set_faults(emulator::FaultsPatch { quotas: Some(false), ..emulator::FaultsPatch::default() }).unwrap();
+    for (n, id) in ids.iter().enumerate() {
+        if n % 2 == 0 {
+            dz.accept_subscription_request().domain_identifier(&domain).identifier(id).send().await.unwrap();
+        } else {
+            dz.reject_subscription_request().domain_identifier(&domain).identifier(id).send().await.unwrap();
+        }
+    }
+    aws.emulator.set_faults(emulator::FaultsPatch { quotas: Some(true), ..emulator::FaultsPatch::default() }).unwrap();
+    let decided = Instant::now();
+    let waiting = || async {
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM subscription_requests WHERE id = ANY($1) AND status = 'PENDING'")
+                .bind(&ids)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        count
+    };
+    while waiting().await > 0 {
+        assert!(decided.elapsed() < Duration::from_secs(SYNC_SECONDS * 4), "the decisions never reached the portal");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!("\nOutside the portal ({BULK} requests opened and decided in DataZone):");
+    println!(
+        "  all {BULK} decisions shown by the portal {:.1} s after the last one (goal <= one sync interval, {SYNC_SECONDS} s)",
+        decided.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    aws.emulator.reset(false);
+    let page = service.inbox(caller, &pending).await.unwrap();
+    println!("  inbox page ({} rows): {} DataZone calls (budget 3)", page.rows.len(), datazone_calls(aws));
+    aws.emulator.reset(false);
+    let found =
+        service.search(caller, &CatalogQuery { q: "forecast".into(), ..CatalogQuery::default() }).await.unwrap();
+    println!("  catalog page ({} assets): {} DataZone calls (budget 2)", found.total, datazone_calls(aws));
 }

@@ -67,6 +67,7 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "decision_progress", args: Args::Form(&[("run", NO_SUCH)]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "my_subscriptions", args: Args::Form(&[]), expect: [401, 200, 200, 200, 200] },
     Row { endpoint: "end_subscription", args: Args::Form(&[("id", NO_SUCH), ("revoke", "true")]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "retry_grant", args: Args::Form(&[("id", NO_SUCH)]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "extend_subscription", args: Args::Form(&[("id", NO_SUCH), ("days", "7"), ("reason", "x")]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "approval_rules", args: Args::Form(&[]), expect: [401, 403, 200, 200, 200] },
     Row { endpoint: "save_approval_rule", args: Args::Json(r#"{"form":{"id":"","name":"","scope_unit":"","conditions":{},"action":"accept","comment":"","enabled":true}}"#), expect: [401, 403, 422, 422, 422] },
@@ -298,6 +299,8 @@ async fn every_persona_gets_what_the_object_matrix_says_on_real_objects(pool: Pg
     let extend =
         Call::Form(vec![("id", subscription.clone()), ("days", "30".into()), ("reason", "Another month".into())]);
     row(&app, c, w, "extend_subscription", extend, [401, 403, 403, 403, 200, 403, 403, 403]).await;
+    // Its grant did not fail: stewards may ask but get 409, others are refused.
+    row(&app, c, w, "retry_grant", id(&subscription), [401, 403, 403, 403, 403, 403, 409, 409]).await;
     let revoke = Call::Form(vec![("id", subscription.clone()), ("revoke", "true".into())]);
     row(&app, c, w, "end_subscription", revoke, [401, 403, 403, 403, 403, 403, 200, 409]).await;
 

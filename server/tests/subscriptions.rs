@@ -509,6 +509,35 @@ async fn access_starts_when_the_grant_completes_and_a_failed_grant_says_why(pool
     let asset = ok(app.call(&erin, "catalog_asset", &[("listing_id", &listing)]).await).await;
     let row = asset["access"].as_array().unwrap().iter().find(|a| a["project_id"] == staging.as_str()).unwrap();
     assert_eq!(row["state"], "grantfailed", "not shown as access: {row}");
+
+    // The cause fixed, a steward grants again; DataZone grants and the portal follows.
+    assert_eq!(shown["can_retry_grant"], true, "{shown}");
+    assert_eq!(detail(&app, &erin, &failed).await["can_retry_grant"], false, "not the requester's to retry");
+    assert_eq!(app.call(&erin, "retry_grant", &[("id", &failed)]).await.status(), 403);
+    ok(app.call(&alice, "retry_grant", &[("id", &failed)]).await).await;
+    assert_eq!(app.call(&alice, "retry_grant", &[("id", &failed)]).await.status(), 409, "one retry at a time");
+    wait_until("the grant made again", 20, async || detail(&app, &erin, &failed).await["grant_status"] == "GRANTED")
+        .await;
+    let shown = detail(&app, &alice, &failed).await;
+    assert!(shown["grant_failure"].is_null() && history_has(&shown, "subscription.granted"), "{shown}");
+    let retried = shown["history"].as_array().unwrap().iter().any(|e| e["action"] == "subscription.grant_retried");
+    assert!(retried, "{shown}");
+    let (subscription,): (String,) = sqlx::query_as("SELECT subscription_id FROM subscription_requests WHERE id = $1")
+        .bind(&failed)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let grants = app
+        .datazone()
+        .await
+        .list_subscription_grants()
+        .domain_identifier(app.aws.emulator.domain_id())
+        .subscription_id(&subscription)
+        .send()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = grants.items().iter().map(|g| g.status().as_str()).collect();
+    assert_eq!(statuses, ["COMPLETED"], "the failed grant is gone, the new one done");
 }
 
 /// Steward scope and rule scope are unit ids: configured by id, a steward keeps governing

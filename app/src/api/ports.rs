@@ -123,6 +123,8 @@ pub trait Subscriptions: Send + Sync + 'static {
     async fn mine(&self, caller: &Caller) -> Result<Vec<ProjectSubscriptions>, ApiError>;
     /// Revokes (steward) or cancels (subscriber) the subscription a request granted.
     async fn end(&self, caller: &Caller, id: &str, revoke: bool) -> Result<(), ApiError>;
+    /// Grants the subscription again where DataZone's grant failed (a steward of the asset).
+    async fn retry_grant(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
     /// Asks for `days` more access; answers the extension request's id.
     async fn extend(&self, caller: &Caller, id: &str, days: u32, reason: &str) -> Result<String, ApiError>;
     async fn rules(&self, caller: &Caller) -> Result<RulesPage, ApiError>;

@@ -100,6 +100,16 @@ pub async fn end_subscription(id: String, revoke: bool) -> Result<(), ApiError> 
     respond(services()?.subscriptions.end(&caller, &id, revoke).await)
 }
 
+/// Grants again, where DataZone's subscription grant failed: CreateSubscriptionGrant with
+/// the failed grant's environment, target and listing revision, then DeleteSubscriptionGrant
+/// of the failed one. For stewards of the asset; 409 when the grant has not failed.
+#[server(endpoint = "retry_grant")]
+pub async fn retry_grant(id: String) -> Result<(), ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
+    respond(services()?.subscriptions.retry_grant(&caller, &id).await)
+}
+
 #[server(endpoint = "extend_subscription")]
 pub async fn extend_subscription(id: String, days: u32, reason: String) -> Result<String, ApiError> {
     let caller = require(Role::TeamLead).await?;

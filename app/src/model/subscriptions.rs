@@ -257,6 +257,9 @@ pub struct SubscriptionDetail {
     pub history: Vec<AuditEntry>,
     pub can_decide: bool,
     pub can_revoke: bool,
+    /// A steward may ask DataZone to grant again: the grant failed.
+    #[serde(default)]
+    pub can_retry_grant: bool,
     pub can_cancel: bool,
     pub can_extend: bool,
 }

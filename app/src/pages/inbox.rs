@@ -10,6 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     decision_progress, steward_inbox, subscription_request, DecideSubscriptions, EndSubscription, ExtendSubscription,
+    RetryGrant,
 };
 use crate::components::{
     on_result, page_resource, ActionError, EmptyState, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
@@ -382,6 +383,7 @@ fn RequestView(detail: SubscriptionDetail, refetch: Callback<()>) -> impl IntoVi
         history,
         can_decide,
         can_revoke,
+        can_retry_grant,
         can_cancel,
         can_extend,
     } = detail;
@@ -403,6 +405,7 @@ fn RequestView(detail: SubscriptionDetail, refetch: Callback<()>) -> impl IntoVi
                 <div role="alert" class="mt-4 rounded-md border border-red-200 bg-red-50 p-4 text-sm text-red-800" data-testid="grant-failure">
                     <p class="font-medium">{format!("DataZone could not {what} access")}</p>
                     <p class="mt-1">{cause}</p>
+                    {can_retry_grant.then(|| view! { <GrantAgain id=row.id.clone() refetch/> })}
                 </div>
             }
         })}
@@ -453,6 +456,23 @@ fn RequestView(detail: SubscriptionDetail, refetch: Callback<()>) -> impl IntoVi
                 </section>
             </div>
         </div>
+    }
+}
+
+/// Asks DataZone to grant again once the cause of a failed grant is fixed.
+#[component]
+fn GrantAgain(id: String, refetch: Callback<()>) -> impl IntoView {
+    let retry = ServerAction::<RetryGrant>::new();
+    let error = RwSignal::new(None::<ApiError>);
+    on_result(retry.value(), error, move |()| refetch.run(()));
+    let id = StoredValue::new(id);
+    view! {
+        <p class="mt-2 text-red-900">"Fix the cause in AWS (the subscription target's permissions), then:"</p>
+        <button type="button" class=format!("mt-2 {BUTTON_SECONDARY}") disabled=move || retry.pending().get()
+            on:click=move |_| { retry.dispatch(RetryGrant { id: id.get_value() }); }>
+            {move || if retry.pending().get() { "Granting again…" } else { "Grant again" }}
+        </button>
+        <ActionError error=error.into()/>
     }
 }
 

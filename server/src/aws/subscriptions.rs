@@ -563,6 +563,65 @@ impl Aws {
         }))
     }
 
+    /// Grants a subscription again where its grant failed: for each GRANT_FAILED grant
+    /// (ListSubscriptionGrants by `subscriptionId`), CreateSubscriptionGrant with the same
+    /// environment, subscription target and listing revision — its client token is the
+    /// failed grant's id, so a repeated retry makes one grant — then DeleteSubscriptionGrant
+    /// of the failed one. Answers how many grants were made again.
+    ///
+    /// # Errors
+    /// DataZone's refusal of any of the calls; grants made before it stay made.
+    pub async fn retry_failed_grants(&self, subscription_id: &str) -> Result<usize, AppError> {
+        use aws_sdk_datazone::types::{GrantedEntity, GrantedEntityInput, ListingRevisionInput};
+        let listed = self
+            .datazone
+            .list_subscription_grants()
+            .domain_identifier(&self.domain_id)
+            .subscription_id(subscription_id)
+            .max_results(50)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| upstream("ListSubscriptionGrants", e))?;
+        let mut retried = 0;
+        for failed in listed.iter().filter(|g| g.status().as_str() == "GRANT_FAILED") {
+            let Some(GrantedEntity::Listing(listing)) = failed.granted_entity() else { continue };
+            let Ok(entity) =
+                ListingRevisionInput::builder().identifier(listing.id()).revision(listing.revision()).build()
+            else {
+                continue;
+            };
+            self.datazone
+                .create_subscription_grant()
+                .domain_identifier(&self.domain_id)
+                .set_environment_identifier(failed.environment_id().map(str::to_owned))
+                .subscription_target_identifier(failed.subscription_target_id())
+                .granted_entity(GrantedEntityInput::Listing(entity))
+                .client_token(format!("meshgate-retry-{}", failed.id()))
+                .send()
+                .await
+                .map_err(|e| upstream("CreateSubscriptionGrant", e))?;
+            let deleted = self
+                .datazone
+                .delete_subscription_grant()
+                .domain_identifier(&self.domain_id)
+                .identifier(failed.id())
+                .send()
+                .await
+                .map_err(|e| upstream("DeleteSubscriptionGrant", e));
+            match deleted {
+                // Already deleted by someone else's retry: the new grant is what counts.
+                Ok(_) => {}
+                Err(AppError::Upstream { code, .. }) if code == "ResourceNotFoundException" => {}
+                Err(other) => return Err(other),
+            }
+            retried += 1;
+        }
+        Ok(retried)
+    }
+
     /// Every project of the domain with its unit.
     pub async fn all_projects(&self) -> Result<Vec<ProjectPlace>, AppError> {
         let mut pages =

@@ -505,6 +505,7 @@ impl Subscriptions for SubscriptionService {
             history,
             can_decide: steward && row.status == "PENDING" && !in_flight && !self.barred(caller, &row).await?,
             can_revoke: steward && approved,
+            can_retry_grant: steward && approved && row.grant_status.as_deref() == Some("GRANT_FAILED"),
             can_cancel: member && approved,
             can_extend: member && approved && row.expires_at.is_some() && !pending_extension,
         })
@@ -745,6 +746,31 @@ impl Subscriptions for SubscriptionService {
             json!({ "subscription_id": subscription, "call": operation }),
         )
         .await?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(())
+    }
+
+    async fn retry_grant(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
+        let row = self.row(id.trim()).await?;
+        if !governs(caller, &row) {
+            return Err(AppError::Forbidden.into());
+        }
+        let (Some(subscription), Some("APPROVED"), Some("GRANT_FAILED")) =
+            (&row.subscription_id, row.subscription_status.as_deref(), row.grant_status.as_deref())
+        else {
+            return Err(
+                AppError::Conflict("Only a failed grant of an active subscription can be retried.".into()).into()
+            );
+        };
+        self.access.pace("CreateSubscriptionGrant").await?;
+        let retried = self.aws.retry_failed_grants(subscription).await?;
+        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        if !store::grant_retried(&mut *tx, &row.id).await.map_err(AppError::from)? {
+            return Err(AppError::Conflict("Someone retried this grant a moment ago.".into()).into());
+        }
+        let after = json!({ "subscription_id": subscription, "grants": retried,
+                            "calls": ["CreateSubscriptionGrant", "DeleteSubscriptionGrant"] });
+        record(&mut tx, &caller.username, "subscription.grant_retried", &row.id, after).await?;
         tx.commit().await.map_err(AppError::from)?;
         Ok(())
     }

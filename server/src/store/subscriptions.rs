@@ -705,6 +705,20 @@ pub async fn record_grant(db: impl PgExecutor<'_>, g: &GrantSeen<'_>) -> Result<
     Ok(changed > 0)
 }
 
+/// Marks the grant of a request's subscription as asked for again (GRANT_PENDING, no
+/// failure), so the sync follows it; `false` when its grant had not failed.
+pub async fn grant_retried(db: impl PgExecutor<'_>, request: &str) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE subscription_requests SET grant_status = 'GRANT_PENDING', grant_failure = NULL
+          WHERE id = $1 AND grant_status = 'GRANT_FAILED'",
+    )
+    .bind(request)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
 /// Requests whose subscription is among `subscriptions` and still APPROVED here:
 /// (request id, subscription id).
 pub async fn approved_with_subscriptions(
