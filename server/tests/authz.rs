@@ -241,13 +241,7 @@ async fn every_persona_gets_what_the_object_matrix_says_on_real_objects(pool: Pg
             _ => None,
         })
         .expect("frank is a user member");
-    dz.delete_project_membership()
-        .domain_identifier(app.aws.emulator.domain_id())
-        .project_identifier(&project)
-        .member(aws_sdk_datazone::types::Member::UserIdentifier(frank_id))
-        .send()
-        .await
-        .unwrap();
+    app.remove_in_datazone(&project, frank_id).await;
 
     // Ivan asks for Sales data for it; Dave keeps a rule for the Sales unit.
     let query = json!({ "query": { "q": "forecast accuracy", "unit": "", "project": "", "asset_type": "", "term": "", "sort": "", "page": "" } });

@@ -263,15 +263,7 @@ async fn an_owner_removed_in_datazone_has_no_say_in_the_project_any_more(pool: P
         .into_keys()
         .find(|member| member.as_str() != grace["id"].as_str().unwrap())
         .expect("frank's membership");
-    app.datazone()
-        .await
-        .delete_project_membership()
-        .domain_identifier(app.aws.emulator.domain_id())
-        .project_identifier(&project)
-        .member(aws_sdk_datazone::types::Member::UserIdentifier(frank_id))
-        .send()
-        .await
-        .unwrap();
+    app.remove_in_datazone(&project, frank_id).await;
 
     let now = detail(&app, &frank, &id).await;
     assert_eq!(now["allowed"]["retire"], false, "DataZone's memberships decide: {}", now["allowed"]);

@@ -337,6 +337,52 @@ fn pending_request(state: &State, call: &Call) -> Result<(usize, Option<String>)
     Ok((index, input.decision_comment))
 }
 
+/// The subscription target (and, for a project, its environment) that serves a subscriber.
+fn target_of(who: &Subscriber) -> (String, Option<String>) {
+    match who {
+        Subscriber::Project(p) => {
+            (seeded_resource_id(&format!("target:{p}")), Some(environment_id(p, "Lakehouse Database")))
+        }
+        Subscriber::User(id) | Subscriber::Group(id) => (seeded_resource_id(&format!("target:{id}")), None),
+    }
+}
+
+/// A grant of a listing's asset to a target, starting now: it progresses over the deploy
+/// delay and fails if a grant failure is injected.
+fn new_grant(
+    state: &State,
+    call: &Call,
+    domain: &str,
+    subscription: &str,
+    listing: &str,
+    target_id: String,
+    environment_id: Option<String>,
+) -> SubscriptionGrant {
+    let asset_id = state
+        .assets
+        .iter()
+        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing))
+        .map(|a| a.id.clone())
+        .unwrap_or_default();
+    SubscriptionGrant {
+        id: new_resource_id(),
+        domain_id: domain.to_owned(),
+        subscription_id: subscription.to_owned(),
+        listing_id: listing.to_owned(),
+        asset_id,
+        target_id,
+        environment_id,
+        started: call.now,
+        delay: call.deploy_delay(),
+        fails: call.take_grant_failure(false),
+        revoked_at: None,
+        revoke_delay: TimeDelta::zero(),
+        revoke_fails: false,
+        created_at: call.now,
+        created_by: call.caller.to_owned(),
+    }
+}
+
 pub fn accept_request(state: &mut State, call: &Call) -> Outcome {
     let (index, comment) = pending_request(state, call)?;
     let subscription_id = new_resource_id();
@@ -348,35 +394,10 @@ pub fn accept_request(state: &mut State, call: &Call) -> Outcome {
     request.updated_at = call.now;
     request.existing_subscription_id = Some(subscription_id.clone());
     let request = request.clone();
-    let asset_id = state
-        .assets
-        .iter()
-        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == request.listing_id))
-        .map(|a| a.id.clone())
-        .unwrap_or_default();
-    let (target_id, environment) = match &request.subscriber {
-        Subscriber::Project(p) => {
-            (seeded_resource_id(&format!("target:{p}")), Some(environment_id(p, "Lakehouse Database")))
-        }
-        Subscriber::User(id) | Subscriber::Group(id) => (seeded_resource_id(&format!("target:{id}")), None),
-    };
-    state.grants.push(SubscriptionGrant {
-        id: new_resource_id(),
-        domain_id: request.domain_id.clone(),
-        subscription_id: subscription_id.clone(),
-        listing_id: request.listing_id.clone(),
-        asset_id,
-        target_id,
-        environment_id: environment,
-        started: call.now,
-        delay: call.deploy_delay(),
-        fails: call.take_grant_failure(false),
-        revoked_at: None,
-        revoke_delay: TimeDelta::zero(),
-        revoke_fails: false,
-        created_at: call.now,
-        created_by: call.caller.to_owned(),
-    });
+    let (target_id, environment) = target_of(&request.subscriber);
+    let grant =
+        new_grant(state, call, &request.domain_id, &subscription_id, &request.listing_id, target_id, environment);
+    state.grants.push(grant);
     state.subscriptions.push(Subscription {
         id: subscription_id,
         domain_id: request.domain_id.clone(),
@@ -561,10 +582,6 @@ pub fn create_grant(state: &mut State, call: &Call) -> Outcome {
     }
     let listing_id =
         state.listed_asset(&domain, listing_ref)?.listing.as_ref().map(|l| l.id.clone()).unwrap_or_default();
-    let target_of = |who: &Subscriber| match who {
-        Subscriber::Project(p) => seeded_resource_id(&format!("target:{p}")),
-        Subscriber::User(id) | Subscriber::Group(id) => seeded_resource_id(&format!("target:{id}")),
-    };
     let subscription = state
         .subscriptions
         .iter()
@@ -572,34 +589,13 @@ pub fn create_grant(state: &mut State, call: &Call) -> Outcome {
             s.domain_id == domain
                 && s.listing_id == listing_id
                 && s.status == "APPROVED"
-                && target_of(&s.subscriber) == target
+                && target_of(&s.subscriber).0 == target
         })
         .ok_or_else(|| {
             ApiError::validation("No approved subscription of this listing is served by that subscription target")
         })?;
-    let asset_id = state
-        .assets
-        .iter()
-        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing_id))
-        .map(|a| a.id.clone())
-        .unwrap_or_default();
-    let grant = SubscriptionGrant {
-        id: new_resource_id(),
-        domain_id: domain,
-        subscription_id: subscription.id.clone(),
-        listing_id,
-        asset_id,
-        target_id: target,
-        environment_id: Some(input.environment_identifier),
-        started: call.now,
-        delay: call.deploy_delay(),
-        fails: call.take_grant_failure(false),
-        revoked_at: None,
-        revoke_delay: TimeDelta::zero(),
-        revoke_fails: false,
-        created_at: call.now,
-        created_by: call.caller.to_owned(),
-    };
+    let subscription = subscription.id.clone();
+    let grant = new_grant(state, call, &domain, &subscription, &listing_id, target, Some(input.environment_identifier));
     let body = grant_json(state, &grant, call.now);
     if let Some(token) = input.client_token {
         state.client_tokens.insert((call.operation, token), grant.id.clone());

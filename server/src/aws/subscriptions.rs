@@ -536,20 +536,8 @@ impl Aws {
     /// `subscriptionId`), summed up over their assets: a failure first, then anything still
     /// under way, else GRANTED or REVOKED; `None` when DataZone lists no grant.
     pub async fn grant_state(&self, subscription_id: &str) -> Result<Option<GrantState>, AppError> {
-        let mut pages = self
-            .datazone
-            .list_subscription_grants()
-            .domain_identifier(&self.domain_id)
-            .subscription_id(subscription_id)
-            .max_results(50)
-            .into_paginator()
-            .items()
-            .send();
-        let mut assets = Vec::new();
-        while let Some(grant) = pages.next().await {
-            let grant = grant.map_err(|e| upstream("ListSubscriptionGrants", e))?;
-            assets.extend(grant.assets().iter().cloned());
-        }
+        let grants = self.grants_of(subscription_id).await?;
+        let assets: Vec<_> = grants.iter().flat_map(|g| g.assets().iter().cloned()).collect();
         let rank = |status: &str| match status {
             "GRANT_FAILED" | "REVOKE_FAILED" => 0,
             "GRANTED" | "REVOKED" => 2,
@@ -573,18 +561,7 @@ impl Aws {
     /// DataZone's refusal of any of the calls; grants made before it stay made.
     pub async fn retry_failed_grants(&self, subscription_id: &str) -> Result<usize, AppError> {
         use aws_sdk_datazone::types::{GrantedEntity, GrantedEntityInput, ListingRevisionInput};
-        let listed = self
-            .datazone
-            .list_subscription_grants()
-            .domain_identifier(&self.domain_id)
-            .subscription_id(subscription_id)
-            .max_results(50)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| upstream("ListSubscriptionGrants", e))?;
+        let listed = self.grants_of(subscription_id).await?;
         let mut retried = 0;
         for failed in listed.iter().filter(|g| g.status().as_str() == "GRANT_FAILED") {
             let Some(GrantedEntity::Listing(listing)) = failed.granted_entity() else { continue };
@@ -620,6 +597,24 @@ impl Aws {
             retried += 1;
         }
         Ok(retried)
+    }
+
+    /// The grants of one subscription (ListSubscriptionGrants by `subscriptionId`, every page).
+    async fn grants_of(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<aws_sdk_datazone::types::SubscriptionGrantSummary>, AppError> {
+        self.datazone
+            .list_subscription_grants()
+            .domain_identifier(&self.domain_id)
+            .subscription_id(subscription_id)
+            .max_results(50)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| upstream("ListSubscriptionGrants", e))
     }
 
     /// Every project of the domain with its unit.

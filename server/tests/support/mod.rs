@@ -356,6 +356,20 @@ impl TestApp {
         ok(self.call(client, "search_principals", &[("query", query)]).await).await[0].clone()
     }
 
+    /// Takes a user out of a project straight in DataZone, as someone in SageMaker Unified
+    /// Studio would.
+    pub async fn remove_in_datazone(&self, project: &str, user_id: String) {
+        self.datazone()
+            .await
+            .delete_project_membership()
+            .domain_identifier(self.aws.emulator.domain_id())
+            .project_identifier(project)
+            .member(aws_sdk_datazone::types::Member::UserIdentifier(user_id))
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// Waits until the project request reaches `status`, failing on another end state.
     pub async fn project_request_reaches(&self, client: &reqwest::Client, id: &str, status: &str) -> serde_json::Value {
         let mut last = serde_json::Value::Null;
