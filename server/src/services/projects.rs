@@ -104,6 +104,14 @@ impl ProjectService {
         Ok(asked_by == Some(caller.username.as_str()))
     }
 
+    /// Whether `caller` has a stake in the request (see [`Self::has_stake`]) and whether they
+    /// may decide it anyway: no stake, or the unit allows self-decisions.
+    async fn may_decide_own(&self, caller: &Caller, row: &RequestRow, who: Standing) -> Result<(bool, bool), AppError> {
+        let stake = self.has_stake(caller, row, who).await?;
+        let allowed = !stake || store::allows_self_decisions(&self.pool, &row.domain_unit_id).await?;
+        Ok((stake, allowed))
+    }
+
     async fn check_name_free(&self, name: &str) -> Result<(), AppError> {
         if let Some(problem) = name_problem(name, "project name", 64) {
             return Err(AppError::invalid("project_name", problem));
@@ -579,9 +587,7 @@ impl Projects for ProjectService {
         let environment = Environment::parse(&row.environment).unwrap_or(Environment::Dev);
         let taken = |env: Environment| lineage.iter().any(|r| r.environment == env.as_str() && is_live(r));
         let allowed = Allowed {
-            decide: decider
-                && (!self.has_stake(caller, &row, who).await?
-                    || store::allows_self_decisions(&self.pool, &row.domain_unit_id).await.map_err(AppError::from)?),
+            decide: decider && self.may_decide_own(caller, &row, who).await?.1,
             cancel: (who.owner || who.admin)
                 && matches!(
                     status,
@@ -664,8 +670,8 @@ impl Projects for ProjectService {
         if !self.may_decide(caller, &row.domain_unit_id).await? {
             return Err(ApiError::Forbidden);
         }
-        let stake = self.has_stake(caller, &row, who).await?;
-        if stake && !store::allows_self_decisions(&mut *tx, &row.domain_unit_id).await.map_err(AppError::from)? {
+        let (stake, allowed) = self.may_decide_own(caller, &row, who).await?;
+        if !allowed {
             return Err(ApiError::Conflict {
                 message:
                     "You can't decide a request you made or for a project you belong to: another approver decides it."
