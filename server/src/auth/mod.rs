@@ -28,7 +28,7 @@ pub struct AuthService {
     pub identity_ttl_secs: i64,
     pub session_max_secs: i64,
     pub session_idle_minutes: i64,
-    pub sign_in_starts_per_minute: i64,
+    pub sign_in_starts_per_minute: f64,
     pub person_calls_per_second: f64,
 }
 
@@ -43,7 +43,7 @@ impl AuthService {
             identity_ttl_secs: i64::try_from(config.identity_cache_seconds).unwrap_or(i64::MAX),
             session_max_secs: i64::from(config.session_max_hours) * 3600,
             session_idle_minutes: i64::from(config.session_idle_minutes),
-            sign_in_starts_per_minute: i64::from(config.sign_in_starts_per_minute),
+            sign_in_starts_per_minute: f64::from(config.sign_in_starts_per_minute),
             person_calls_per_second: config.person_calls_per_second,
         }))
     }

@@ -35,12 +35,16 @@ struct LoginQuery {
 const PENDING_MINUTES: i64 = 10;
 
 /// Starts a sign-in. Its state waits in a session row that lives ten minutes unless the
-/// sign-in completes; sign-ins started per minute are capped (`sign_in_starts_per_minute`),
+/// sign-in completes; sign-ins started per minute, across all replicas, are capped by a
+/// token bucket in Postgres (`sign_in_starts_per_minute`, also the burst),
 /// so anonymous clients cannot grow the sessions table without bound.
 async fn login(State(auth): State<Arc<AuthService>>, session: Session, Query(query): Query<LoginQuery>) -> Response {
-    match crate::store::audit::count_anonymous(&auth.pool, "sign_in_start", "minute", "").await {
-        Ok(n) if n > auth.sign_in_starts_per_minute => {
-            tracing::warn!(started = n, "sign-ins refused: too many started this minute");
+    // A token bucket rather than a count per calendar minute: a burst that straddles a
+    // minute boundary is held to the same cap as one inside a minute.
+    let per_minute = auth.sign_in_starts_per_minute;
+    match crate::jobs::rate::take(&auth.pool, "sign_in_start", per_minute / 60.0, per_minute).await {
+        Ok(Err(_)) => {
+            tracing::warn!(per_minute, "sign-ins refused: too many started in the last minute");
             return (
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, "60")],
@@ -48,7 +52,7 @@ async fn login(State(auth): State<Arc<AuthService>>, session: Session, Query(que
             )
                 .into_response();
         }
-        Ok(_) => {}
+        Ok(Ok(())) => {}
         Err(error) => return failed(&SignInError::Unavailable(error.to_string())),
     }
     let next = local_path(query.next.as_deref());
