@@ -411,6 +411,10 @@ fn create_user(state: &mut State, call: &Call) -> Outcome {
     let display_name = input.display_name.ok_or_else(|| ApiError::validation("DisplayName is required"))?;
     check_text("DisplayName", Some(&display_name))?;
     check_text("Title", input.title.as_deref())?;
+    // "When used in IAM Identity Center, this parameter is required" (Name and DisplayName).
+    if input.name.is_none() {
+        return Err(ApiError::validation("Name is required"));
+    }
     let emails = input.emails.unwrap_or_default();
     wire::check_count("Emails", &emails, 0, 1)?;
     check_reserved(&user_name)?;

@@ -778,6 +778,7 @@ impl<'a> Builder<'a> {
                 reviewer_id: reviewer.clone(),
                 decision_comment: r.comment.clone(),
                 existing_subscription_id,
+                metadata_forms: Vec::new(),
                 created_at,
                 updated_at: decided_at.unwrap_or(created_at),
                 created_by: requester,

@@ -217,6 +217,8 @@ pub struct SubscriptionRequest {
     pub reviewer_id: Option<String>,
     pub decision_comment: Option<String>,
     pub existing_subscription_id: Option<String>,
+    /// The `metadataForms` the requester filled in, echoed back as given.
+    pub metadata_forms: Vec<Form>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub created_by: String,

@@ -120,10 +120,33 @@ fn check_revision(field: &str, revision: Option<&str>, what: &str) -> Result<(),
     }
 }
 
+/// GetAsset's `identifier` "supports either the value of assetId or externalIdentifier as
+/// input"; an external identifier comes with the prefix `externalIdentifer%2F` (the
+/// reference's spelling), which arrives as `externalIdentifer/` once the path is decoded.
+/// The same page gives the member the pattern of an id, `[a-zA-Z0-9_-]{1,36}`, which no
+/// prefixed value can meet: the stand-in takes the prefixed form as documented (up to
+/// externalIdentifier's 600 characters) and holds plain ids to the pattern.
+const EXTERNAL_PREFIXES: [&str; 2] = ["externalIdentifer%2F", "externalIdentifer/"];
+
 pub fn get_asset(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
-    let id = id_label(call, 1, "identifier")?;
-    let asset = state.asset(&domain, id)?;
+    let label = call.label(1);
+    let external = EXTERNAL_PREFIXES.iter().find_map(|p| label.strip_prefix(p));
+    let id = match external {
+        Some(external) => {
+            wire::check_len("identifier", external, 1, 600)?;
+            label
+        }
+        None => id_label(call, 1, "identifier")?,
+    };
+    let asset = match external {
+        Some(external) => state
+            .assets
+            .iter()
+            .find(|a| a.domain_id == domain && a.external_identifier.as_deref() == Some(external))
+            .ok_or_else(|| ApiError::not_found(format!("Asset with external identifier {external} not found")))?,
+        None => state.asset(&domain, id)?,
+    };
     check_revision("revision", call.query("revision"), "the asset")?;
     Ok(Reply::ok(asset_json(asset)))
 }
@@ -174,10 +197,26 @@ pub fn get_term(state: &mut State, call: &Call) -> Outcome {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct FormInput {
+pub(super) struct FormInput {
     form_name: String,
     type_identifier: Option<String>,
     content: Option<String>,
+}
+
+impl FormInput {
+    /// FormInput's documented limits: formName 1..128 characters, content up to 300,000.
+    pub(super) fn check(&self, field: &str) -> Result<(), ApiError> {
+        wire::check_len(&format!("{field}.formName"), &self.form_name, 1, 128)?;
+        wire::check_opt_len(&format!("{field}.content"), self.content.as_deref(), 0, 300_000)
+    }
+
+    pub(super) fn into_form(self) -> Form {
+        Form {
+            type_name: self.type_identifier.unwrap_or_else(|| self.form_name.clone()),
+            name: self.form_name,
+            content: self.content.unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -212,8 +251,7 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
     let forms = input.forms_input.unwrap_or_default();
     wire::check_count("formsInput", &forms, 0, 10)?;
     for form in &forms {
-        wire::check_len("formsInput.formName", &form.form_name, 1, 128)?;
-        wire::check_opt_len("formsInput.content", form.content.as_deref(), 0, 300_000)?;
+        form.check("formsInput")?;
     }
     if let Some(token) = &input.client_token {
         wire::check_len("clientToken", token, 1, 128)?;
@@ -223,6 +261,12 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
         }
     }
     let project = state.project(&domain, &input.owning_project_identifier)?.id.clone();
+    // "If the value for the externalIdentifier parameter is specified, it must be a unique value."
+    if let Some(external) = &input.external_identifier {
+        if state.assets.iter().any(|a| a.domain_id == domain && a.external_identifier.as_ref() == Some(external)) {
+            return Err(ApiError::conflict(format!("An asset with external identifier {external} already exists")));
+        }
+    }
     if state.assets.iter().any(|a| a.owning_project_id == project && a.name == input.name) {
         return Err(ApiError::conflict(format!("Project {project} already has an asset named {}", input.name)));
     }
@@ -235,14 +279,7 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
         description: input.description,
         glossary_terms: input.glossary_terms.unwrap_or_default(),
         owning_project_id: project,
-        forms: forms
-            .into_iter()
-            .map(|f| Form {
-                type_name: f.type_identifier.unwrap_or_else(|| f.form_name.clone()),
-                name: f.form_name,
-                content: f.content.unwrap_or_default(),
-            })
-            .collect(),
+        forms: forms.into_iter().map(FormInput::into_form).collect(),
         created_at: call.now,
         created_by: call.caller.to_owned(),
         listing: None,

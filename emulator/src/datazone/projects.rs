@@ -452,8 +452,27 @@ pub fn list_environments(state: &mut State, call: &Call) -> Outcome {
                 "environmentConfigurationName": name,
             })
         })
-        .filter(|e| call.query("name").is_none_or(|n| e["name"] == n))
-        .filter(|e| call.query("status").is_none_or(|s| e["status"] == s))
+        .collect();
+    // Every documented filter of ListEnvironments, each an exact match when given. Projects
+    // of project profiles have no environment profile, so that filter matches none of them;
+    // the blueprint is the environment configuration's.
+    let blueprint_of = |e: &Value| {
+        configurations
+            .iter()
+            .find(|c| c["id"] == e["environmentConfigurationId"])
+            .map(|c| c["environmentBlueprintId"].clone())
+    };
+    let items: Vec<Value> = items
+        .into_iter()
+        .filter(|e| {
+            ["name", "status", "awsAccountId", "awsAccountRegion", "provider", "environmentProfileId"]
+                .iter()
+                .zip(["name", "status", "awsAccountId", "awsAccountRegion", "provider", "environmentProfileIdentifier"])
+                .all(|(field, param)| call.query(param).is_none_or(|v| e[*field] == v))
+        })
+        .filter(|e| {
+            call.query("environmentBlueprintIdentifier").is_none_or(|b| blueprint_of(e).is_some_and(|id| id == b))
+        })
         .collect();
     let (items, next) = page.page(items);
     Ok(Reply::ok(json!({"items": items, "nextToken": next})))

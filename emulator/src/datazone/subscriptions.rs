@@ -89,8 +89,21 @@ fn request_json(state: &State, r: &SubscriptionRequest, summary: bool) -> Value 
         "decisionComment": r.decision_comment,
         "existingSubscriptionId": r.existing_subscription_id,
     });
+    // Details carry FormOutput (formName, typeName, typeRevision, content), list items
+    // MetadataFormSummary (the same without content).
+    let forms: Vec<Value> = r
+        .metadata_forms
+        .iter()
+        .map(|f| {
+            let mut form = json!({"formName": f.name, "typeName": f.type_name, "typeRevision": REVISION});
+            if !summary {
+                form["content"] = json!(f.content);
+            }
+            form
+        })
+        .collect();
     let key = if summary { "metadataFormsSummary" } else { "metadataForms" };
-    value[key] = json!([]);
+    value[key] = json!(forms);
     value
 }
 
@@ -183,6 +196,7 @@ struct CreateRequestInput {
     subscribed_listings: Vec<ListingInput>,
     request_reason: String,
     client_token: Option<String>,
+    metadata_forms: Option<Vec<super::catalog::FormInput>>,
 }
 
 pub fn create_request(state: &mut State, call: &Call) -> Outcome {
@@ -191,6 +205,10 @@ pub fn create_request(state: &mut State, call: &Call) -> Outcome {
     wire::check_count("subscribedPrincipals", &input.subscribed_principals, 1, 1)?;
     wire::check_count("subscribedListings", &input.subscribed_listings, 1, 1)?;
     wire::check_len("requestReason", &input.request_reason, 1, 4096)?;
+    let forms = input.metadata_forms.unwrap_or_default();
+    for form in &forms {
+        form.check("metadataForms")?;
+    }
     if let Some(token) = &input.client_token {
         if let Some(id) = state.client_tokens.get(&(call.operation, token.clone())) {
             if let Some(existing) = state.requests.iter().find(|r| &r.id == id) {
@@ -221,6 +239,7 @@ pub fn create_request(state: &mut State, call: &Call) -> Outcome {
         reviewer_id: None,
         decision_comment: None,
         existing_subscription_id: None,
+        metadata_forms: forms.into_iter().map(super::catalog::FormInput::into_form).collect(),
         created_at: call.now,
         updated_at: call.now,
         created_by: call.caller.to_owned(),

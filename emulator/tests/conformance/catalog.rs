@@ -163,6 +163,43 @@ async fn a_created_asset_is_idempotent_on_its_client_token() {
 }
 
 #[tokio::test]
+async fn an_external_identifier_is_unique_and_finds_its_asset() {
+    // CreateAsset, externalIdentifier: "If the value ... is specified, it must be a unique
+    // value." GetAsset, identifier: "supports either the value of assetId or
+    // externalIdentifier ... you must prefix this value with externalIdentifer%2F".
+    let m = mesh().await;
+    let project = m.project_id("SalesPipeline Dev").await;
+    let create = |name: &str| {
+        m.dz.create_asset()
+            .domain_identifier(&m.domain)
+            .name(name)
+            .external_identifier("arn:aws:glue:us-east-1:123456789012:table/sales/leads")
+            .type_identifier("amazon.datazone.GlueTableAssetType")
+            .owning_project_identifier(&project)
+            .send()
+    };
+    let created = create("leads").await.unwrap();
+    let err = create("leads_again").await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_conflict_exception(), "{err:?}");
+    let found =
+        m.dz.get_asset()
+            .domain_identifier(&m.domain)
+            .identifier("externalIdentifer%2Farn:aws:glue:us-east-1:123456789012:table/sales/leads")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(found.id(), created.id());
+    let missing =
+        m.dz.get_asset()
+            .domain_identifier(&m.domain)
+            .identifier("externalIdentifer%2Fno-such-table")
+            .send()
+            .await
+            .unwrap_err();
+    assert!(missing.as_service_error().unwrap().is_resource_not_found_exception());
+}
+
+#[tokio::test]
 async fn unknown_catalog_entities_are_not_found() {
     let m = mesh().await;
     let asset = m.dz.get_asset().domain_identifier(&m.domain).identifier("nosuchasset00").send().await.unwrap_err();

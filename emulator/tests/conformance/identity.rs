@@ -154,8 +154,15 @@ async fn reserved_names_are_refused_for_users_and_groups() {
     // DisplayName: "Administrator and AWSAdministrators are reserved names and can't be used
     // for users or groups."
     let m = mesh().await;
-    let user =
-        m.ids.create_user().identity_store_id(&m.store).user_name("Administrator").display_name("A").send().await;
+    let user = m
+        .ids
+        .create_user()
+        .identity_store_id(&m.store)
+        .user_name("Administrator")
+        .name(name("Ad", "Min"))
+        .display_name("A")
+        .send()
+        .await;
     assert!(user.unwrap_err().as_service_error().unwrap().is_validation_exception());
     let group = m.ids.create_group().identity_store_id(&m.store).display_name("AWSAdministrators").send().await;
     assert!(group.unwrap_err().as_service_error().unwrap().is_validation_exception());
@@ -169,6 +176,7 @@ async fn users_and_groups_created_at_run_time_are_found_everywhere() {
         .create_user()
         .identity_store_id(&m.store)
         .user_name("yara")
+        .name(name("Yara", "Young"))
         .display_name("Yara Young")
         .send()
         .await
@@ -205,6 +213,7 @@ async fn users_and_groups_created_at_run_time_are_found_everywhere() {
         .create_user()
         .identity_store_id(&m.store)
         .user_name("yara")
+        .name(name("Yara", "Again"))
         .display_name("Yara Again")
         .send()
         .await
@@ -247,4 +256,29 @@ async fn user_and_group_profiles_are_searchable() {
     assert_eq!(names, ["meshgate-stewards-marketing", "meshgate-stewards-sales"]);
     let err = m.dz.search_user_profiles().domain_identifier(&m.domain).send().await.unwrap_err();
     assert!(err.as_service_error().unwrap().is_validation_exception());
+}
+
+fn name(given: &str, family: &str) -> aws_sdk_identitystore::types::Name {
+    aws_sdk_identitystore::types::Name::builder().given_name(given).family_name(family).build()
+}
+
+#[tokio::test]
+async fn a_user_needs_a_name_and_a_display_name() {
+    // CreateUser, Name and DisplayName: "When used in IAM Identity Center, this parameter is
+    // required."
+    let m = mesh().await;
+    let create = |name: Option<aws_sdk_identitystore::types::Name>, display: Option<&str>| {
+        m.ids
+            .create_user()
+            .identity_store_id(&m.store)
+            .user_name("quinn")
+            .set_name(name)
+            .set_display_name(display.map(str::to_owned))
+            .send()
+    };
+    for (given, display) in [(None, Some("Quinn Quade")), (Some(name("Quinn", "Quade")), None)] {
+        let err = create(given, display).await.unwrap_err();
+        assert!(err.as_service_error().unwrap().is_validation_exception(), "{err:?}");
+    }
+    create(Some(name("Quinn", "Quade")), Some("Quinn Quade")).await.unwrap();
 }

@@ -75,6 +75,21 @@ async fn a_new_project_deploys_from_pending_to_successful() {
         m.dz.list_environments().domain_identifier(&m.domain).project_identifier(created.id()).send().await.unwrap();
     assert_eq!(envs.items().len(), 2);
     assert!(envs.items().iter().all(|e| e.status().unwrap().as_str() == "ACTIVE"));
+    // Every documented filter narrows the list: account, Region, provider, name, status,
+    // environment profile (none for projects of project profiles).
+    let account = envs.items()[0].aws_account_id().unwrap().to_owned();
+    let name = envs.items()[0].name().to_owned();
+    let list = || m.dz.list_environments().domain_identifier(&m.domain).project_identifier(created.id());
+    let count = |out: aws_sdk_datazone::operation::list_environments::ListEnvironmentsOutput| out.items().len();
+    assert_eq!(count(list().aws_account_id(&account).send().await.unwrap()), 2);
+    assert_eq!(count(list().aws_account_id("999999999999").send().await.unwrap()), 0);
+    assert_eq!(count(list().aws_account_region("eu-west-1").send().await.unwrap()), 0);
+    assert_eq!(count(list().provider("Amazon SageMaker").send().await.unwrap()), 2);
+    assert_eq!(count(list().provider("Someone Else").send().await.unwrap()), 0);
+    assert_eq!(count(list().name(&name).send().await.unwrap()), 1);
+    assert_eq!(count(list().status(aws_sdk_datazone::types::EnvironmentStatus::Deleted).send().await.unwrap()), 0);
+    assert_eq!(count(list().environment_profile_identifier("nosuchprofile").send().await.unwrap()), 0);
+    assert_eq!(count(list().environment_blueprint_identifier("nosuchblueprint").send().await.unwrap()), 0);
 }
 
 #[tokio::test]

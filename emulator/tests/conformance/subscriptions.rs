@@ -163,6 +163,48 @@ async fn subscription_requests_are_idempotent_on_their_client_token() {
 }
 
 #[tokio::test]
+async fn a_request_echoes_its_metadata_forms() {
+    // CreateSubscriptionRequest takes metadataForms ([FormInput]) and answers them as
+    // [FormOutput]; list items carry metadataFormsSummary (name and type, no content).
+    let m = mesh().await;
+    let project = m.project_id("CampaignAttribution Dev").await;
+    let listing_id = listing_id(&m, "ad_impressions_hourly").await;
+    let form = aws_sdk_datazone::types::FormInput::builder()
+        .form_name("UsageForm")
+        .type_identifier("meshgate.UsageFormType")
+        .content(r#"{"purpose":"attribution"}"#)
+        .build()
+        .unwrap();
+    let created =
+        m.dz.create_subscription_request()
+            .domain_identifier(&m.domain)
+            .subscribed_principals(for_project(&project))
+            .subscribed_listings(listing(&listing_id))
+            .request_reason("Impressions per hour")
+            .metadata_forms(form)
+            .send()
+            .await
+            .unwrap();
+    let fetched =
+        m.dz.get_subscription_request_details().domain_identifier(&m.domain).identifier(created.id()).send().await;
+    for forms in [created.metadata_forms(), fetched.as_ref().unwrap().metadata_forms()] {
+        assert_eq!(forms.len(), 1);
+        assert_eq!(forms[0].form_name(), "UsageForm");
+        assert_eq!(forms[0].type_name(), Some("meshgate.UsageFormType"));
+        assert_eq!(forms[0].content(), Some(r#"{"purpose":"attribution"}"#));
+    }
+    let listed =
+        m.dz.list_subscription_requests()
+            .domain_identifier(&m.domain)
+            .owning_project_id(&project)
+            .send()
+            .await
+            .unwrap();
+    let item = listed.items().iter().find(|r| r.id() == created.id()).unwrap();
+    assert_eq!(item.metadata_forms_summary()[0].form_name(), Some("UsageForm"));
+}
+
+#[tokio::test]
 async fn a_request_needs_exactly_one_principal_and_a_reason() {
     let m = mesh().await;
     let project = m.project_id("CampaignAttribution Dev").await;
