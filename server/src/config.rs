@@ -54,6 +54,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "person_calls_per_second", default: Some("10"), help: "Server-function calls per second one person may make, all replicas together (bursts of four seconds' worth); beyond it 429." },
     Setting { key: "sign_in_starts_per_minute", default: Some("600"), help: "Sign-ins that may start per minute, all replicas together; beyond it /auth/login answers 429." },
     Setting { key: "membership_cache_seconds", default: Some("30"), help: "How long the projects a person belongs to (DataZone ListProjects by user and by group) are reused; the portal's own membership changes clear it; 0 reads DataZone every time." },
+    Setting { key: "read_cache_seconds", default: Some("30"), help: "How long DataZone reads that pages share are reused: catalog searches (SearchListings), glossary term searches (Search), asset listings (GetListing) and a project's subscription grants on My access (ListSubscriptionGrants; the portal's own grant retries and revokes clear them); 0 reads DataZone every time." },
     Setting { key: "identity_cache_seconds", default: Some("300"), help: "How long a person's Identity Center mapping and roles are reused." },
     Setting { key: "metrics_token", default: Some(""), help: "When set, /metrics answers only requests with `Authorization: Bearer <token>` (secret)." },
     Setting { key: "log_format", default: Some("text"), help: "Log format: text or json." },
@@ -119,6 +120,7 @@ pub struct Config {
     pub sign_in_starts_per_minute: u32,
     pub identity_cache_seconds: u64,
     pub membership_cache_seconds: u64,
+    pub read_cache_seconds: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }

@@ -26,6 +26,25 @@ impl AppError {
         Self::Invalid { field, message: message.into() }
     }
 
+    /// A copy for each caller that shared one read (a cache's): DataZone's errors keep
+    /// their kind; database and session errors, which DataZone reads do not make, become
+    /// an unexplained upstream failure with the same message.
+    #[must_use]
+    pub fn shared(&self) -> Self {
+        match self {
+            Self::Invalid { field, message } => Self::Invalid { field, message: message.clone() },
+            Self::Conflict(message) => Self::Conflict(message.clone()),
+            Self::NotFound(what) => Self::NotFound(what.clone()),
+            Self::Forbidden => Self::Forbidden,
+            Self::Upstream { operation, code, retryable, detail } => {
+                Self::Upstream { operation, code: code.clone(), retryable: *retryable, detail: detail.clone() }
+            }
+            Self::Database(_) | Self::Session(_) => {
+                Self::Upstream { operation: "read", code: "unknown".into(), retryable: true, detail: self.to_string() }
+            }
+        }
+    }
+
     fn is_database_unreachable(error: &sqlx::Error) -> bool {
         matches!(error, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_))
     }

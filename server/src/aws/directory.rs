@@ -22,6 +22,11 @@ pub struct Identity {
     pub group_names: Vec<String>,
     /// Projects the person owns that own at least one asset.
     pub publishing_projects: Vec<String>,
+    /// Every project the person belongs to, as a user or through a group, when this
+    /// identity was read (re-read every `identity_cache_seconds`): for what pages only show,
+    /// such as the catalog's access marks, never for who may do what.
+    #[serde(default)]
+    pub member_projects: Vec<String>,
 }
 
 impl Aws {
@@ -68,13 +73,15 @@ impl Aws {
 
         let group_ids = self.group_ids(&user_id).await?;
         let group_names = self.group_names(&group_ids).await?;
-        let publishing_projects = self.publishing_projects(&datazone_user_id, &group_ids).await?;
+        let projects = self.projects_of(&datazone_user_id, &group_ids).await?;
+        let publishing_projects = self.publishing_projects(&projects, &datazone_user_id, &group_ids).await?;
         Ok(Some(Identity {
             identity_store_user_id: user_id,
             datazone_user_id,
             group_ids,
             group_names,
             publishing_projects,
+            member_projects: projects.into_iter().map(|p| p.id).collect(),
         }))
     }
 
@@ -143,12 +150,17 @@ impl Aws {
         Ok(names)
     }
 
-    /// Projects the person owns, as a user or through one of their groups, that own assets:
-    /// DataZone routes subscription requests for those assets to them. ListProjects per
-    /// principal, then ListProjectMemberships and a one-item Search per project.
-    async fn publishing_projects(&self, datazone_user_id: &str, group_ids: &[String]) -> Result<Vec<String>, AppError> {
+    /// Of `projects` (the person's), those they own, as a user or through one of their
+    /// groups, that own assets: DataZone routes subscription requests for those assets to
+    /// them. ListProjectMemberships and a one-item Search per project.
+    async fn publishing_projects(
+        &self,
+        projects: &[super::ProjectListing],
+        datazone_user_id: &str,
+        group_ids: &[String],
+    ) -> Result<Vec<String>, AppError> {
         let mut owned = Vec::new();
-        for project in self.projects_of(datazone_user_id, group_ids).await? {
+        for project in projects {
             let members = self.memberships(&project.id).await?;
             let is_owner = members.iter().any(|(id, designation)| {
                 designation == UserDesignation::ProjectOwner.as_str()
@@ -168,7 +180,7 @@ impl Aws {
                 .await
                 .map_err(|e| upstream("Search", e))?;
             if !assets.items().is_empty() {
-                owned.push(project.id);
+                owned.push(project.id.clone());
             }
         }
         Ok(owned)

@@ -21,22 +21,26 @@ pub async fn resolve(client: &aws_sdk_datazone::Client, domain: &str) -> Result<
 }
 
 impl Aws {
-    /// What the portal tells people about the mesh it manages.
+    /// What the portal tells people about the mesh it manages (GetDomain), reused for five
+    /// minutes.
     pub async fn describe_domain(&self) -> Result<DomainInfo, AppError> {
-        let domain = self
-            .datazone
-            .get_domain()
-            .identifier(&self.domain_id)
-            .send()
-            .await
-            .map_err(|e| upstream("GetDomain", e))?;
-        Ok(DomainInfo {
-            id: domain.id().to_owned(),
-            name: domain.name().unwrap_or(domain.id()).to_owned(),
-            description: domain.description().unwrap_or_default().to_owned(),
-            region: self.region.clone(),
-            status: domain.status().as_str().to_owned(),
-            portal_url: domain.portal_url().map(str::to_owned),
-        })
+        let read = Box::pin(async {
+            let domain = self
+                .datazone
+                .get_domain()
+                .identifier(&self.domain_id)
+                .send()
+                .await
+                .map_err(|e| upstream("GetDomain", e))?;
+            Ok(DomainInfo {
+                id: domain.id().to_owned(),
+                name: domain.name().unwrap_or(domain.id()).to_owned(),
+                description: domain.description().unwrap_or_default().to_owned(),
+                region: self.region.clone(),
+                status: domain.status().as_str().to_owned(),
+                portal_url: domain.portal_url().map(str::to_owned),
+            })
+        });
+        Ok(super::cached(self.caches.domain.as_ref(), (), read).await?.as_ref().clone())
     }
 }

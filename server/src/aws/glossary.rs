@@ -16,8 +16,14 @@ pub struct Term {
 }
 
 impl Aws {
-    /// Terms whose name or description match `text` (every term when empty), by name.
+    /// Terms whose name or description match `text` (every term when empty), by name
+    /// (Search in the GLOSSARY_TERM scope), reused for `read_cache_seconds` per text.
     pub async fn search_terms(&self, text: &str) -> Result<Vec<TermSummary>, AppError> {
+        let found = super::cached(self.caches.terms.as_ref(), text.to_owned(), Box::pin(self.read_terms(text))).await?;
+        Ok(found.as_ref().clone())
+    }
+
+    async fn read_terms(&self, text: &str) -> Result<Vec<TermSummary>, AppError> {
         let mut search = self
             .datazone
             .search()

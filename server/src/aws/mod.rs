@@ -8,11 +8,14 @@ mod projects;
 pub mod subscriptions;
 mod units;
 
+use std::hash::Hash;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_datazone::error::{ProvideErrorMetadata, SdkError};
+use futures_util::future::BoxFuture;
 
 pub use directory::Identity;
 pub use projects::{ProfileGrant, ProfileInfo, ProjectListing, ProjectState, UnitInfo, UnitNode};
@@ -32,13 +35,57 @@ pub struct Aws {
     identity_store_id: Arc<tokio::sync::OnceCell<String>>,
     /// The domain's root unit never changes; looked up once.
     root_unit_id: Arc<tokio::sync::OnceCell<String>>,
-    /// The projects a person belongs to, by (user id, group ids), for
-    /// `membership_cache_seconds`; `None` when that is 0.
-    projects_of: Option<ProjectsCache>,
+    caches: ReadCaches,
 }
 
-/// (DataZone user id, group ids) → the projects they belong to.
-type ProjectsCache = moka::future::Cache<(String, Vec<String>), Arc<Vec<ProjectListing>>>;
+/// DataZone reads that page views share for a short, stated time, so that steady browsing
+/// costs near zero DataZone calls. One moka cache per read; however many people miss one
+/// key at once, DataZone is asked once. `None` when the setting is 0.
+#[derive(Clone)]
+struct ReadCaches {
+    /// ListProjects by one principal, (`true` for a group, its id) → projects, for
+    /// `membership_cache_seconds`: one entry serves everyone in a group.
+    projects: Option<Cache<(bool, String), Vec<ProjectListing>>>,
+    /// SearchListings by the whole query → one page of hits, for `read_cache_seconds`.
+    searches: Option<Cache<String, subscriptions::ListingsPage>>,
+    /// GetListing by listing id, for `read_cache_seconds`.
+    listings: Option<Cache<String, subscriptions::Listing>>,
+    /// ListSubscriptionGrants by subscriber project (all listings), for
+    /// `read_cache_seconds`; the portal's own grant retries and revokes clear it.
+    grants: Option<Cache<String, Vec<subscriptions::SubscriptionGrant>>>,
+    /// Search of glossary terms by text, for `read_cache_seconds` (the portal does not
+    /// write the glossary).
+    terms: Option<Cache<String, Vec<app::model::TermSummary>>>,
+    /// GetDomain, for five minutes: a domain's name and portal address rarely change.
+    domain: Option<Cache<(), app::model::DomainInfo>>,
+}
+
+type Cache<K, V> = moka::future::Cache<K, Arc<V>>;
+
+fn cache<K: Hash + Eq + Send + Sync + 'static, V: Send + Sync + 'static>(seconds: u64) -> Option<Cache<K, V>> {
+    (seconds > 0)
+        .then(|| moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(seconds)).build())
+}
+
+/// `read`'s answer from `cache` while it holds one, else read (once for all who ask at the
+/// same moment) and kept; errors are never kept. The read comes boxed: SDK calls make
+/// large futures.
+async fn cached<K, V>(
+    cache: Option<&Cache<K, V>>,
+    key: K,
+    read: BoxFuture<'_, Result<V, AppError>>,
+) -> Result<Arc<V>, AppError>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    match cache {
+        None => read.await.map(Arc::new),
+        Some(cache) => {
+            cache.try_get_with(key, async { read.await.map(Arc::new) }).await.map_err(|e| e.as_ref().shared())
+        }
+    }
+}
 
 impl Aws {
     /// Loads credentials and region the SDK's usual way, applies the endpoint override and
@@ -78,12 +125,14 @@ impl Aws {
             region,
             identity_store_id: Arc::default(),
             root_unit_id: Arc::default(),
-            projects_of: (config.membership_cache_seconds > 0).then(|| {
-                moka::future::Cache::builder()
-                    .max_capacity(10_000)
-                    .time_to_live(std::time::Duration::from_secs(config.membership_cache_seconds))
-                    .build()
-            }),
+            caches: ReadCaches {
+                projects: cache(config.membership_cache_seconds),
+                searches: cache(config.read_cache_seconds),
+                listings: cache(config.read_cache_seconds),
+                grants: cache(config.read_cache_seconds),
+                terms: cache(config.read_cache_seconds),
+                domain: cache(300),
+            },
         })
     }
 }

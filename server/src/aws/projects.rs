@@ -260,42 +260,45 @@ impl Aws {
     /// Projects a person belongs to: as a user (`user_id`) or through any of their groups
     /// (`group_ids`), as DataZone's memberships stand now. One ListProjects listing per
     /// principal (`userIdentifier`, then `groupIdentifier` per group), read concurrently;
-    /// each project once, user memberships first. Reused for `membership_cache_seconds`
-    /// (30 by default); the portal's own membership and project changes clear it.
+    /// each project once, user memberships first. Each principal's listing is reused for
+    /// `membership_cache_seconds` (30 by default), so one read of a group serves all its
+    /// members; the portal's own membership and project changes clear them.
     ///
     /// # Errors
     /// DataZone's refusal of any of the listings.
     pub async fn projects_of(&self, user_id: &str, group_ids: &[String]) -> Result<Vec<ProjectListing>, AppError> {
-        let Some(cache) = &self.projects_of else { return self.read_projects_of(user_id, group_ids).await };
-        let key = (user_id.to_owned(), group_ids.to_vec());
-        if let Some(hit) = cache.get(&key).await {
-            return Ok(hit.as_ref().clone());
-        }
-        let projects = self.read_projects_of(user_id, group_ids).await?;
-        cache.insert(key, std::sync::Arc::new(projects.clone())).await;
-        Ok(projects)
-    }
-
-    /// Forgets every person's cached projects: the portal changed a membership or a project.
-    pub fn forget_projects_of(&self) {
-        if let Some(cache) = &self.projects_of {
-            cache.invalidate_all();
-        }
-    }
-
-    async fn read_projects_of(&self, user_id: &str, group_ids: &[String]) -> Result<Vec<ProjectListing>, AppError> {
-        let listings = std::iter::once((Some(user_id), None))
+        let principals = std::iter::once((false, user_id))
             .filter(|_| !user_id.is_empty())
-            .chain(group_ids.iter().map(|g| (None, Some(g.as_str()))))
-            .map(|(user, group)| self.projects_of_principal(user, group));
+            .chain(group_ids.iter().map(|g| (true, g.as_str())));
+        let listings = principals.map(|(group, id)| {
+            super::cached(
+                self.caches.projects.as_ref(),
+                (group, id.to_owned()),
+                Box::pin(async move {
+                    if group {
+                        self.projects_of_principal(None, Some(id)).await
+                    } else {
+                        self.projects_of_principal(Some(id), None).await
+                    }
+                }),
+            )
+        });
         let mut seen = HashSet::new();
         let projects = futures_util::future::try_join_all(listings)
             .await?
-            .into_iter()
-            .flatten()
+            .iter()
+            .flat_map(|listing| listing.iter())
             .filter(|p| seen.insert(p.id.clone()))
+            .cloned()
             .collect();
         Ok(projects)
+    }
+
+    /// Forgets every principal's cached projects: the portal changed a membership or a project.
+    pub fn forget_projects_of(&self) {
+        if let Some(cache) = &self.caches.projects {
+            cache.invalidate_all();
+        }
     }
 
     async fn projects_of_principal(

@@ -5,6 +5,7 @@
 //! checking whether an earlier attempt took effect.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aws_sdk_datazone::config::retry::RetryConfig;
 use aws_sdk_datazone::types::{
@@ -46,7 +47,7 @@ pub struct ListingHit {
     pub terms: Vec<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ListingsPage {
     pub hits: Vec<ListingHit>,
     pub total: u32,
@@ -219,8 +220,13 @@ fn once() -> aws_sdk_datazone::config::Builder {
 }
 
 impl Aws {
-    /// One page of catalog listings with counts per unit, project, type and term.
-    pub async fn search_listings(&self, search: &ListingSearch<'_>) -> Result<ListingsPage, AppError> {
+    /// One page of catalog listings with counts per unit, project, type and term
+    /// (SearchListings), reused for `read_cache_seconds` per query.
+    pub async fn search_listings(&self, search: &ListingSearch<'_>) -> Result<Arc<ListingsPage>, AppError> {
+        super::cached(self.caches.searches.as_ref(), format!("{search:?}"), Box::pin(self.read_listings(search))).await
+    }
+
+    async fn read_listings(&self, search: &ListingSearch<'_>) -> Result<ListingsPage, AppError> {
         let mut request = self
             .datazone
             .search_listings()
@@ -283,7 +289,13 @@ impl Aws {
         })
     }
 
-    pub async fn listing(&self, id: &str) -> Result<Listing, AppError> {
+    /// An asset listing with its terms and forms (GetListing), reused for
+    /// `read_cache_seconds`; NotFound when DataZone has no asset listing of that id.
+    pub async fn listing(&self, id: &str) -> Result<Arc<Listing>, AppError> {
+        super::cached(self.caches.listings.as_ref(), id.to_owned(), Box::pin(self.read_listing(id))).await
+    }
+
+    async fn read_listing(&self, id: &str) -> Result<Listing, AppError> {
         let l = self
             .datazone
             .get_listing()
@@ -447,6 +459,7 @@ impl Aws {
                 .as_str()
                 .to_owned()
         };
+        self.forget_grants();
         Ok(status)
     }
 
@@ -486,8 +499,26 @@ impl Aws {
         Ok((page.items().iter().map(subscription_of).collect(), page.next_token().map(str::to_owned)))
     }
 
+    /// Grants of a project's subscriptions to every listing (ListSubscriptionGrants by
+    /// `owningProjectId`), one per asset and target, reused for `read_cache_seconds`.
+    pub async fn project_grants(&self, project: &str) -> Result<Arc<Vec<SubscriptionGrant>>, AppError> {
+        super::cached(
+            self.caches.grants.as_ref(),
+            project.to_owned(),
+            Box::pin(self.subscription_grants(project, None)),
+        )
+        .await
+    }
+
+    /// Forgets the cached grants: the portal asked DataZone to grant again or to revoke.
+    pub fn forget_grants(&self) {
+        if let Some(cache) = &self.caches.grants {
+            cache.invalidate_all();
+        }
+    }
+
     /// Grants of a project's subscriptions (to one listing, when given), one per asset and
-    /// target.
+    /// target, read now.
     pub async fn subscription_grants(
         &self,
         project: &str,
@@ -596,6 +627,7 @@ impl Aws {
             }
             retried += 1;
         }
+        self.forget_grants();
         Ok(retried)
     }
 
