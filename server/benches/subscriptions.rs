@@ -65,6 +65,7 @@ async fn main() {
         group_ids: alice.group_ids,
         steward_units: Vec::new(),
         publishing_projects: alice.publishing_projects,
+        member_projects: alice.member_projects,
         role_note: None,
     };
 

@@ -369,7 +369,10 @@ fn bench() -> Result {
     let subscriptions_db = cluster.fresh_database("meshgate_subscriptions_bench")?;
     run(Command::new("cargo")
         .args(["bench", "-p", "server", "--bench", "subscriptions"])
-        .env("DATABASE_URL", subscriptions_db))
+        .env("DATABASE_URL", subscriptions_db))?;
+    // 200 people browsing at once: DataZone calls per second per operation, page latency.
+    let browsing_db = cluster.fresh_database("meshgate_browsing_bench")?;
+    run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "browsing"]).env("DATABASE_URL", browsing_db))
 }
 
 fn rss_kib(pid: u32) -> Option<u32> {

@@ -41,6 +41,10 @@ pub struct Caller {
     /// Projects the person owns that publish assets; server side only.
     #[serde(skip)]
     pub publishing_projects: Vec<String>,
+    /// Every project the person belonged to when their identity was last read (within
+    /// `identity_cache_seconds`): for marks pages show, never for authority; server side only.
+    #[serde(skip)]
+    pub member_projects: Vec<String>,
     /// Why the person has fewer roles than their sign-in suggests (their ID token names
     /// role groups IAM Identity Center does not list them in), for the sign-in page.
     #[serde(default)]

@@ -61,6 +61,7 @@ impl AuthService {
             group_ids: person.identity.group_ids.clone(),
             steward_units: self.roles.steward_units_of(person),
             publishing_projects: person.identity.publishing_projects.clone(),
+            member_projects: person.identity.member_projects.clone(),
             role_note: self.roles.fewer_roles_note(person),
         }
     }

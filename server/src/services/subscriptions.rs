@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 use super::activity::{entry, time_text};
 use crate::access::{conditions_of, covers, facts_of, first_match, record, Access, MeshIndex, Requester};
-use crate::aws::subscriptions::{ListingSearch, PROJECT_ATTRIBUTE, TERM_ATTRIBUTE, TYPE_ATTRIBUTE, UNIT_ATTRIBUTE};
+use crate::aws::subscriptions::{
+    ListingSearch, SubscriptionGrant, PROJECT_ATTRIBUTE, TERM_ATTRIBUTE, TYPE_ATTRIBUTE, UNIT_ATTRIBUTE,
+};
 use crate::aws::{Aws, ProjectListing};
 use crate::error::AppError;
 use crate::store::subscriptions::{self as store, InboxFilter, RuleRow, Scope, SubRow};
@@ -266,12 +268,15 @@ impl Catalog for SubscriptionService {
             page: Some(query.page.as_str()).filter(|p| !p.is_empty()),
             page_size: CATALOG_PAGE,
         };
-        let (found, index, projects) =
-            tokio::try_join!(self.aws.search_listings(&search), self.access.index(None), self.projects_of(caller))?;
-        let mine: Vec<String> = projects.into_iter().map(|p| p.id).collect();
+        let (found, index) = tokio::try_join!(self.aws.search_listings(&search), self.access.index(None))?;
+        let found = std::sync::Arc::unwrap_or_clone(found);
+        // The marks of the result list ("access", "requested") are for the projects the
+        // person belonged to at their last identity read: a list view costs one DataZone call.
+        // The asset's page, where access is asked for, reads the person's projects anew.
+        let mine = &caller.member_projects;
         let listings: Vec<String> = found.hits.iter().map(|h| h.listing_id.clone()).collect();
         let mut best: HashMap<String, AccessState> = HashMap::new();
-        for row in store::of_subscribers(&self.pool, &mine).await.map_err(AppError::from)? {
+        for row in store::of_subscribers(&self.pool, mine).await.map_err(AppError::from)? {
             if row.kind == "access" && listings.contains(&row.listing_id) {
                 let state = state_of(&row);
                 let entry = best.entry(row.listing_id.clone()).or_insert(AccessState::None);
@@ -325,6 +330,7 @@ impl Catalog for SubscriptionService {
     async fn asset(&self, caller: &Caller, listing_id: &str) -> Result<AssetDetail, ApiError> {
         let (listing, index, projects) =
             tokio::try_join!(self.aws.listing(listing_id.trim()), self.access.index(None), self.projects_of(caller))?;
+        let listing = std::sync::Arc::unwrap_or_clone(listing);
         let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
         let rows = store::for_listing(&self.pool, &listing.hit.listing_id, &ids).await.map_err(AppError::from)?;
         let mut access: Vec<ProjectAccess> = projects
@@ -654,11 +660,8 @@ impl Subscriptions for SubscriptionService {
         let with_rows: Vec<&ProjectListing> =
             projects.iter().filter(|p| rows.iter().any(|r| r.subscriber_project_id == p.id)).collect();
         let grants =
-            futures_util::future::try_join_all(with_rows.iter().map(|p| self.aws.subscription_grants(&p.id, None)))
-                .await?
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>();
+            futures_util::future::try_join_all(with_rows.iter().map(|p| self.aws.project_grants(&p.id))).await?;
+        let grants: Vec<&SubscriptionGrant> = grants.iter().flat_map(|g| g.iter()).collect();
         let soon = Utc::now() + TimeDelta::days(7);
         let mut out: Vec<ProjectSubscriptions> = projects
             .iter()
