@@ -21,17 +21,18 @@ pub async fn resolve(client: &aws_sdk_datazone::Client, domain: &str) -> Result<
 }
 
 impl Aws {
+    /// The domain as GetDomain describes it now.
+    pub(super) async fn get_domain(
+        &self,
+    ) -> Result<aws_sdk_datazone::operation::get_domain::GetDomainOutput, AppError> {
+        self.datazone.get_domain().identifier(&self.domain_id).send().await.map_err(|e| upstream("GetDomain", e))
+    }
+
     /// What the portal tells people about the mesh it manages (GetDomain), reused for five
     /// minutes.
     pub async fn describe_domain(&self) -> Result<DomainInfo, AppError> {
         let read = Box::pin(async {
-            let domain = self
-                .datazone
-                .get_domain()
-                .identifier(&self.domain_id)
-                .send()
-                .await
-                .map_err(|e| upstream("GetDomain", e))?;
+            let domain = self.get_domain().await?;
             Ok(DomainInfo {
                 id: domain.id().to_owned(),
                 name: domain.name().unwrap_or(domain.id()).to_owned(),

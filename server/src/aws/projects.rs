@@ -127,14 +127,8 @@ impl Aws {
     pub async fn root_unit_id(&self) -> Result<String, AppError> {
         self.root_unit_id
             .get_or_try_init(|| async {
-                let domain = self
-                    .datazone
-                    .get_domain()
-                    .identifier(&self.domain_id)
-                    .send()
-                    .await
-                    .map_err(|e| upstream("GetDomain", e))?;
-                domain
+                self.get_domain()
+                    .await?
                     .root_domain_unit_id()
                     .map(str::to_owned)
                     .ok_or_else(|| AppError::NotFound("root domain unit".into()))
