@@ -13,14 +13,10 @@ const RECENT: u32 = 10;
 pub fn HomePage() -> impl IntoView {
     let domain = page_resource(Role::TeamLead, || (), |()| describe_domain());
     let activity = page_resource(Role::TeamLead, || (), |()| recent_activity(RECENT));
-    // Made here, like the resources, not inside `RequireRole`: on the server a suspense
-    // boundary may run its children again and dispose of what the earlier run made while
-    // that run's HTML is still being written (seen under load as a panic on `/`).
-    let (refreshing, set_refreshing) = signal(false);
     view! {
         <Title text="Overview · Meshgate"/>
         <RequireRole>
-            <Overview domain activity refreshing set_refreshing/>
+            <Overview domain activity/>
         </RequireRole>
     }
 }
@@ -29,9 +25,8 @@ pub fn HomePage() -> impl IntoView {
 fn Overview(
     domain: Resource<Result<DomainInfo, ApiError>>,
     activity: Resource<Result<Vec<AuditEntry>, ApiError>>,
-    refreshing: ReadSignal<bool>,
-    set_refreshing: WriteSignal<bool>,
 ) -> impl IntoView {
+    let (refreshing, set_refreshing) = signal(false);
     let refetch = Callback::new(move |()| activity.refetch());
 
     view! {
