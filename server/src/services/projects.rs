@@ -105,10 +105,17 @@ impl ProjectService {
     }
 
     /// Whether `caller` has a stake in the request (see [`Self::has_stake`]) and whether they
-    /// may decide it anyway: no stake, or the unit allows self-decisions.
-    async fn may_decide_own(&self, caller: &Caller, row: &RequestRow, who: Standing) -> Result<(bool, bool), AppError> {
+    /// may decide it anyway: no stake, or the unit allows self-decisions (read through `db`,
+    /// the decision's own transaction when deciding).
+    async fn may_decide_own(
+        &self,
+        db: impl sqlx::PgExecutor<'_>,
+        caller: &Caller,
+        row: &RequestRow,
+        who: Standing,
+    ) -> Result<(bool, bool), AppError> {
         let stake = self.has_stake(caller, row, who).await?;
-        let allowed = !stake || store::allows_self_decisions(&self.pool, &row.domain_unit_id).await?;
+        let allowed = !stake || store::allows_self_decisions(db, &row.domain_unit_id).await?;
         Ok((stake, allowed))
     }
 
@@ -587,7 +594,7 @@ impl Projects for ProjectService {
         let environment = Environment::parse(&row.environment).unwrap_or(Environment::Dev);
         let taken = |env: Environment| lineage.iter().any(|r| r.environment == env.as_str() && is_live(r));
         let allowed = Allowed {
-            decide: decider && self.may_decide_own(caller, &row, who).await?.1,
+            decide: decider && self.may_decide_own(&self.pool, caller, &row, who).await?.1,
             cancel: (who.owner || who.admin)
                 && matches!(
                     status,
@@ -670,7 +677,7 @@ impl Projects for ProjectService {
         if !self.may_decide(caller, &row.domain_unit_id).await? {
             return Err(ApiError::Forbidden);
         }
-        let (stake, allowed) = self.may_decide_own(caller, &row, who).await?;
+        let (stake, allowed) = self.may_decide_own(&mut *tx, caller, &row, who).await?;
         if !allowed {
             return Err(ApiError::Conflict {
                 message:

@@ -44,6 +44,15 @@ pub(crate) fn scope_of(caller: &Caller) -> Scope {
     }
 }
 
+/// The subscription whose grant may be made again: an active (APPROVED) subscription whose
+/// grant failed.
+fn retriable_grant(row: &SubRow) -> Option<&str> {
+    match (&row.subscription_id, row.subscription_status.as_deref(), row.grant_status.as_deref()) {
+        (Some(subscription), Some("APPROVED"), Some("GRANT_FAILED")) => Some(subscription),
+        _ => None,
+    }
+}
+
 fn governs(caller: &Caller, row: &SubRow) -> bool {
     let scope = scope_of(caller);
     scope.everything
@@ -511,7 +520,7 @@ impl Subscriptions for SubscriptionService {
             history,
             can_decide: steward && row.status == "PENDING" && !in_flight && !self.barred(caller, &row).await?,
             can_revoke: steward && approved,
-            can_retry_grant: steward && approved && row.grant_status.as_deref() == Some("GRANT_FAILED"),
+            can_retry_grant: steward && retriable_grant(&row).is_some(),
             can_cancel: member && approved,
             can_extend: member && approved && row.expires_at.is_some() && !pending_extension,
         })
@@ -758,9 +767,7 @@ impl Subscriptions for SubscriptionService {
         if !governs(caller, &row) {
             return Err(AppError::Forbidden.into());
         }
-        let (Some(subscription), Some("APPROVED"), Some("GRANT_FAILED")) =
-            (&row.subscription_id, row.subscription_status.as_deref(), row.grant_status.as_deref())
-        else {
+        let Some(subscription) = retriable_grant(&row) else {
             return Err(
                 AppError::Conflict("Only a failed grant of an active subscription can be retried.".into()).into()
             );
