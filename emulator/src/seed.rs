@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::ids::{seeded_resource_id, IdGen};
 use crate::state::{
-    Asset, Deployment, Directory, Domain, DomainUnit, Form, Glossary, GlossaryTerm, Group, GroupMembership, Listing,
+    Asset, AssetRevision, Deployment, Directory, Domain, DomainUnit, Form, Glossary, GlossaryTerm, Group, GroupMembership, Listing,
     Membership, PolicyGrant, Principal, Project, ProjectProfile, State, Subscriber, Subscription, SubscriptionGrant,
     SubscriptionRequest, User,
 };
@@ -684,27 +684,38 @@ impl<'a> Builder<'a> {
             let database = a.database.clone().unwrap_or_else(|| a.project.to_lowercase().replace([' ', '-'], "_"));
             let id = seeded_resource_id(&format!("asset:{}:{}", a.project, a.name));
             let at = self.clock.tick();
+            let first = AssetRevision {
+                revision: 1,
+                name: a.name.clone(),
+                description: a.description.clone(),
+                glossary_terms,
+                forms: vec![glue_form(&database, &a.name, &d.region, &d.account_id)],
+                created_at: at,
+                created_by: SEED_CREATOR.into(),
+            };
             let listing = a.published.then(|| Listing {
                 id: seeded_resource_id(&format!("listing:{}:{}", a.project, a.name)),
                 created_at: at,
                 created_by: SEED_CREATOR.into(),
+                revision: 1,
+                updated_at: at,
+                updated_by: SEED_CREATOR.into(),
+                status: "ACTIVE",
+                published: first.clone(),
             });
             self.assets.insert(a.name.clone(), id.clone());
             self.state.assets.push(Asset {
                 id,
                 domain_id: domain_id.clone(),
-                name: a.name.clone(),
                 type_identifier: a.type_identifier.clone(),
                 external_identifier: Some(format!(
                     "arn:aws:glue:{}:{}:table/{database}/{}",
                     d.region, d.account_id, a.name
                 )),
-                description: a.description.clone(),
-                glossary_terms,
                 owning_project_id: project_id,
-                forms: vec![glue_form(&database, &a.name, &d.region, &d.account_id)],
                 created_at: at,
                 created_by: SEED_CREATOR.into(),
+                revisions: vec![first],
                 listing,
             });
         }

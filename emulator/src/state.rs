@@ -175,27 +175,59 @@ pub struct Form {
     pub content: String,
 }
 
+/// What one revision of an asset says (CreateAsset makes revision 1, each
+/// CreateAssetRevision the next); revisions are never changed afterwards.
+#[derive(Clone, Debug)]
+pub struct AssetRevision {
+    pub revision: u32,
+    pub name: String,
+    pub description: Option<String>,
+    pub glossary_terms: Vec<String>,
+    pub forms: Vec<Form>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// An asset's listing: the revision CreateListingChangeSet last published, which is what
+/// the catalog (SearchListings, GetListing, subscriptions) shows until the next publication.
 #[derive(Clone, Debug)]
 pub struct Listing {
     pub id: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// Counts publications of this listing, from 1.
+    pub revision: u32,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+    /// `ACTIVE`, or `INACTIVE` once unpublished (ListingStatus).
+    pub status: &'static str,
+    pub published: AssetRevision,
+}
+
+impl Listing {
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE"
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Asset {
     pub id: String,
     pub domain_id: String,
-    pub name: String,
     pub type_identifier: String,
     pub external_identifier: Option<String>,
-    pub description: Option<String>,
-    pub glossary_terms: Vec<String>,
     pub owning_project_id: String,
-    pub forms: Vec<Form>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// Every revision, oldest first: the last is the asset as it stands.
+    pub revisions: Vec<AssetRevision>,
     pub listing: Option<Listing>,
+}
+
+impl Asset {
+    pub fn current(&self) -> &AssetRevision {
+        self.revisions.last().expect("an asset always has its first revision")
+    }
 }
 
 /// Who a subscription or subscription request is for.
@@ -462,11 +494,12 @@ impl State {
             .ok_or_else(|| ApiError::not_found(format!("Asset {id} not found")))
     }
 
-    /// The published asset behind a listing id.
+    /// The published asset behind an active listing id (an unpublished listing cannot be
+    /// subscribed to).
     pub fn listed_asset(&self, domain_id: &str, listing_id: &str) -> Result<&Asset, ApiError> {
         self.assets
             .iter()
-            .find(|a| a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id))
+            .find(|a| a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id && l.is_active()))
             .ok_or_else(|| ApiError::not_found(format!("Listing {listing_id} not found")))
     }
 

@@ -9,10 +9,11 @@ use serde_json::{json, Map, Value};
 use super::{domain_id, id_label};
 use crate::dispatch::Call;
 use crate::ids::new_resource_id;
-use crate::state::{Asset, Form, Glossary, GlossaryTerm, State};
+use crate::state::{Asset, AssetRevision, Form, Glossary, GlossaryTerm, Listing, State};
 use crate::wire::{self, epoch, ApiError, Outcome, PageRequest, Reply, ASSET_TYPE, CLIENT_TOKEN};
 
-/// Revisions never move: the emulator keeps one revision of everything.
+/// Form types and glossary entries never change in the stand-in: one revision of each.
+/// Assets and listings count their revisions.
 const REVISION: &str = "1";
 
 fn detailed_terms(state: &State, ids: &[String]) -> Vec<Value> {
@@ -22,8 +23,8 @@ fn detailed_terms(state: &State, ids: &[String]) -> Vec<Value> {
         .collect()
 }
 
-fn forms_output(a: &Asset) -> Vec<Value> {
-    a.forms
+fn forms_output(r: &AssetRevision) -> Vec<Value> {
+    r.forms
         .iter()
         .map(|f| {
             json!({
@@ -37,8 +38,8 @@ fn forms_output(a: &Asset) -> Vec<Value> {
 }
 
 /// Listings carry the forms as one JSON document in a string, keyed by form name.
-fn forms_document(a: &Asset) -> String {
-    let map: Map<String, Value> = a
+fn forms_document(r: &AssetRevision) -> String {
+    let map: Map<String, Value> = r
         .forms
         .iter()
         .map(|f| {
@@ -53,24 +54,26 @@ fn non_empty(ids: &[String]) -> Option<&[String]> {
     (!ids.is_empty()).then_some(ids)
 }
 
-fn asset_json(a: &Asset) -> Value {
+/// The asset as revision `r` describes it: `createdAt`/`createdBy` are the revision's,
+/// `firstRevision…` the asset's.
+fn asset_json(a: &Asset, r: &AssetRevision) -> Value {
     json!({
         "id": a.id,
-        "name": a.name,
+        "name": r.name,
         "typeIdentifier": a.type_identifier,
         "typeRevision": REVISION,
         "externalIdentifier": a.external_identifier,
-        "revision": REVISION,
-        "description": a.description,
-        "createdAt": epoch(a.created_at),
-        "createdBy": a.created_by,
+        "revision": r.revision.to_string(),
+        "description": r.description,
+        "createdAt": epoch(r.created_at),
+        "createdBy": r.created_by,
         "firstRevisionCreatedAt": epoch(a.created_at),
         "firstRevisionCreatedBy": a.created_by,
-        "glossaryTerms": non_empty(&a.glossary_terms),
+        "glossaryTerms": non_empty(&r.glossary_terms),
         "owningProjectId": a.owning_project_id,
         "domainId": a.domain_id,
-        "listing": a.listing.as_ref().map(|l| json!({"listingId": l.id, "listingStatus": "ACTIVE"})),
-        "formsOutput": forms_output(a),
+        "listing": a.listing.as_ref().map(|l| json!({"listingId": l.id, "listingStatus": l.status})),
+        "formsOutput": forms_output(r),
         "readOnlyFormsOutput": [],
     })
 }
@@ -106,20 +109,6 @@ fn term_json(t: &GlossaryTerm) -> Value {
     })
 }
 
-fn check_revision(field: &str, revision: Option<&str>, what: &str) -> Result<(), ApiError> {
-    match revision {
-        None => Ok(()),
-        Some(r) => {
-            wire::check_len(field, r, 1, 64)?;
-            if r == REVISION {
-                Ok(())
-            } else {
-                Err(ApiError::not_found(format!("Revision {r} of {what} not found")))
-            }
-        }
-    }
-}
-
 /// GetAsset's `identifier` "supports either the value of assetId or externalIdentifier as
 /// input"; an external identifier comes with the prefix `externalIdentifer%2F` (the
 /// reference's spelling), which arrives as `externalIdentifer/` once the path is decoded.
@@ -147,38 +136,58 @@ pub fn get_asset(state: &mut State, call: &Call) -> Outcome {
             .ok_or_else(|| ApiError::not_found(format!("Asset with external identifier {external} not found")))?,
         None => state.asset(&domain, id)?,
     };
-    check_revision("revision", call.query("revision"), "the asset")?;
-    Ok(Reply::ok(asset_json(asset)))
+    let revision = match call.query("revision") {
+        None => asset.current(),
+        Some(wanted) => {
+            wire::check_len("revision", wanted, 1, 64)?;
+            asset
+                .revisions
+                .iter()
+                .find(|r| r.revision.to_string() == wanted)
+                .ok_or_else(|| ApiError::not_found(format!("Revision {wanted} of asset {} not found", asset.id)))?
+        }
+    };
+    Ok(Reply::ok(asset_json(asset, revision)))
 }
 
+/// GetListing answers unpublished (INACTIVE) listings too; `listingRevision` must be the
+/// current one (the stand-in keeps no older listing revisions).
 pub fn get_listing(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let id = id_label(call, 1, "identifier")?;
-    let asset = state.listed_asset(&domain, id)?;
-    check_revision("listingRevision", call.query("listingRevision"), "the listing")?;
-    let Some(l) = asset.listing.as_ref() else {
-        return Err(ApiError::not_found(format!("Listing {id} not found")));
-    };
+    let (asset, l) = state
+        .assets
+        .iter()
+        .filter(|a| a.domain_id == domain)
+        .find_map(|a| a.listing.as_ref().filter(|l| l.id == id).map(|l| (a, l)))
+        .ok_or_else(|| ApiError::not_found(format!("Listing {id} not found")))?;
+    if let Some(wanted) = call.query("listingRevision") {
+        wire::check_len("listingRevision", wanted, 1, 64)?;
+        if wanted != l.revision.to_string() {
+            return Err(ApiError::not_found(format!("Revision {wanted} of listing {id} not found")));
+        }
+    }
+    let shown = &l.published;
     let listing = json!({
                 "domainId": asset.domain_id,
                 "id": l.id,
-                "listingRevision": REVISION,
+                "listingRevision": l.revision.to_string(),
                 "createdAt": epoch(l.created_at),
-                "updatedAt": epoch(l.created_at),
+                "updatedAt": epoch(l.updated_at),
                 "createdBy": l.created_by,
-                "updatedBy": l.created_by,
+                "updatedBy": l.updated_by,
                 "item": {"assetListing": {
                     "assetId": asset.id,
-                    "assetRevision": REVISION,
+                    "assetRevision": shown.revision.to_string(),
                     "assetType": asset.type_identifier,
-                    "createdAt": epoch(asset.created_at),
-                    "forms": forms_document(asset),
-                    "glossaryTerms": detailed_terms(state, &asset.glossary_terms),
+                    "createdAt": epoch(shown.created_at),
+                    "forms": forms_document(shown),
+                    "glossaryTerms": detailed_terms(state, &shown.glossary_terms),
                     "owningProjectId": asset.owning_project_id,
                 }},
-                "name": asset.name,
-                "description": asset.description,
-                "status": "ACTIVE",
+                "name": shown.name,
+                "description": shown.description,
+                "status": l.status,
     });
     Ok(Reply::ok(listing))
 }
@@ -219,46 +228,101 @@ impl FormInput {
     }
 }
 
+/// What CreateAsset and CreateAssetRevision both take: the content of a revision.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateAssetInput {
+struct RevisionInput {
     name: String,
-    external_identifier: Option<String>,
-    type_identifier: String,
     type_revision: Option<String>,
     description: Option<String>,
     glossary_terms: Option<Vec<String>>,
     forms_input: Option<Vec<FormInput>>,
-    owning_project_identifier: String,
     client_token: Option<String>,
+}
+
+impl RevisionInput {
+    /// The documented limits (name 1..256, description ..2048, 1..20 glossary terms that
+    /// exist, up to 10 forms, clientToken 1..128 printable ASCII).
+    fn check(&self, state: &State, domain: &str) -> Result<(), ApiError> {
+        wire::check_len("name", &self.name, 1, 256)?;
+        wire::check_opt_len("typeRevision", self.type_revision.as_deref(), 1, 64)?;
+        wire::check_opt_len("description", self.description.as_deref(), 0, 2048)?;
+        if let Some(terms) = &self.glossary_terms {
+            wire::check_count("glossaryTerms", terms, 1, 20)?;
+            if let Some(unknown) = terms.iter().find(|t| state.term(domain, t).is_err()) {
+                return Err(ApiError::validation(format!("Glossary term {unknown} does not exist")));
+            }
+        }
+        if let Some(forms) = &self.forms_input {
+            wire::check_count("formsInput", forms, 0, 10)?;
+            for form in forms {
+                form.check("formsInput")?;
+            }
+        }
+        if let Some(token) = &self.client_token {
+            wire::check_len("clientToken", token, 1, 128)?;
+            wire::check_pattern("clientToken", token, &CLIENT_TOKEN)?;
+        }
+        Ok(())
+    }
+
+    /// The asset id an earlier call with the same client token made, if any.
+    fn replayed<'s>(&self, state: &'s State, call: &Call) -> Option<&'s String> {
+        self.client_token.as_ref().and_then(|t| state.client_tokens.get(&(call.operation, t.clone())))
+    }
+
+    /// Revision `number`, made now by the caller; `previous` forms stay attached unless a
+    /// form of the same name replaces them ("the metadata forms to be attached to the asset
+    /// as part of asset revision").
+    fn into_revision(self, number: u32, previous: &[Form], call: &Call) -> AssetRevision {
+        let mut forms = previous.to_vec();
+        for form in self.forms_input.unwrap_or_default().into_iter().map(FormInput::into_form) {
+            match forms.iter_mut().find(|f| f.name == form.name) {
+                Some(slot) => *slot = form,
+                None => forms.push(form),
+            }
+        }
+        AssetRevision {
+            revision: number,
+            name: self.name,
+            description: self.description,
+            glossary_terms: self.glossary_terms.unwrap_or_default(),
+            forms,
+            created_at: call.now,
+            created_by: call.caller.to_owned(),
+        }
+    }
+}
+
+/// An asset of `project` other than `except` already named `name`: DataZone keeps asset
+/// names unique within a project (ConflictException).
+fn name_taken(state: &State, project: &str, name: &str, except: Option<&str>) -> Result<(), ApiError> {
+    if state.assets.iter().any(|a| a.owning_project_id == project && Some(a.id.as_str()) != except && a.current().name == name) {
+        return Err(ApiError::conflict(format!("Project {project} already has an asset named {name}")));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateAssetInput {
+    external_identifier: Option<String>,
+    type_identifier: String,
+    owning_project_identifier: String,
+    #[serde(flatten)]
+    revision: RevisionInput,
 }
 
 pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let input: CreateAssetInput = call.body()?;
-    wire::check_len("name", &input.name, 1, 256)?;
+    input.revision.check(state, &domain)?;
     wire::check_opt_len("externalIdentifier", input.external_identifier.as_deref(), 1, 600)?;
     wire::check_len("typeIdentifier", &input.type_identifier, 1, 513)?;
     wire::check_pattern("typeIdentifier", &input.type_identifier, &ASSET_TYPE)?;
-    wire::check_opt_len("typeRevision", input.type_revision.as_deref(), 1, 64)?;
-    wire::check_opt_len("description", input.description.as_deref(), 0, 2048)?;
-    if let Some(terms) = &input.glossary_terms {
-        wire::check_count("glossaryTerms", terms, 1, 20)?;
-        if let Some(unknown) = terms.iter().find(|t| state.term(&domain, t).is_err()) {
-            return Err(ApiError::validation(format!("Glossary term {unknown} does not exist")));
-        }
-    }
-    let forms = input.forms_input.unwrap_or_default();
-    wire::check_count("formsInput", &forms, 0, 10)?;
-    for form in &forms {
-        form.check("formsInput")?;
-    }
-    if let Some(token) = &input.client_token {
-        wire::check_len("clientToken", token, 1, 128)?;
-        wire::check_pattern("clientToken", token, &CLIENT_TOKEN)?;
-        if let Some(id) = state.client_tokens.get(&(call.operation, token.clone())) {
-            return Ok(Reply::created(asset_json(state.asset(&domain, id)?)));
-        }
+    if let Some(id) = input.revision.replayed(state, call) {
+        let asset = state.asset(&domain, id)?;
+        return Ok(Reply::created(asset_json(asset, asset.current())));
     }
     let project = state.project(&domain, &input.owning_project_identifier)?.id.clone();
     // "If the value for the externalIdentifier parameter is specified, it must be a unique value."
@@ -267,29 +331,167 @@ pub fn create_asset(state: &mut State, call: &Call) -> Outcome {
             return Err(ApiError::conflict(format!("An asset with external identifier {external} already exists")));
         }
     }
-    if state.assets.iter().any(|a| a.owning_project_id == project && a.name == input.name) {
-        return Err(ApiError::conflict(format!("Project {project} already has an asset named {}", input.name)));
-    }
+    name_taken(state, &project, &input.revision.name, None)?;
+    let token = input.revision.client_token.clone();
     let asset = Asset {
         id: new_resource_id(),
         domain_id: domain,
-        name: input.name,
         type_identifier: input.type_identifier,
         external_identifier: input.external_identifier,
-        description: input.description,
-        glossary_terms: input.glossary_terms.unwrap_or_default(),
         owning_project_id: project,
-        forms: forms.into_iter().map(FormInput::into_form).collect(),
         created_at: call.now,
         created_by: call.caller.to_owned(),
+        revisions: vec![input.revision.into_revision(1, &[], call)],
         listing: None,
     };
-    let body = asset_json(&asset);
-    if let Some(token) = input.client_token {
+    let body = asset_json(&asset, asset.current());
+    if let Some(token) = token {
         state.client_tokens.insert((call.operation, token), asset.id.clone());
     }
     state.assets.push(asset);
     Ok(Reply::created(body))
+}
+
+/// CreateAssetRevision (`POST /v2/domains/{domainIdentifier}/assets/{identifier}/revisions`,
+/// 200): the next revision of the asset, with the same limits as CreateAsset; the name must
+/// stay unique within the owning project (ConflictException). A repeated clientToken
+/// answers the revision it made.
+pub fn create_asset_revision(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?.to_owned();
+    let input: RevisionInput = call.body()?;
+    input.check(state, &domain)?;
+    if let Some((asset_id, number)) = input.replayed(state, call).and_then(|made| made.split_once('@')) {
+        let asset = state.asset(&domain, asset_id)?;
+        let revision = asset.revisions.iter().find(|r| r.revision.to_string() == number).unwrap_or(asset.current());
+        return Ok(Reply::ok(asset_json(asset, revision)));
+    }
+    let asset = state.asset(&domain, &id)?;
+    name_taken(state, &asset.owning_project_id, &input.name, Some(&id))?;
+    let token = input.client_token.clone();
+    let revision = input.into_revision(asset.current().revision + 1, &asset.current().forms, call);
+    let number = revision.revision;
+    let asset = state.assets.iter_mut().find(|a| a.domain_id == domain && a.id == id).expect("found above");
+    asset.revisions.push(revision);
+    let body = asset_json(asset, asset.current());
+    if let Some(token) = token {
+        state.client_tokens.insert((call.operation, token), format!("{id}@{number}"));
+    }
+    Ok(Reply::ok(body))
+}
+
+/// ListAssetRevisions (`GET /v2/domains/{domainIdentifier}/assets/{identifier}/revisions`):
+/// `maxResults` 1..50, `nextToken`; the reference names no order, the stand-in lists the
+/// newest revision first.
+pub fn list_asset_revisions(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let id = id_label(call, 1, "identifier")?;
+    let page = PageRequest::new(call.query_int("maxResults")?, call.query("nextToken"), (1, 50))?;
+    let asset = state.asset(&domain, id)?;
+    let items: Vec<Value> = asset
+        .revisions
+        .iter()
+        .rev()
+        .map(|r| {
+            json!({
+                "domainId": asset.domain_id,
+                "id": asset.id,
+                "revision": r.revision.to_string(),
+                "createdAt": epoch(r.created_at),
+                "createdBy": r.created_by,
+            })
+        })
+        .collect();
+    let (items, next) = page.page(items);
+    Ok(Reply::ok(json!({"items": items, "nextToken": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeSetInput {
+    action: String,
+    entity_identifier: String,
+    entity_type: String,
+    entity_revision: Option<String>,
+    client_token: Option<String>,
+}
+
+/// CreateListingChangeSet (`POST /v2/domains/{domainIdentifier}/listings/change-set`):
+/// `PUBLISH` lists `entityRevision` (the latest when absent) in the catalog, as the
+/// asset's one listing (same listing id, next listing revision); `UNPUBLISH` makes the
+/// listing INACTIVE: it leaves SearchListings and takes no new subscription requests,
+/// existing subscriptions stay. Answers `listingId`, `listingRevision` and `status`
+/// (ACTIVE or INACTIVE; the stand-in does not pass through CREATING). Publishing the
+/// revision already listed, or unpublishing what is not listed, is a ConflictException.
+/// The stand-in holds no data products: `DATA_PRODUCT` entities are never found.
+pub fn create_listing_change_set(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let input: ChangeSetInput = call.body()?;
+    wire::check_enum("action", &input.action, &["PUBLISH", "UNPUBLISH"])?;
+    wire::check_enum("entityType", &input.entity_type, &["ASSET", "DATA_PRODUCT"])?;
+    wire::check_pattern("entityIdentifier", &input.entity_identifier, &wire::RESOURCE_ID)?;
+    wire::check_opt_len("entityRevision", input.entity_revision.as_deref(), 1, 64)?;
+    if let Some(token) = &input.client_token {
+        wire::check_len("clientToken", token, 1, 128)?;
+        wire::check_pattern("clientToken", token, &CLIENT_TOKEN)?;
+        // The answer a change set with this token gave, kept as its JSON text.
+        if let Some(answer) = state.client_tokens.get(&(call.operation, token.clone())) {
+            return Ok(Reply::ok(serde_json::from_str(answer).unwrap_or(Value::Null)));
+        }
+    }
+    if input.entity_type == "DATA_PRODUCT" {
+        return Err(ApiError::not_found(format!("Data product {} not found", input.entity_identifier)));
+    }
+    let asset = state.asset(&domain, &input.entity_identifier)?;
+    let revision = match input.entity_revision.as_deref() {
+        None => asset.current().clone(),
+        Some(wanted) => asset
+            .revisions
+            .iter()
+            .find(|r| r.revision.to_string() == wanted)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(format!("Revision {wanted} of asset {} not found", asset.id)))?,
+    };
+    let id = asset.id.clone();
+    let asset = state.assets.iter_mut().find(|a| a.domain_id == domain && a.id == id).expect("found above");
+    let listing = match (input.action.as_str(), asset.listing.as_mut()) {
+        ("PUBLISH", Some(l)) if l.is_active() && l.published.revision == revision.revision => {
+            return Err(ApiError::conflict(format!("Revision {} of asset {id} is already published", revision.revision)));
+        }
+        ("PUBLISH", Some(l)) => {
+            l.revision += 1;
+            l.status = "ACTIVE";
+            l.published = revision;
+            l.updated_at = call.now;
+            call.caller.clone_into(&mut l.updated_by);
+            l.clone()
+        }
+        ("PUBLISH", None) => asset
+            .listing
+            .insert(Listing {
+                id: new_resource_id(),
+                created_at: call.now,
+                created_by: call.caller.to_owned(),
+                revision: 1,
+                updated_at: call.now,
+                updated_by: call.caller.to_owned(),
+                status: "ACTIVE",
+                published: revision,
+            })
+            .clone(),
+        (_, Some(l)) if l.is_active() => {
+            l.status = "INACTIVE";
+            l.updated_at = call.now;
+            call.caller.clone_into(&mut l.updated_by);
+            l.clone()
+        }
+        _ => return Err(ApiError::conflict(format!("Asset {id} has no published listing"))),
+    };
+    let answer = json!({"listingId": listing.id, "listingRevision": listing.revision.to_string(), "status": listing.status});
+    if let Some(token) = input.client_token {
+        state.client_tokens.insert((call.operation, token), answer.to_string());
+    }
+    Ok(Reply::ok(answer))
 }
 
 /// One searchable thing: its wire item and the attribute values filters and text match on.
@@ -500,8 +702,9 @@ impl Query {
     }
 }
 
-fn asset_fields(state: &State, a: &Asset) -> Vec<(&'static str, Vec<String>)> {
-    let term_names: Vec<String> = a
+/// What filters and text match on for asset `a` as revision `r` describes it.
+fn asset_fields(state: &State, a: &Asset, r: &AssetRevision) -> Vec<(&'static str, Vec<String>)> {
+    let term_names: Vec<String> = r
         .glossary_terms
         .iter()
         .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
@@ -510,12 +713,12 @@ fn asset_fields(state: &State, a: &Asset) -> Vec<(&'static str, Vec<String>)> {
     let unit = state.projects.iter().find(|p| p.id == a.owning_project_id).map(|p| p.unit_id.clone());
     vec![
         ("id", vec![a.id.clone()]),
-        ("name", vec![a.name.clone()]),
-        ("description", a.description.clone().into_iter().collect()),
+        ("name", vec![r.name.clone()]),
+        ("description", r.description.clone().into_iter().collect()),
         ("owningprojectid", vec![a.owning_project_id.clone()]),
         ("typeidentifier", vec![a.type_identifier.clone()]),
         ("externalidentifier", a.external_identifier.clone().into_iter().collect()),
-        ("glossaryterms", [a.glossary_terms.clone(), term_names].concat()),
+        ("glossaryterms", [r.glossary_terms.clone(), term_names].concat()),
         ("domainunitid", unit.into_iter().collect()),
         ("listingid", a.listing.iter().map(|l| l.id.clone()).collect()),
         ("createdat", vec![a.created_at.timestamp().to_string()]),
@@ -570,7 +773,7 @@ pub fn search(state: &mut State, call: &Call) -> Outcome {
             .iter()
             .filter(|a| a.domain_id == domain)
             .map(|a| {
-                let mut item = asset_json(a);
+                let mut item = asset_json(a, a.current());
                 item["identifier"] = item["id"].take();
                 for key in ["revision", "listing", "formsOutput", "readOnlyFormsOutput", "id"] {
                     if let Some(map) = item.as_object_mut() {
@@ -578,13 +781,13 @@ pub fn search(state: &mut State, call: &Call) -> Outcome {
                     }
                 }
                 if forms {
-                    item["additionalAttributes"] = json!({"formsOutput": forms_output(a)});
+                    item["additionalAttributes"] = json!({"formsOutput": forms_output(a.current())});
                 }
                 Doc {
                     item: json!({ "assetItem": item }),
-                    name: a.name.clone(),
+                    name: a.current().name.clone(),
                     created: a.created_at,
-                    fields: asset_fields(state, a),
+                    fields: asset_fields(state, a, a.current()),
                 }
             })
             .collect(),
@@ -684,28 +887,30 @@ pub fn search_listings(state: &mut State, call: &Call) -> Outcome {
         .assets
         .iter()
         .filter(|a| a.domain_id == domain)
-        .filter_map(|a| a.listing.as_ref().map(|l| (a, l)))
+        .filter_map(|a| a.listing.as_ref().filter(|l| l.is_active()).map(|l| (a, l)))
         .map(|(a, l)| {
+            // The catalog shows the published revision, not the asset as it stands.
+            let shown = &l.published;
             let item = json!({
                 "listingId": l.id,
-                "listingRevision": REVISION,
-                "name": a.name,
+                "listingRevision": l.revision.to_string(),
+                "name": shown.name,
                 "entityId": a.id,
-                "entityRevision": REVISION,
+                "entityRevision": shown.revision.to_string(),
                 "entityType": a.type_identifier,
-                "description": a.description,
+                "description": shown.description,
                 "createdAt": epoch(l.created_at),
                 "listingCreatedBy": l.created_by,
-                "listingUpdatedBy": l.created_by,
-                "glossaryTerms": detailed_terms(state, &a.glossary_terms),
+                "listingUpdatedBy": l.updated_by,
+                "glossaryTerms": detailed_terms(state, &shown.glossary_terms),
                 "owningProjectId": a.owning_project_id,
-                "additionalAttributes": forms.then(|| json!({"forms": forms_document(a)})),
+                "additionalAttributes": forms.then(|| json!({"forms": forms_document(shown)})),
             });
             Doc {
                 item: json!({ "assetListing": item }),
-                name: a.name.clone(),
+                name: shown.name.clone(),
                 created: l.created_at,
-                fields: asset_fields(state, a),
+                fields: asset_fields(state, a, shown),
             }
         })
         .collect();

@@ -78,6 +78,15 @@ pub fn route(method: &Method, segments: &[String]) -> Option<Route> {
         ("GET", ["v2", "domains", d, "listings", id]) => ("GetListing", catalog::get_listing, vec![*d, *id]),
         ("GET", ["v2", "domains", d, "assets", id]) => ("GetAsset", catalog::get_asset, vec![*d, *id]),
         ("POST", ["v2", "domains", d, "assets"]) => ("CreateAsset", catalog::create_asset, vec![*d]),
+        ("POST", ["v2", "domains", d, "assets", id, "revisions"]) => {
+            ("CreateAssetRevision", catalog::create_asset_revision, vec![*d, *id])
+        }
+        ("GET", ["v2", "domains", d, "assets", id, "revisions"]) => {
+            ("ListAssetRevisions", catalog::list_asset_revisions, vec![*d, *id])
+        }
+        ("POST", ["v2", "domains", d, "listings", "change-set"]) => {
+            ("CreateListingChangeSet", catalog::create_listing_change_set, vec![*d])
+        }
         ("GET", ["v2", "domains", d, "glossaries", id]) => ("GetGlossary", catalog::get_glossary, vec![*d, *id]),
         ("GET", ["v2", "domains", d, "glossary-terms", id]) => ("GetGlossaryTerm", catalog::get_term, vec![*d, *id]),
 

@@ -13,7 +13,8 @@ use crate::seed::environment_id;
 use crate::state::{State, Subscriber, Subscription, SubscriptionGrant, SubscriptionRequest};
 use crate::wire::{self, epoch, ApiError, Outcome, Reply};
 
-const REVISION: &str = "1";
+/// Form types never change in the stand-in: one revision of each.
+const FORM_TYPE_REVISION: &str = "1";
 
 fn principal_json(state: &State, who: &Subscriber) -> Value {
     match who {
@@ -38,7 +39,8 @@ fn principal_json(state: &State, who: &Subscriber) -> Value {
 
 /// A `SubscribedListing`; a listing whose project has since been deleted keeps its id only.
 fn listing_json(state: &State, listing_id: &str) -> Value {
-    let Some(asset) = state.assets.iter().find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing_id)) else {
+    let found = state.assets.iter().find_map(|a| a.listing.as_ref().filter(|l| l.id == listing_id).map(|l| (a, l)));
+    let Some((asset, listing)) = found else {
         return json!({
             "id": listing_id,
             "name": listing_id,
@@ -47,7 +49,9 @@ fn listing_json(state: &State, listing_id: &str) -> Value {
             "ownerProjectId": "",
         });
     };
-    let terms: Vec<Value> = asset
+    // What the catalog shows is the published revision, not the asset as it stands.
+    let shown = &listing.published;
+    let terms: Vec<Value> = shown
         .glossary_terms
         .iter()
         .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
@@ -55,12 +59,12 @@ fn listing_json(state: &State, listing_id: &str) -> Value {
         .collect();
     json!({
         "id": listing_id,
-        "revision": REVISION,
-        "name": asset.name,
-        "description": asset.description.clone().unwrap_or_default(),
+        "revision": listing.revision.to_string(),
+        "name": shown.name,
+        "description": shown.description.clone().unwrap_or_default(),
         "item": {"assetListing": {
             "entityId": asset.id,
-            "entityRevision": REVISION,
+            "entityRevision": shown.revision.to_string(),
             "entityType": asset.type_identifier,
             "glossaryTerms": terms,
         }},
@@ -95,7 +99,7 @@ fn request_json(state: &State, r: &SubscriptionRequest, summary: bool) -> Value 
         .metadata_forms
         .iter()
         .map(|f| {
-            let mut form = json!({"formName": f.name, "typeName": f.type_name, "typeRevision": REVISION});
+            let mut form = json!({"formName": f.name, "typeName": f.type_name, "typeRevision": FORM_TYPE_REVISION});
             if !summary {
                 form["content"] = json!(f.content);
             }
@@ -125,6 +129,12 @@ fn subscription_json(state: &State, s: &Subscription) -> Value {
 
 fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value {
     let grant = g.state(now);
+    // A grant follows its listing's latest publication (revision 1 once unpublished for good).
+    let (listing_revision, asset_revision) = state
+        .assets
+        .iter()
+        .find_map(|a| a.listing.as_ref().filter(|l| l.id == g.listing_id))
+        .map_or((1, 1), |l| (l.revision, l.published.revision));
     let target = state
         .projects
         .iter()
@@ -137,7 +147,7 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
         .map(|p| format!("{} Lakehouse Database", p.name));
     let mut asset = json!({
         "assetId": g.asset_id,
-        "assetRevision": REVISION,
+        "assetRevision": asset_revision.to_string(),
         "status": grant.asset,
         "targetName": target,
         "grantedTimestamp": g.granted_timestamp(now).map(epoch),
@@ -154,7 +164,7 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
         "updatedAt": epoch(g.updated_at(now)),
         "environmentId": g.environment_id,
         "subscriptionTargetId": g.target_id,
-        "grantedEntity": {"listing": {"id": g.listing_id, "revision": REVISION}},
+        "grantedEntity": {"listing": {"id": g.listing_id, "revision": listing_revision.to_string()}},
         "status": grant.overall,
         "assets": [asset],
         "subscriptionId": g.subscription_id,

@@ -1,8 +1,9 @@
 //! Search, listings, assets and glossaries.
 
 use aws_sdk_datazone::types::{
-    AggregationListItem, Filter, FilterClause, FilterOperator, InventorySearchScope, SearchInventoryResultItem,
-    SearchOutputAdditionalAttribute, SearchResultItem, SearchSort, SortOrder,
+    AggregationListItem, ChangeAction, EntityType, Filter, FilterClause, FilterOperator, FormInput,
+    InventorySearchScope, ListingStatus, SearchInventoryResultItem, SearchOutputAdditionalAttribute, SearchResultItem,
+    SearchSort, SortOrder,
 };
 
 use crate::common::mesh;
@@ -270,4 +271,195 @@ async fn the_documented_special_attributes_and_lexical_queries_work() {
     let plain = m.dz.search_listings().domain_identifier(&m.domain).search_text("pipeline").send().await.unwrap();
     assert!(!quoted.items().is_empty());
     assert_eq!(quoted.items().len(), plain.items().len());
+}
+
+/// A draft asset of SalesPipeline Dev, made for one test.
+async fn draft(m: &crate::common::Mesh, name: &str) -> String {
+    let project = m.project_id("SalesPipeline Dev").await;
+    let made = m
+        .dz
+        .create_asset()
+        .domain_identifier(&m.domain)
+        .name(name)
+        .description("first words")
+        .type_identifier("amazon.datazone.GlueTableAssetType")
+        .owning_project_identifier(&project)
+        .forms_input(
+            FormInput::builder()
+                .form_name("GlueTableForm")
+                .type_identifier("amazon.datazone.GlueTableFormType")
+                .content(r#"{"tableName":"t"}"#)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    made.id().to_owned()
+}
+
+#[tokio::test]
+async fn an_asset_revision_is_the_next_one_and_older_ones_stay_readable() {
+    // CreateAssetRevision: "Asset revisions represent new versions of existing assets ...
+    // They maintain a historical record of how assets evolve over time, who made changes,
+    // and when"; GetAsset `revision`; ListAssetRevisions.
+    let m = mesh().await;
+    let id = draft(&m, "revised_orders").await;
+    let term = m
+        .dz
+        .search()
+        .domain_identifier(&m.domain)
+        .search_scope(InventorySearchScope::GlossaryTerm)
+        .send()
+        .await
+        .unwrap()
+        .items()[0]
+        .as_glossary_term_item()
+        .unwrap()
+        .id()
+        .to_owned();
+    let revised = m
+        .dz
+        .create_asset_revision()
+        .domain_identifier(&m.domain)
+        .identifier(&id)
+        .name("revised_orders")
+        .description("better words")
+        .glossary_terms(&term)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revised.revision(), "2");
+    assert_eq!(revised.description(), Some("better words"));
+    assert_eq!(revised.glossary_terms(), std::slice::from_ref(&term));
+    // Forms not named in formsInput stay attached.
+    assert_eq!(revised.forms_output()[0].form_name(), "GlueTableForm");
+    let first = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).revision("1").send().await.unwrap();
+    assert_eq!((first.revision(), first.description()), ("1", Some("first words")));
+    let now = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).send().await.unwrap();
+    assert_eq!(now.revision(), "2");
+    let missing = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).revision("9").send().await.unwrap_err();
+    assert!(missing.as_service_error().unwrap().is_resource_not_found_exception());
+
+    let page = m.dz.list_asset_revisions().domain_identifier(&m.domain).identifier(&id).max_results(1).send().await.unwrap();
+    assert_eq!(page.items()[0].revision(), Some("2"));
+    assert!(page.items()[0].created_by().is_some() && page.items()[0].created_at().is_some());
+    let rest = m
+        .dz
+        .list_asset_revisions()
+        .domain_identifier(&m.domain)
+        .identifier(&id)
+        .next_token(page.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.items()[0].revision(), Some("1"));
+    assert!(rest.next_token().is_none());
+}
+
+#[tokio::test]
+async fn a_bad_asset_revision_is_refused_and_changes_nothing() {
+    let m = mesh().await;
+    let id = draft(&m, "guarded_orders").await;
+    draft(&m, "taken_name").await;
+    let revise = |name: &str| m.dz.create_asset_revision().domain_identifier(&m.domain).identifier(&id).name(name);
+    let unknown_term = revise("guarded_orders").glossary_terms("nosuchterm000").send().await.unwrap_err();
+    assert!(unknown_term.as_service_error().unwrap().is_validation_exception());
+    let too_long = revise("guarded_orders").description("x".repeat(2049)).send().await.unwrap_err();
+    assert!(too_long.as_service_error().unwrap().is_validation_exception());
+    let empty_name = revise("").send().await.unwrap_err();
+    assert!(empty_name.as_service_error().unwrap().is_validation_exception());
+    let clash = revise("taken_name").send().await.unwrap_err();
+    assert!(clash.as_service_error().unwrap().is_conflict_exception(), "{clash:?}");
+    let missing = m
+        .dz
+        .create_asset_revision()
+        .domain_identifier(&m.domain)
+        .identifier("nosuchasset00")
+        .name("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(missing.as_service_error().unwrap().is_resource_not_found_exception());
+    let now = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).send().await.unwrap();
+    assert_eq!(now.revision(), "1");
+    // A repeated client token answers the revision it made, and makes no other.
+    let again = || revise("guarded_orders").description("once").client_token("revision-token-1").send();
+    assert_eq!(again().await.unwrap().revision(), "2");
+    assert_eq!(again().await.unwrap().revision(), "2");
+    let now = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).send().await.unwrap();
+    assert_eq!(now.revision(), "2");
+}
+
+#[tokio::test]
+async fn publishing_lists_a_revision_and_unpublishing_takes_it_out_of_the_catalog() {
+    // CreateListingChangeSet: "Publishes a listing (a record of an asset at a given time)
+    // or removes a listing from the catalog."
+    let m = mesh().await;
+    let id = draft(&m, "published_orders").await;
+    let change = |action: ChangeAction| {
+        m.dz.create_listing_change_set()
+            .domain_identifier(&m.domain)
+            .entity_identifier(&id)
+            .entity_type(EntityType::Asset)
+            .action(action)
+    };
+    let published = change(ChangeAction::Publish).send().await.unwrap();
+    assert_eq!(published.listing_revision(), "1");
+    assert_eq!(published.status(), &ListingStatus::Active);
+    let listing_id = published.listing_id().to_owned();
+    let again = change(ChangeAction::Publish).send().await.unwrap_err();
+    assert!(again.as_service_error().unwrap().is_conflict_exception(), "{again:?}");
+
+    // A new revision is not in the catalog until it is published.
+    m.dz.create_asset_revision()
+        .domain_identifier(&m.domain)
+        .identifier(&id)
+        .name("published_orders")
+        .description("second words")
+        .send()
+        .await
+        .unwrap();
+    let listing = m.dz.get_listing().domain_identifier(&m.domain).identifier(&listing_id).send().await.unwrap();
+    assert_eq!(listing.description(), Some("first words"));
+    let republished = change(ChangeAction::Publish).send().await.unwrap();
+    assert_eq!((republished.listing_id(), republished.listing_revision()), (listing_id.as_str(), "2"));
+    let listing = m.dz.get_listing().domain_identifier(&m.domain).identifier(&listing_id).send().await.unwrap();
+    assert_eq!(listing.description(), Some("second words"));
+    assert_eq!(listing.item().unwrap().as_asset_listing().unwrap().asset_revision(), Some("2"));
+    let found = m.dz.search_listings().domain_identifier(&m.domain).search_text("published_orders").send().await.unwrap();
+    assert_eq!(found.items()[0].as_asset_listing().unwrap().entity_revision(), Some("2"));
+
+    let unpublished = change(ChangeAction::Unpublish).send().await.unwrap();
+    assert_eq!(unpublished.status(), &ListingStatus::Inactive);
+    let found = m.dz.search_listings().domain_identifier(&m.domain).search_text("published_orders").send().await.unwrap();
+    assert!(found.items().is_empty());
+    let listing = m.dz.get_listing().domain_identifier(&m.domain).identifier(&listing_id).send().await.unwrap();
+    assert_eq!(listing.status(), Some(&ListingStatus::Inactive));
+    let asset = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).send().await.unwrap();
+    assert_eq!(asset.listing().unwrap().listing_status(), &ListingStatus::Inactive);
+    let twice = change(ChangeAction::Unpublish).send().await.unwrap_err();
+    assert!(twice.as_service_error().unwrap().is_conflict_exception());
+}
+
+#[tokio::test]
+async fn a_change_set_checks_its_entity_and_replays_its_client_token() {
+    let m = mesh().await;
+    let id = draft(&m, "tokened_orders").await;
+    let change = |entity: &str| {
+        m.dz.create_listing_change_set()
+            .domain_identifier(&m.domain)
+            .entity_identifier(entity)
+            .entity_type(EntityType::Asset)
+            .action(ChangeAction::Publish)
+    };
+    let missing = change("nosuchasset00").send().await.unwrap_err();
+    assert!(missing.as_service_error().unwrap().is_resource_not_found_exception());
+    let bad = change("not an id!").send().await.unwrap_err();
+    assert!(bad.as_service_error().unwrap().is_validation_exception());
+    let no_revision = change(&id).entity_revision("7").send().await.unwrap_err();
+    assert!(no_revision.as_service_error().unwrap().is_resource_not_found_exception());
+    let first = change(&id).client_token("change-token-1").send().await.unwrap();
+    let second = change(&id).client_token("change-token-1").send().await.unwrap();
+    assert_eq!((first.listing_id(), first.listing_revision()), (second.listing_id(), second.listing_revision()));
 }
