@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 
 use crate::ids::{seeded_resource_id, IdGen};
 use crate::state::{
-    Asset, AssetRevision, Deployment, Directory, Domain, DomainUnit, Form, Glossary, GlossaryTerm, Group, GroupMembership, Listing,
-    Membership, PolicyGrant, Principal, Project, ProjectProfile, State, Subscriber, Subscription, SubscriptionGrant,
-    SubscriptionRequest, User,
+    Asset, AssetRevision, Deployment, Directory, Domain, DomainUnit, Form, Glossary, GlossaryTerm, Group,
+    GroupMembership, Listing, Membership, PolicyGrant, Principal, Project, ProjectProfile, State, Subscriber,
+    Subscription, SubscriptionGrant, SubscriptionRequest, User,
 };
 
 const DEMO: &str = include_str!("../seed/demo.toml");

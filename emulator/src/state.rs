@@ -499,7 +499,9 @@ impl State {
     pub fn listed_asset(&self, domain_id: &str, listing_id: &str) -> Result<&Asset, ApiError> {
         self.assets
             .iter()
-            .find(|a| a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id && l.is_active()))
+            .find(|a| {
+                a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id && l.is_active())
+            })
             .ok_or_else(|| ApiError::not_found(format!("Listing {listing_id} not found")))
     }
 

@@ -8,6 +8,7 @@ mod glossary;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod projects;
+mod publishing;
 mod reports;
 mod session;
 mod subscriptions;
@@ -17,6 +18,7 @@ pub use admin::*;
 pub use domain::*;
 pub use glossary::*;
 pub use projects::*;
+pub use publishing::*;
 pub use reports::*;
 pub use session::*;
 pub use subscriptions::*;

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::model::{
-    AccessQuery, AccessReport, AccessRequestForm, ApiError, AssetDetail, AuditEntry, AuditLogPage, AuditQuery,
-    BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery,
-    MemberChange, MyProjects, NewProfileGrant, Principal, ProfileSummary, ProjectRequestForm, ProjectSubscriptions,
-    RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary,
-    UnitChoice, UnitDetail, UsageRow,
+    AccessQuery, AccessReport, AccessRequestForm, ApiError, AssetDetail, AssetEdit, AuditEntry, AuditLogPage,
+    AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport, DryRun, InboxPage,
+    InboxQuery, Inventory, MemberChange, MyProjects, NewProfileGrant, Principal, ProducerAsset, ProfileSummary,
+    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress,
+    SubscriptionDetail, TermDetail, TermSummary, UnitChoice, UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -135,6 +135,20 @@ pub trait Subscriptions: Send + Sync + 'static {
     async fn dry_run(&self, caller: &Caller, form: RuleForm) -> Result<DryRun, ApiError>;
 }
 
+/// Producers' side of the catalog. Who may do what is read from DataZone's project
+/// memberships: members see their projects' assets, owners and contributors revise and
+/// publish them.
+#[async_trait]
+pub trait Publishing: Send + Sync + 'static {
+    async fn inventory(&self, caller: &Caller, project: &str, query: &str) -> Result<Inventory, ApiError>;
+    async fn asset(&self, caller: &Caller, id: &str) -> Result<ProducerAsset, ApiError>;
+    /// Answers the new revision.
+    async fn revise(&self, caller: &Caller, edit: AssetEdit) -> Result<String, ApiError>;
+    async fn publish(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError>;
+    /// A Markdown description as the asset page will show it (safe HTML).
+    fn preview(&self, markdown: &str) -> String;
+}
+
 /// Reports over the workflow's history; callers are platform admins.
 #[async_trait]
 pub trait Reports: Send + Sync + 'static {
@@ -161,6 +175,7 @@ pub struct Services {
     pub admin: Arc<dyn Admin>,
     pub glossary: Arc<dyn Glossary>,
     pub catalog: Arc<dyn Catalog>,
+    pub publishing: Arc<dyn Publishing>,
     pub subscriptions: Arc<dyn Subscriptions>,
     pub reports: Arc<dyn Reports>,
     pub drift: Arc<dyn Drift>,

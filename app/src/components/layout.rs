@@ -13,6 +13,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/projects", "My projects", Role::TeamLead),
     ("/approvals", "Approvals", Role::TeamLead),
     ("/catalog", "Catalog", Role::TeamLead),
+    ("/data", "My data", Role::TeamLead),
     ("/subscriptions", "My access", Role::TeamLead),
     ("/inbox", "Inbox", Role::Steward),
     ("/glossary", "Glossary", Role::TeamLead),

@@ -7,6 +7,7 @@ mod domain;
 mod error;
 mod paths;
 mod projects;
+mod publishing;
 mod reports;
 mod subscriptions;
 
@@ -17,5 +18,6 @@ pub use domain::DomainInfo;
 pub use error::{capped, ApiError, ID_MAX, SEARCH_MAX};
 pub use paths::local_path;
 pub use projects::*;
+pub use publishing::*;
 pub use reports::*;
 pub use subscriptions::*;

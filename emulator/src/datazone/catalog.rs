@@ -297,7 +297,11 @@ impl RevisionInput {
 /// An asset of `project` other than `except` already named `name`: DataZone keeps asset
 /// names unique within a project (ConflictException).
 fn name_taken(state: &State, project: &str, name: &str, except: Option<&str>) -> Result<(), ApiError> {
-    if state.assets.iter().any(|a| a.owning_project_id == project && Some(a.id.as_str()) != except && a.current().name == name) {
+    if state
+        .assets
+        .iter()
+        .any(|a| a.owning_project_id == project && Some(a.id.as_str()) != except && a.current().name == name)
+    {
         return Err(ApiError::conflict(format!("Project {project} already has an asset named {name}")));
     }
     Ok(())
@@ -456,7 +460,10 @@ pub fn create_listing_change_set(state: &mut State, call: &Call) -> Outcome {
     let asset = state.assets.iter_mut().find(|a| a.domain_id == domain && a.id == id).expect("found above");
     let listing = match (input.action.as_str(), asset.listing.as_mut()) {
         ("PUBLISH", Some(l)) if l.is_active() && l.published.revision == revision.revision => {
-            return Err(ApiError::conflict(format!("Revision {} of asset {id} is already published", revision.revision)));
+            return Err(ApiError::conflict(format!(
+                "Revision {} of asset {id} is already published",
+                revision.revision
+            )));
         }
         ("PUBLISH", Some(l)) => {
             l.revision += 1;
@@ -487,7 +494,8 @@ pub fn create_listing_change_set(state: &mut State, call: &Call) -> Outcome {
         }
         _ => return Err(ApiError::conflict(format!("Asset {id} has no published listing"))),
     };
-    let answer = json!({"listingId": listing.id, "listingRevision": listing.revision.to_string(), "status": listing.status});
+    let answer =
+        json!({"listingId": listing.id, "listingRevision": listing.revision.to_string(), "status": listing.status});
     if let Some(token) = input.client_token {
         state.client_tokens.insert((call.operation, token), answer.to_string());
     }

@@ -276,25 +276,24 @@ async fn the_documented_special_attributes_and_lexical_queries_work() {
 /// A draft asset of SalesPipeline Dev, made for one test.
 async fn draft(m: &crate::common::Mesh, name: &str) -> String {
     let project = m.project_id("SalesPipeline Dev").await;
-    let made = m
-        .dz
-        .create_asset()
-        .domain_identifier(&m.domain)
-        .name(name)
-        .description("first words")
-        .type_identifier("amazon.datazone.GlueTableAssetType")
-        .owning_project_identifier(&project)
-        .forms_input(
-            FormInput::builder()
-                .form_name("GlueTableForm")
-                .type_identifier("amazon.datazone.GlueTableFormType")
-                .content(r#"{"tableName":"t"}"#)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let made =
+        m.dz.create_asset()
+            .domain_identifier(&m.domain)
+            .name(name)
+            .description("first words")
+            .type_identifier("amazon.datazone.GlueTableAssetType")
+            .owning_project_identifier(&project)
+            .forms_input(
+                FormInput::builder()
+                    .form_name("GlueTableForm")
+                    .type_identifier("amazon.datazone.GlueTableFormType")
+                    .content(r#"{"tableName":"t"}"#)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
     made.id().to_owned()
 }
 
@@ -305,30 +304,28 @@ async fn an_asset_revision_is_the_next_one_and_older_ones_stay_readable() {
     // and when"; GetAsset `revision`; ListAssetRevisions.
     let m = mesh().await;
     let id = draft(&m, "revised_orders").await;
-    let term = m
-        .dz
-        .search()
-        .domain_identifier(&m.domain)
-        .search_scope(InventorySearchScope::GlossaryTerm)
-        .send()
-        .await
-        .unwrap()
-        .items()[0]
-        .as_glossary_term_item()
-        .unwrap()
-        .id()
-        .to_owned();
-    let revised = m
-        .dz
-        .create_asset_revision()
-        .domain_identifier(&m.domain)
-        .identifier(&id)
-        .name("revised_orders")
-        .description("better words")
-        .glossary_terms(&term)
-        .send()
-        .await
-        .unwrap();
+    let term =
+        m.dz.search()
+            .domain_identifier(&m.domain)
+            .search_scope(InventorySearchScope::GlossaryTerm)
+            .send()
+            .await
+            .unwrap()
+            .items()[0]
+            .as_glossary_term_item()
+            .unwrap()
+            .id()
+            .to_owned();
+    let revised =
+        m.dz.create_asset_revision()
+            .domain_identifier(&m.domain)
+            .identifier(&id)
+            .name("revised_orders")
+            .description("better words")
+            .glossary_terms(&term)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(revised.revision(), "2");
     assert_eq!(revised.description(), Some("better words"));
     assert_eq!(revised.glossary_terms(), std::slice::from_ref(&term));
@@ -341,18 +338,18 @@ async fn an_asset_revision_is_the_next_one_and_older_ones_stay_readable() {
     let missing = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).revision("9").send().await.unwrap_err();
     assert!(missing.as_service_error().unwrap().is_resource_not_found_exception());
 
-    let page = m.dz.list_asset_revisions().domain_identifier(&m.domain).identifier(&id).max_results(1).send().await.unwrap();
+    let page =
+        m.dz.list_asset_revisions().domain_identifier(&m.domain).identifier(&id).max_results(1).send().await.unwrap();
     assert_eq!(page.items()[0].revision(), Some("2"));
     assert!(page.items()[0].created_by().is_some() && page.items()[0].created_at().is_some());
-    let rest = m
-        .dz
-        .list_asset_revisions()
-        .domain_identifier(&m.domain)
-        .identifier(&id)
-        .next_token(page.next_token().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let rest =
+        m.dz.list_asset_revisions()
+            .domain_identifier(&m.domain)
+            .identifier(&id)
+            .next_token(page.next_token().unwrap())
+            .send()
+            .await
+            .unwrap();
     assert_eq!(rest.items()[0].revision(), Some("1"));
     assert!(rest.next_token().is_none());
 }
@@ -371,15 +368,14 @@ async fn a_bad_asset_revision_is_refused_and_changes_nothing() {
     assert!(empty_name.as_service_error().unwrap().is_validation_exception());
     let clash = revise("taken_name").send().await.unwrap_err();
     assert!(clash.as_service_error().unwrap().is_conflict_exception(), "{clash:?}");
-    let missing = m
-        .dz
-        .create_asset_revision()
-        .domain_identifier(&m.domain)
-        .identifier("nosuchasset00")
-        .name("x")
-        .send()
-        .await
-        .unwrap_err();
+    let missing =
+        m.dz.create_asset_revision()
+            .domain_identifier(&m.domain)
+            .identifier("nosuchasset00")
+            .name("x")
+            .send()
+            .await
+            .unwrap_err();
     assert!(missing.as_service_error().unwrap().is_resource_not_found_exception());
     let now = m.dz.get_asset().domain_identifier(&m.domain).identifier(&id).send().await.unwrap();
     assert_eq!(now.revision(), "1");
@@ -427,12 +423,14 @@ async fn publishing_lists_a_revision_and_unpublishing_takes_it_out_of_the_catalo
     let listing = m.dz.get_listing().domain_identifier(&m.domain).identifier(&listing_id).send().await.unwrap();
     assert_eq!(listing.description(), Some("second words"));
     assert_eq!(listing.item().unwrap().as_asset_listing().unwrap().asset_revision(), Some("2"));
-    let found = m.dz.search_listings().domain_identifier(&m.domain).search_text("published_orders").send().await.unwrap();
+    let found =
+        m.dz.search_listings().domain_identifier(&m.domain).search_text("published_orders").send().await.unwrap();
     assert_eq!(found.items()[0].as_asset_listing().unwrap().entity_revision(), Some("2"));
 
     let unpublished = change(ChangeAction::Unpublish).send().await.unwrap();
     assert_eq!(unpublished.status(), &ListingStatus::Inactive);
-    let found = m.dz.search_listings().domain_identifier(&m.domain).search_text("published_orders").send().await.unwrap();
+    let found =
+        m.dz.search_listings().domain_identifier(&m.domain).search_text("published_orders").send().await.unwrap();
     assert!(found.items().is_empty());
     let listing = m.dz.get_listing().domain_identifier(&m.domain).identifier(&listing_id).send().await.unwrap();
     assert_eq!(listing.status(), Some(&ListingStatus::Inactive));

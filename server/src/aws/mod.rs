@@ -1,6 +1,7 @@
 //! AWS access: SDK clients built once from configuration, and the ports the services use.
 //! SDK types stop here; the rest of the server sees plain data and [`AppError`].
 
+pub mod assets;
 mod directory;
 mod domain;
 mod glossary;

@@ -5,7 +5,9 @@ mod admin;
 mod domain;
 mod drift;
 mod glossary;
+pub mod markdown;
 mod projects;
+pub mod publishing;
 pub mod reports;
 pub mod subscriptions;
 
@@ -41,6 +43,7 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
             every_seconds: config.drift_check_seconds,
         }),
         catalog: subscriptions.clone(),
+        publishing: Arc::new(publishing::PublishingService { pool: pool.clone(), aws: aws.clone() }),
         subscriptions,
         projects: projects.clone(),
         admin: projects,

@@ -1,0 +1,58 @@
+//! Producers: a project's assets, an asset's business metadata and revisions, publishing.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::model::{ApiError, AssetEdit, Inventory, ProducerAsset};
+
+#[cfg(feature = "ssr")]
+use super::ports::{require, respond, services};
+#[cfg(feature = "ssr")]
+use crate::model::{capped, Role, ID_MAX, SEARCH_MAX};
+
+/// The assets of one of the caller's projects (`project` empty: the first), matching
+/// `query` by name; drafts, published and changed alike.
+#[server(endpoint = "my_data")]
+pub async fn my_data(project: String, query: String) -> Result<Inventory, ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    respond(capped(&[("project", &project, ID_MAX), ("query", &query, SEARCH_MAX)]))?;
+    respond(services()?.publishing.inventory(&caller, project.trim(), query.trim()).await)
+}
+
+/// One asset for its producers: metadata, revisions, publication and subscribers. Members
+/// of its project only.
+#[server(endpoint = "data_asset")]
+pub async fn data_asset(id: String) -> Result<ProducerAsset, ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    respond(capped(&[("id", &id, ID_MAX)]))?;
+    respond(services()?.publishing.asset(&caller, id.trim()).await)
+}
+
+/// Saves the edit as the asset's next revision (owners and contributors of its project);
+/// answers the new revision. `Conflict` when someone saved a newer revision first.
+#[server(endpoint = "revise_asset", input = Json)]
+pub async fn revise_asset(edit: AssetEdit) -> Result<String, ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    respond(capped(&[("asset_id", &edit.asset_id, ID_MAX), ("base_revision", &edit.base_revision, ID_MAX)]))?;
+    if let Some((field, message)) = edit.problem() {
+        return respond(Err(ApiError::Invalid { field: field.to_owned(), message }));
+    }
+    respond(services()?.publishing.revise(&caller, edit).await)
+}
+
+/// Publishes `revision` of the asset in the catalog (`publish`), or takes it out.
+#[server(endpoint = "publish_asset")]
+pub async fn publish_asset(id: String, revision: String, publish: bool) -> Result<(), ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    respond(capped(&[("id", &id, ID_MAX), ("revision", &revision, ID_MAX)]))?;
+    respond(services()?.publishing.publish(&caller, id.trim(), revision.trim(), publish).await)
+}
+
+/// A Markdown description rendered as the asset page will show it (safe HTML); at most
+/// 2,048 characters, as DataZone takes.
+#[server(endpoint = "preview_description")]
+pub async fn preview_description(text: String) -> Result<String, ApiError> {
+    require(Role::TeamLead).await?;
+    respond(capped(&[("text", &text, crate::model::ASSET_DESCRIPTION_MAX)]))?;
+    Ok(services()?.publishing.preview(&text))
+}

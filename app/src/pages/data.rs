@@ -1,0 +1,397 @@
+//! My data: the assets a person's projects own, and one asset's editor — business metadata
+//! saved as new DataZone revisions, publishing to the catalog, revision history.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
+
+use crate::api::{data_asset, my_data, preview_description, PublishAsset, ReviseAsset};
+use crate::components::{
+    on_result, page_resource, ActionError, EmptyState, FieldError, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
+    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
+};
+use crate::model::{
+    ApiError, AssetEdit, Inventory, ProducerAsset, Publication, Role, ASSET_DESCRIPTION_MAX, ASSET_NAME_MAX,
+};
+use crate::pages::url::query_string;
+
+fn badge_class(p: Publication) -> &'static str {
+    match p {
+        Publication::Draft => "rounded bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700",
+        Publication::Published => "rounded bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800",
+        Publication::Changed => "rounded bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800",
+        Publication::Unpublished => "rounded bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800",
+    }
+}
+
+#[component]
+fn PublicationBadge(publication: Publication) -> impl IntoView {
+    view! { <span class=badge_class(publication) data-testid="publication">{publication.label()}</span> }
+}
+
+#[component]
+pub fn MyDataPage() -> impl IntoView {
+    let query = use_query_map();
+    let project = Memo::new(move |_| query.with(|q| q.get("project").unwrap_or_default()));
+    let text = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    let inventory = page_resource(Role::TeamLead, move || (project.get(), text.get()), |(p, q)| my_data(p, q));
+    view! {
+        <Title text="My data · Meshgate"/>
+        <RequireRole>
+            <h1 class="text-2xl font-bold tracking-tight">"My data"</h1>
+            <p class="mt-1 text-slate-600">
+                "The assets your projects own: describe them, tag them with glossary terms and publish them to the catalog."
+            </p>
+            <Loaded resource=inventory class=PANEL_MT6 let:data>
+                <InventoryView data text=text.get_untracked()/>
+            </Loaded>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn InventoryView(data: Inventory, text: String) -> impl IntoView {
+    let Inventory { projects, project, items } = data;
+    let Some(project) = project else {
+        return view! {
+            <div class=PANEL_MT6>
+                <EmptyState title="No projects yet">
+                    "Assets belong to projects. Request a project, or ask a project owner to add you."
+                </EmptyState>
+            </div>
+        }
+        .into_any();
+    };
+    let navigate = use_navigate();
+    let chosen = project.clone();
+    let go = move |project: String, q: String| {
+        let url = format!("/data?{}", query_string(&[("project", &project), ("q", q.trim())]));
+        navigate(&url, NavigateOptions { replace: true, ..NavigateOptions::default() });
+    };
+    let go_project = go.clone();
+    let current = StoredValue::new(project.clone());
+    let q = RwSignal::new(text);
+    view! {
+        // Works as a plain GET form before the page is interactive (and without JavaScript).
+        <form class="mt-6 flex flex-col gap-3 sm:flex-row sm:items-end" role="search" method="get" action="/data"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                go(current.get_value(), q.get_untracked());
+            }>
+            <div class="sm:w-64">
+                <label for="data-project" class=LABEL>"Project"</label>
+                <select id="data-project" name="project" class=INPUT prop:value=chosen
+                    on:change=move |ev| go_project(event_target_value(&ev), String::new())>
+                    {projects.into_iter().map(|p| view! { <option value=p.id.clone() selected=p.id == project>{p.name}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="flex-1">
+                <label for="data-search" class=LABEL>"Search assets"</label>
+                <input id="data-search" name="q" type="search" class=INPUT placeholder="Asset name" autocomplete="off"
+                    prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev))/>
+            </div>
+            <button type="submit" class=BUTTON_SECONDARY>"Search"</button>
+        </form>
+        <section class=PANEL_MT4>
+            {if items.is_empty() {
+                view! { <EmptyState title="No assets here">"This project owns no asset matching your search yet."</EmptyState> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100" data-testid="inventory">
+                        {items.into_iter().map(|item| view! {
+                            <li class="flex flex-col gap-1 px-4 py-3 sm:flex-row sm:items-center sm:gap-4">
+                                <div class="min-w-0 flex-1">
+                                    <a href=format!("/data/{}", item.id) class=LINK>{item.name}</a>
+                                    <p class="truncate text-sm text-slate-600">{item.description}</p>
+                                </div>
+                                <span class="text-xs text-slate-500">{item.asset_type}" · revision "{item.revision}</span>
+                                <PublicationBadge publication=item.publication/>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn ProducerAssetPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let asset = page_resource(Role::TeamLead, id, data_asset);
+    view! {
+        <Title text="Edit asset · Meshgate"/>
+        <RequireRole>
+            <a href="/data" class=format!("text-sm {LINK}")>"← My data"</a>
+            <Loaded resource=asset class=PANEL_MT4 let:data>
+                <AssetEditor data on_saved=Callback::new(move |()| asset.refetch())/>
+            </Loaded>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn AssetEditor(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
+    let catalog_link = (data.publication != Publication::Draft && data.publication != Publication::Unpublished)
+        .then(|| data.listing_id.clone())
+        .flatten();
+    view! {
+        <div class="mt-3 flex flex-wrap items-center gap-3">
+            <h1 class="text-2xl font-bold tracking-tight" data-testid="asset-name">{data.name.clone()}</h1>
+            <PublicationBadge publication=data.publication/>
+        </div>
+        <p class="mt-1 text-sm text-slate-500">
+            {data.asset_type.clone()}" · "{data.project_name.clone()}" · revision "{data.revision.clone()}
+            {catalog_link.map(|l| view! { " · " <a href=format!("/catalog/{l}") class=LINK>"View in catalog"</a> })}
+        </p>
+        <div class="mt-6 grid gap-6 lg:grid-cols-3">
+            <div class="lg:col-span-2">
+                {if data.may_edit {
+                    view! { <MetadataForm data=data.clone() on_saved/> }.into_any()
+                } else {
+                    view! { <ReadOnlyMetadata data=data.clone()/> }.into_any()
+                }}
+            </div>
+            <div class="space-y-6">
+                <PublishPanel data=data.clone() on_saved/>
+                <History data/>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ReadOnlyMetadata(data: ProducerAsset) -> impl IntoView {
+    view! {
+        <section class=format!("p-4 {PANEL}")>
+            <p class="text-sm text-slate-600">
+                "Only owners and contributors of "{data.project_name}" can change this asset."
+            </p>
+            <div class="prose mt-4 max-w-none text-sm" inner_html=data.description_html></div>
+            <TermChips terms=data.terms.into_iter().map(|t| t.name).collect()/>
+        </section>
+    }
+}
+
+#[component]
+fn TermChips(terms: Vec<String>) -> impl IntoView {
+    view! {
+        <ul class="mt-3 flex flex-wrap gap-2" aria-label="Glossary terms">
+            {terms.into_iter().map(|t| view! { <li class="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-700">{t}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
+    let save = ServerAction::<ReviseAsset>::new();
+    let name = RwSignal::new(data.name.clone());
+    let description = RwSignal::new(data.description.clone());
+    let chosen = RwSignal::new(data.terms.iter().map(|t| t.id.clone()).collect::<Vec<_>>());
+    let problem = RwSignal::new(None::<(String, String)>);
+    let error = RwSignal::new(None::<ApiError>);
+    let saved = RwSignal::new(None::<String>);
+    let previewing = RwSignal::new(false);
+    let preview = Action::new(|text: &String| preview_description(text.clone()));
+    let (asset_id, base) = (StoredValue::new(data.id.clone()), StoredValue::new(data.revision.clone()));
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(revision)) => {
+            problem.set(None);
+            error.set(None);
+            saved.set(Some(revision));
+            on_saved.run(());
+        }
+        Some(Err(ApiError::Invalid { field, message })) => problem.set(Some((field, message))),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let field_error =
+        move |f: &'static str| Signal::derive(move || problem.get().filter(|(name, _)| name == f).map(|(_, m)| m));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        saved.set(None);
+        let edit = AssetEdit {
+            asset_id: asset_id.get_value(),
+            base_revision: base.get_value(),
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            glossary_terms: chosen.get_untracked(),
+        };
+        if let Some((field, message)) = edit.problem() {
+            problem.set(Some((field.to_owned(), message)));
+            return;
+        }
+        problem.set(None);
+        save.dispatch(ReviseAsset { edit });
+    };
+    let busy = save.pending();
+    let count = move || description.with(|d| d.chars().count());
+    view! {
+        <form class=format!("space-y-5 p-4 {PANEL}") on:submit=on_submit novalidate aria-labelledby="metadata-title">
+            <h2 id="metadata-title" class="font-semibold">"Business metadata"</h2>
+            <div>
+                <label for="asset-name" class=LABEL>"Name"</label>
+                <input id="asset-name" class=INPUT maxlength=ASSET_NAME_MAX.to_string()
+                    aria-invalid=move || field_error("name").get().is_some().to_string() aria-describedby="asset-name-error"
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <FieldError id="asset-name-error" message=field_error("name")/>
+            </div>
+            <div>
+                <div class="flex items-center justify-between">
+                    <label for="asset-description" class=LABEL>"Description "<span class="font-normal text-slate-500">"(Markdown)"</span></label>
+                    <div class="flex gap-1 text-sm" role="group" aria-label="Description view">
+                        <button type="button" class="rounded px-2 py-1 aria-pressed:bg-slate-200" aria-pressed=move || (!previewing.get()).to_string()
+                            on:click=move |_| previewing.set(false)>"Write"</button>
+                        <button type="button" class="rounded px-2 py-1 aria-pressed:bg-slate-200" aria-pressed=move || previewing.get().to_string()
+                            on:click=move |_| { previewing.set(true); preview.dispatch(description.get_untracked()); }>"Preview"</button>
+                    </div>
+                </div>
+                <textarea id="asset-description" rows="8" class=INPUT class:hidden=move || previewing.get()
+                    aria-invalid=move || field_error("description").get().is_some().to_string() aria-describedby="asset-description-error"
+                    prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <div class="prose mt-1 min-h-32 max-w-none rounded p-3 text-sm ring-1 ring-slate-200" class:hidden=move || !previewing.get()
+                    data-testid="description-preview"
+                    inner_html=move || match preview.value().get() {
+                        Some(Ok(html)) => html,
+                        Some(Err(e)) => format!("<p>{}</p>", html_escape(&e.to_string())),
+                        None => "<p>Rendering…</p>".to_owned(),
+                    }></div>
+                <p class="mt-1 text-xs text-slate-500">{move || format!("{} of {ASSET_DESCRIPTION_MAX} characters", count())}</p>
+                <FieldError id="asset-description-error" message=field_error("description")/>
+            </div>
+            <fieldset>
+                <legend class=LABEL>"Glossary terms"</legend>
+                <div class="mt-2 grid max-h-64 gap-2 overflow-y-auto sm:grid-cols-2" data-testid="term-picker">
+                    {data.glossary.into_iter().map(|t| {
+                        let id = t.id.clone();
+                        let checked_id = t.id.clone();
+                        view! {
+                            <label class="flex items-start gap-2 text-sm">
+                                <input type="checkbox" class="mt-0.5" value=t.id.clone()
+                                    prop:checked=move || chosen.with(|c| c.contains(&checked_id))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| {
+                                            c.retain(|x| x != &id);
+                                            if on { c.push(id.clone()); }
+                                        });
+                                    }/>
+                                <span><span class="font-medium">{t.name}</span>" "<span class="text-slate-500">{t.short_description}</span></span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                <FieldError id="asset-terms-error" message=field_error("glossary_terms")/>
+            </fieldset>
+            <ActionError error=error.into()/>
+            <div class="flex flex-wrap items-center gap-3">
+                <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
+                    {move || if busy.get() { "Saving…" } else { "Save as new revision" }}
+                </button>
+                {move || saved.get().map(|r| view! { <p class="text-sm text-emerald-700" role="status">"Saved as revision "{r}"."</p> })}
+            </div>
+        </form>
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[component]
+fn PublishPanel(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
+    let change = ServerAction::<PublishAsset>::new();
+    let error = RwSignal::new(None::<ApiError>);
+    let confirming = RwSignal::new(false);
+    on_result(change.value(), error, move |()| {
+        confirming.set(false);
+        on_saved.run(());
+    });
+    let (id, revision) = (StoredValue::new(data.id.clone()), StoredValue::new(data.revision.clone()));
+    let run = move |publish: bool| {
+        change.dispatch(PublishAsset { id: id.get_value(), revision: revision.get_value(), publish });
+    };
+    let busy = change.pending();
+    let may_publish = data.may_edit && data.publication != Publication::Published;
+    let may_unpublish = data.may_edit && matches!(data.publication, Publication::Published | Publication::Changed);
+    let subscribers = data.subscribers.clone();
+    let affected = !subscribers.is_empty();
+    let shown = match (data.publication, data.published_revision.clone()) {
+        (Publication::Draft, _) => "Not in the catalog yet.".to_owned(),
+        (Publication::Unpublished, _) => "Taken out of the catalog; existing subscriptions stay.".to_owned(),
+        (_, Some(r)) => format!("The catalog shows revision {r}."),
+        (_, None) => String::new(),
+    };
+    view! {
+        <section class=format!("p-4 {PANEL}") aria-labelledby="publish-title">
+            <h2 id="publish-title" class="font-semibold">"Catalog"</h2>
+            <p class="mt-1 text-sm text-slate-600" data-testid="catalog-state">{shown}</p>
+            {affected.then(|| view! {
+                <div class="mt-3 rounded bg-amber-50 p-3 text-sm text-amber-900" data-testid="subscribers">
+                    <p class="font-medium">{format!("{} with access", subscribers.len())}</p>
+                    <p>"A new publication or unpublishing affects them:"</p>
+                    <ul class="mt-1 list-inside list-disc">{subscribers.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <ActionError error=error.into()/>
+            <div class="mt-3 flex flex-wrap gap-2">
+                {may_publish.then(|| view! {
+                    <button type="button" class=BUTTON_PRIMARY disabled=move || busy.get() on:click=move |_| run(true)>
+                        {format!("Publish revision {}", data.revision)}
+                    </button>
+                })}
+                {may_unpublish.then(|| view! {
+                    <button type="button" class=BUTTON_SECONDARY disabled=move || busy.get() on:click=move |_| confirming.set(true)>
+                        "Unpublish…"
+                    </button>
+                })}
+            </div>
+            <Show when=move || confirming.get()>
+                <div class="mt-3 rounded p-3 ring-1 ring-red-200" role="alertdialog" aria-labelledby="unpublish-title">
+                    <p id="unpublish-title" class="text-sm font-medium">"Take this asset out of the catalog?"</p>
+                    <p class="text-sm text-slate-600">"Nobody new can request it. Existing subscriptions keep their access."</p>
+                    <div class="mt-2 flex gap-2">
+                        <button type="button" class=BUTTON_DANGER disabled=move || busy.get() on:click=move |_| run(false)>"Unpublish"</button>
+                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| confirming.set(false)>"Keep it published"</button>
+                    </div>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn History(data: ProducerAsset) -> impl IntoView {
+    view! {
+        <section class=PANEL aria-labelledby="history-title">
+            <h2 id="history-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"Revisions"</h2>
+            <ul class="divide-y divide-slate-100 text-sm" data-testid="revisions">
+                {data.revisions.into_iter().map(|r| view! {
+                    <li class="px-4 py-2">
+                        <span class="font-medium">"Revision "{r.revision}</span>
+                        <span class="block text-xs text-slate-500">{r.created_at}" · "{r.created_by}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <h3 class="border-y border-slate-200 px-4 py-2 text-sm font-semibold">"Changes made in Meshgate"</h3>
+            {if data.changes.is_empty() {
+                view! { <p class="px-4 py-2 text-sm text-slate-500">"None yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 text-sm" data-testid="changes">
+                        {data.changes.into_iter().map(|c| view! {
+                            <li class="px-4 py-2">
+                                <span class="font-medium">{c.actor}</span>" "<span class="text-slate-600">{c.what}</span>
+                                <span class="block text-xs text-slate-500">{c.at_text}" · "{c.action}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}

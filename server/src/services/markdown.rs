@@ -1,0 +1,52 @@
+//! Asset descriptions are Markdown (CommonMark with tables and strikethrough): rendered to
+//! HTML here, on the server, so the browser bundle carries no Markdown parser. Raw HTML in
+//! the text is shown as text, and links or images whose address is not http(s), mailto or
+//! relative lead nowhere, so a description cannot run script in a reader's browser.
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+
+fn safe_address(address: &str) -> bool {
+    let lower = address.trim().to_ascii_lowercase();
+    !lower.contains(':') || ["http://", "https://", "mailto:"].iter().any(|scheme| lower.starts_with(scheme))
+}
+
+fn defused(address: CowStr<'_>) -> CowStr<'_> {
+    if safe_address(&address) {
+        address
+    } else {
+        CowStr::Borrowed("#")
+    }
+}
+
+/// `markdown` as HTML safe to place in a page.
+pub fn to_html(markdown: &str) -> String {
+    let events =
+        Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Link { link_type, dest_url: defused(dest_url), title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Image { link_type, dest_url: defused(dest_url), title, id })
+            }
+            other => other,
+        });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_html;
+
+    #[test]
+    fn markdown_renders_and_script_does_not() {
+        assert_eq!(to_html("**Daily** orders"), "<p><strong>Daily</strong> orders</p>\n");
+        let hostile = to_html("<script>alert(1)</script> [x](javascript:alert(1)) ![i](JaVaScRiPt:alert(1))");
+        assert!(!hostile.contains("<script"), "{hostile}");
+        assert!(!hostile.to_ascii_lowercase().contains("javascript:"), "{hostile}");
+        assert!(to_html("[docs](https://example.com/a)").contains(r#"href="https://example.com/a""#));
+        assert!(to_html("[page](/catalog)").contains(r#"href="/catalog""#));
+    }
+}

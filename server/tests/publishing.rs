@@ -1,0 +1,97 @@
+//! Producers publishing: a project's owner sees its inventory, saves business metadata as
+//! new DataZone revisions, publishes and unpublishes; outsiders are refused, bad input and
+//! stale edits write nothing, and every change is in the audit trail.
+
+mod support;
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{ok, spawn};
+
+async fn status_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_owner_revises_and_publishes_an_asset_and_outsiders_cannot(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let trent = app.signed_in("trent").await;
+
+    // trent owns CustomerSuccessInsights Dev: its assets, the draft among them.
+    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
+    let items = inventory["items"].as_array().unwrap();
+    let draft = items.iter().find(|i| i["name"] == "customer_health_scores_draft").expect("the draft is listed");
+    assert_eq!(draft["publication"], "Draft");
+    assert!(items.iter().any(|i| i["name"] == "support_tickets_daily" && i["publication"] == "Published"));
+    let id = draft["id"].as_str().unwrap().to_owned();
+
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    assert_eq!((asset["revision"].as_str(), asset["may_edit"].as_bool()), (Some("1"), Some(true)));
+    let term = asset["glossary"].as_array().unwrap().iter().find(|t| t["name"] == "Churn").unwrap()["id"].clone();
+
+    let edit = |base: &str, description: &str, terms: Value| {
+        json!({"edit": {"asset_id": id, "base_revision": base, "name": "customer_health_scores",
+            "description": description, "glossary_terms": terms}})
+    };
+    // Bad input writes nothing.
+    let (status, body) =
+        status_of(app.call_json(&trent, "revise_asset", &edit("1", "x", json!(["nosuchterm000"]))).await).await;
+    assert_eq!((status, body["Invalid"]["field"].as_str()), (422, Some("glossary_terms")), "{body}");
+    let (status, _) =
+        status_of(app.call_json(&trent, "revise_asset", &edit("1", &"x".repeat(2049), json!([]))).await).await;
+    assert_eq!(status, 422);
+
+    // A save is the next revision; saving the same edit again (a retry) makes no other.
+    let saved = edit("1", "Health score per **customer**.", json!([term]));
+    assert_eq!(ok(app.call_json(&trent, "revise_asset", &saved).await).await, json!("2"));
+    assert_eq!(ok(app.call_json(&trent, "revise_asset", &saved).await).await, json!("2"));
+    // Someone who opened revision 1 and saves something else is told, and nothing is written.
+    let (status, body) =
+        status_of(app.call_json(&trent, "revise_asset", &edit("1", "Older view", json!([]))).await).await;
+    assert_eq!(status, 409, "{body}");
+    let dz = app.datazone().await;
+    let domain = dz.list_domains().send().await.unwrap().items()[0].id().to_owned();
+    let now = dz.get_asset().domain_identifier(&domain).identifier(&id).send().await.unwrap();
+    assert_eq!((now.revision(), now.description()), ("2", Some("Health score per **customer**.")));
+
+    // Publishing puts revision 2 in the catalog; publishing again changes nothing.
+    let publish = [("id", id.as_str()), ("revision", "2"), ("publish", "true")];
+    ok(app.call(&trent, "publish_asset", &publish).await).await;
+    ok(app.call(&trent, "publish_asset", &publish).await).await;
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    assert_eq!((asset["publication"].as_str(), asset["published_revision"].as_str()), (Some("Published"), Some("2")));
+    assert!(asset["description_html"].as_str().unwrap().contains("<strong>customer</strong>"));
+    let changes: Vec<&str> =
+        asset["changes"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+    assert_eq!(changes, ["asset.published", "asset.revised"]);
+    let search = json!({"query": {"q": "customer_health_scores", "unit": "", "project": "", "asset_type": "", "term": "", "sort": "", "page": ""}});
+    let found = ok(app.call_json(&trent, "catalog_search", &search).await).await;
+    assert!(found.to_string().contains("Health score per"), "{found}");
+
+    // A revision after publication shows as changed until published again.
+    ok(app.call_json(&trent, "revise_asset", &edit("2", "Health score per customer, weekly.", json!([term]))).await)
+        .await;
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    assert_eq!(asset["publication"], "Changed");
+
+    // Someone outside the project can neither read nor change it.
+    let zoe = app.signed_in("zoe").await;
+    assert_eq!(app.call(&zoe, "data_asset", &[("id", &id)]).await.status(), 403);
+    assert_eq!(app.call_json(&zoe, "revise_asset", &edit("3", "mine now", json!([]))).await.status(), 403);
+    assert_eq!(
+        app.call(&zoe, "publish_asset", &[("id", id.as_str()), ("revision", "3"), ("publish", "false")]).await.status(),
+        403
+    );
+    assert_eq!(
+        app.call(&zoe, "my_data", &[("project", asset["project_id"].as_str().unwrap()), ("query", "")]).await.status(),
+        403
+    );
+
+    // Unpublishing takes it out of the catalog.
+    ok(app.call(&trent, "publish_asset", &[("id", id.as_str()), ("revision", "3"), ("publish", "false")]).await).await;
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    assert_eq!(asset["publication"], "Unpublished");
+    let found = ok(app.call_json(&trent, "catalog_search", &search).await).await;
+    assert!(!found.to_string().contains("Health score per"), "{found}");
+}
