@@ -24,6 +24,7 @@ const PAGES = [
   "/approvals",
   "/catalog",
   "/catalog?q=customer",
+  "/data",
   "/subscriptions",
   "/inbox",
   "/inbox?q=Sybil&status=all",

@@ -63,6 +63,7 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "my_data", args: Args::Form(&[("project", ""), ("query", "")]), expect: [401, 200, 200, 200, 200] },
     Row { endpoint: "data_asset", args: Args::Form(&[("id", "nosuchasset00")]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "revise_asset", args: Args::Json(r#"{"edit":{"asset_id":"nosuchasset00","base_revision":"1","name":"x","description":"","glossary_terms":[]}}"#), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "add_glue_asset", args: Args::Json(r#"{"form":{"project_id":"","account_id":"","region":"","database":"","table":"","name":"","description":"","token":""}}"#), expect: [401, 422, 422, 422, 422] },
     Row { endpoint: "publish_asset", args: Args::Form(&[("id", "nosuchasset00"), ("revision", "1"), ("publish", "true")]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "preview_description", args: Args::Form(&[("text", "**bold**")]), expect: [401, 200, 200, 200, 200] },
     Row { endpoint: "request_access", args: Args::Json(r#"{"form":{"listing_id":"l","project_id":"","reason":"","days":null,"token":""}}"#), expect: [401, 422, 422, 422, 422] },

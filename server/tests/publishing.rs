@@ -95,3 +95,32 @@ async fn an_owner_revises_and_publishes_an_asset_and_outsiders_cannot(pool: PgPo
     let found = ok(app.call_json(&trent, "catalog_search", &search).await).await;
     assert!(!found.to_string().contains("Health score per"), "{found}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_glue_table_becomes_a_draft_asset_once(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let trent = app.signed_in("trent").await;
+    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
+    assert_eq!(inventory["may_add"], true);
+    let project = inventory["project"].as_str().unwrap().to_owned();
+    let form = |table: &str, token: &str| {
+        json!({"form": {"project_id": project, "account_id": "123456789012", "region": "eu-west-1",
+            "database": "customer_success", "table": table, "name": "", "description": "Outreach calls.", "token": token}})
+    };
+    // The same form sent twice makes one asset.
+    let first = ok(app.call_json(&trent, "add_glue_asset", &form("churn_outreach_log", "form-1")).await).await;
+    let again = ok(app.call_json(&trent, "add_glue_asset", &form("churn_outreach_log", "form-1")).await).await;
+    assert_eq!(first, again);
+    let asset = ok(app.call(&trent, "data_asset", &[("id", first.as_str().unwrap())]).await).await;
+    assert_eq!((asset["name"].as_str(), asset["publication"].as_str()), (Some("churn_outreach_log"), Some("Draft")));
+    assert_eq!(asset["changes"][0]["action"], "asset.created");
+    // The same table from another form is refused, as is a name Glue does not use.
+    let (status, body) =
+        status_of(app.call_json(&trent, "add_glue_asset", &form("churn_outreach_log", "form-2")).await).await;
+    assert_eq!((status, body["Invalid"]["field"].as_str()), (422, Some("table")), "{body}");
+    let (status, _) = status_of(app.call_json(&trent, "add_glue_asset", &form("Bad Table", "form-3")).await).await;
+    assert_eq!(status, 422);
+    // Only owners and contributors of the project may add to it.
+    let zoe = app.signed_in("zoe").await;
+    assert_eq!(app.call_json(&zoe, "add_glue_asset", &form("other_table", "form-4")).await.status(), 403);
+}

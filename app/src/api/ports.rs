@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use crate::model::{
     AccessQuery, AccessReport, AccessRequestForm, ApiError, AssetDetail, AssetEdit, AuditEntry, AuditLogPage,
     AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport, DryRun, InboxPage,
-    InboxQuery, Inventory, MemberChange, MyProjects, NewProfileGrant, Principal, ProducerAsset, ProfileSummary,
-    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress,
-    SubscriptionDetail, TermDetail, TermSummary, UnitChoice, UnitDetail, UsageRow,
+    InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset, NewProfileGrant, Principal, ProducerAsset,
+    ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage,
+    RunProgress, SubscriptionDetail, TermDetail, TermSummary, UnitChoice, UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -144,6 +144,8 @@ pub trait Publishing: Send + Sync + 'static {
     async fn asset(&self, caller: &Caller, id: &str) -> Result<ProducerAsset, ApiError>;
     /// Answers the new revision.
     async fn revise(&self, caller: &Caller, edit: AssetEdit) -> Result<String, ApiError>;
+    /// Answers the new asset's id.
+    async fn add_glue(&self, caller: &Caller, form: NewGlueAsset) -> Result<String, ApiError>;
     async fn publish(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError>;
     /// A Markdown description as the asset page will show it (safe HTML).
     fn preview(&self, markdown: &str) -> String;

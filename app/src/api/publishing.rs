@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use crate::model::{ApiError, AssetEdit, Inventory, ProducerAsset};
+use crate::model::{ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset};
 
 #[cfg(feature = "ssr")]
 use super::ports::{require, respond, services};
@@ -38,6 +38,18 @@ pub async fn revise_asset(edit: AssetEdit) -> Result<String, ApiError> {
         return respond(Err(ApiError::Invalid { field: field.to_owned(), message }));
     }
     respond(services()?.publishing.revise(&caller, edit).await)
+}
+
+/// Adds a Glue table to one of the caller's projects as a draft asset (owners and
+/// contributors of the project); answers the asset's id. A table already in the
+/// domain's inventory is refused (its ARN is the asset's external identifier).
+#[server(endpoint = "add_glue_asset", input = Json)]
+pub async fn add_glue_asset(form: NewGlueAsset) -> Result<String, ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    if let Some((field, message)) = form.problem() {
+        return respond(Err(ApiError::Invalid { field: field.to_owned(), message }));
+    }
+    respond(services()?.publishing.add_glue(&caller, form).await)
 }
 
 /// Publishes `revision` of the asset in the catalog (`publish`), or takes it out.

@@ -72,6 +72,83 @@ pub struct Inventory {
     /// The project shown (the first when none was asked for); `None` without projects.
     pub project: Option<String>,
     pub items: Vec<InventoryItem>,
+    /// Whether the person may add assets to the project shown (an owner or contributor).
+    pub may_add: bool,
+    /// The portal's AWS region, the default for a new Glue table's region.
+    pub region: String,
+    /// A fresh idempotency token for the "Add a Glue table" form shown with this page.
+    pub form_token: String,
+}
+
+/// A Glue table to add to a project as a draft asset (CreateAsset, GlueTableAssetType),
+/// before any data source has brought it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewGlueAsset {
+    pub project_id: String,
+    /// The AWS account holding the Glue Data Catalog: 12 digits.
+    pub account_id: String,
+    /// e.g. `eu-west-1`.
+    pub region: String,
+    pub database: String,
+    pub table: String,
+    /// The asset's name; the table's name when empty.
+    pub name: String,
+    /// Markdown, up to 2,048 characters.
+    pub description: String,
+    /// Sending the same form twice makes one asset (DataZone's client token).
+    pub token: String,
+}
+
+/// Glue database and table names as Athena and Lake Formation take them: lower-case
+/// letters, digits and underscores, 1..255 characters.
+fn glue_name_problem(what: &str, name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    (!ok).then(|| format!("Give the Glue {what} name as the catalog spells it: lower-case letters, digits and _."))
+}
+
+impl NewGlueAsset {
+    /// The first field problem, as (field, message), checked the same in the browser and
+    /// on the server.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if self.project_id.trim().is_empty() || self.project_id.len() > super::ID_MAX {
+            return Some(("project_id", "Choose a project.".into()));
+        }
+        if self.account_id.len() != 12 || !self.account_id.chars().all(|c| c.is_ascii_digit()) {
+            return Some(("account_id", "An AWS account id is 12 digits.".into()));
+        }
+        let region_ok = self.region.len() <= 32
+            && self.region.split('-').count() >= 3
+            && self
+                .region
+                .split('-')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        if !region_ok {
+            return Some(("region", "Give a region such as eu-west-1.".into()));
+        }
+        if let Some(problem) = glue_name_problem("database", &self.database) {
+            return Some(("database", problem));
+        }
+        if let Some(problem) = glue_name_problem("table", &self.table) {
+            return Some(("table", problem));
+        }
+        if self.name.chars().count() > ASSET_NAME_MAX || self.name.chars().any(char::is_control) {
+            return Some(("name", format!("Keep the name to one line of at most {ASSET_NAME_MAX} characters.")));
+        }
+        if self.description.chars().count() > ASSET_DESCRIPTION_MAX {
+            return Some(("description", format!("Keep the description within {ASSET_DESCRIPTION_MAX} characters.")));
+        }
+        if self.token.is_empty() || self.token.len() > 128 || !self.token.chars().all(|c| c.is_ascii_graphic()) {
+            return Some(("token", "Reload the page and try again.".into()));
+        }
+        None
+    }
+
+    /// The table's ARN, which becomes the asset's external identifier.
+    pub fn table_arn(&self) -> String {
+        format!("arn:aws:glue:{}:{}:table/{}/{}", self.region, self.account_id, self.database, self.table)
+    }
 }
 
 /// One revision of an asset: who made it and when (from DataZone).
@@ -183,6 +260,26 @@ mod tests {
         assert_eq!(AssetEdit { name: "a\nb".into(), ..edit() }.problem().unwrap().0, "name");
         assert_eq!(AssetEdit { description: "x".repeat(2049), ..edit() }.problem().unwrap().0, "description");
         assert_eq!(AssetEdit { glossary_terms: vec!["t".into(); 21], ..edit() }.problem().unwrap().0, "glossary_terms");
+    }
+
+    #[test]
+    fn a_glue_table_is_checked_before_it_is_sent() {
+        let table = NewGlueAsset {
+            project_id: "p1".into(),
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            database: "sales".into(),
+            table: "leads_2026".into(),
+            name: String::new(),
+            description: String::new(),
+            token: "t-1".into(),
+        };
+        assert_eq!(table.problem(), None);
+        assert_eq!(table.table_arn(), "arn:aws:glue:eu-west-1:123456789012:table/sales/leads_2026");
+        assert_eq!(NewGlueAsset { account_id: "12345".into(), ..table.clone() }.problem().unwrap().0, "account_id");
+        assert_eq!(NewGlueAsset { region: "west".into(), ..table.clone() }.problem().unwrap().0, "region");
+        assert_eq!(NewGlueAsset { database: "Sales DB".into(), ..table.clone() }.problem().unwrap().0, "database");
+        assert_eq!(NewGlueAsset { table: String::new(), ..table.clone() }.problem().unwrap().0, "table");
     }
 
     #[test]

@@ -126,7 +126,10 @@ pub struct AssetDetail {
     pub listing_id: String,
     pub asset_id: String,
     pub name: String,
+    /// Markdown, as published.
     pub description: String,
+    /// The description rendered for reading (safe HTML).
+    pub description_html: String,
     pub asset_type: String,
     pub owner_project: String,
     pub owner_unit: String,

@@ -240,7 +240,7 @@ fn AssetView(detail: AssetDetail) -> impl IntoView {
     let AssetDetail {
         listing_id,
         name,
-        description,
+        description_html,
         asset_type,
         owner_project,
         owner_unit,
@@ -257,7 +257,11 @@ fn AssetView(detail: AssetDetail) -> impl IntoView {
             <div class="space-y-6 lg:col-span-2">
                 <section class=format!("p-4 {PANEL}")>
                     <h2 class="font-semibold">"Description"</h2>
-                    <p class="mt-2 text-slate-700">{if description.is_empty() { "No description.".to_owned() } else { description }}</p>
+                    {if description_html.is_empty() {
+                        view! { <p class="mt-2 text-slate-700">"No description."</p> }.into_any()
+                    } else {
+                        view! { <div class="markdown mt-2 text-slate-700" data-testid="asset-description" inner_html=description_html></div> }.into_any()
+                    }}
                     {(!terms.is_empty()).then(|| view! {
                         <h3 class="mt-4 text-sm font-semibold">"Glossary terms"</h3>
                         <ul class="mt-2 flex flex-wrap gap-2" data-testid="asset-terms">

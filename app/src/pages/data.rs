@@ -6,13 +6,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::api::{data_asset, my_data, preview_description, PublishAsset, ReviseAsset};
+use crate::api::{data_asset, my_data, preview_description, AddGlueAsset, PublishAsset, ReviseAsset};
 use crate::components::{
     on_result, page_resource, ActionError, EmptyState, FieldError, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
     BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
-    ApiError, AssetEdit, Inventory, ProducerAsset, Publication, Role, ASSET_DESCRIPTION_MAX, ASSET_NAME_MAX,
+    ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, Publication, Role, ASSET_DESCRIPTION_MAX,
+    ASSET_NAME_MAX,
 };
 use crate::pages::url::query_string;
 
@@ -52,7 +53,7 @@ pub fn MyDataPage() -> impl IntoView {
 
 #[component]
 fn InventoryView(data: Inventory, text: String) -> impl IntoView {
-    let Inventory { projects, project, items } = data;
+    let Inventory { projects, project, items, may_add, region, form_token } = data;
     let Some(project) = project else {
         return view! {
             <div class=PANEL_MT6>
@@ -93,6 +94,7 @@ fn InventoryView(data: Inventory, text: String) -> impl IntoView {
             </div>
             <button type="submit" class=BUTTON_SECONDARY>"Search"</button>
         </form>
+        {may_add.then(|| view! { <AddGlueTable project=project.clone() region token=form_token/> })}
         <section class=PANEL_MT4>
             {if items.is_empty() {
                 view! { <EmptyState title="No assets here">"This project owns no asset matching your search yet."</EmptyState> }.into_any()
@@ -115,6 +117,107 @@ fn InventoryView(data: Inventory, text: String) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// A text field of the "Add a Glue table" form, with its label and inline error.
+#[component]
+fn GlueField(
+    id: &'static str,
+    error_id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(optional)] placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id class=LABEL>{label}</label>
+            <input id=id class=INPUT placeholder=placeholder autocomplete="off"
+                aria-invalid=move || error.get().is_some().to_string() aria-describedby=error_id
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            <FieldError id=error_id message=error/>
+        </div>
+    }
+}
+
+#[component]
+fn AddGlueTable(project: String, region: String, token: String) -> impl IntoView {
+    let add = ServerAction::<AddGlueAsset>::new();
+    let open_form = RwSignal::new(false);
+    let fields = [
+        RwSignal::new(String::new()),
+        RwSignal::new(region),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    ];
+    let [account, region, database, table, name] = fields;
+    let description = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<(String, String)>);
+    let error = RwSignal::new(None::<ApiError>);
+    let (project, token) = (StoredValue::new(project), StoredValue::new(token));
+    let navigate = use_navigate();
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(id)) => navigate(&format!("/data/{id}"), NavigateOptions::default()),
+        Some(Err(ApiError::Invalid { field, message })) => problem.set(Some((field, message))),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let field_error =
+        move |f: &'static str| Signal::derive(move || problem.get().filter(|(name, _)| name == f).map(|(_, m)| m));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let form = NewGlueAsset {
+            project_id: project.get_value(),
+            account_id: account.get_untracked().trim().to_owned(),
+            region: region.get_untracked().trim().to_owned(),
+            database: database.get_untracked().trim().to_owned(),
+            table: table.get_untracked().trim().to_owned(),
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            token: token.get_value(),
+        };
+        if let Some((field, message)) = form.problem() {
+            problem.set(Some((field.to_owned(), message)));
+            return;
+        }
+        problem.set(None);
+        add.dispatch(AddGlueAsset { form });
+    };
+    let busy = add.pending();
+    view! {
+        <div class="mt-4">
+            <button type="button" class=BUTTON_SECONDARY aria-expanded=move || open_form.get().to_string()
+                aria-controls="glue-form" on:click=move |_| open_form.update(|o| *o = !*o)>
+                "Add a Glue table"
+            </button>
+            <form id="glue-form" class=format!("mt-3 space-y-4 p-4 {PANEL}") class:hidden=move || !open_form.get()
+                on:submit=on_submit novalidate aria-label="Add a Glue table">
+                <p class="text-sm text-slate-600">
+                    "For a table no data source has brought in yet: it becomes a draft asset of this project."
+                </p>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <GlueField id="glue-account" error_id="glue-account-error" label="AWS account" value=account error=field_error("account_id") placeholder="123456789012"/>
+                    <GlueField id="glue-region" error_id="glue-region-error" label="Region" value=region error=field_error("region")/>
+                    <GlueField id="glue-database" error_id="glue-database-error" label="Glue database" value=database error=field_error("database")/>
+                    <GlueField id="glue-table" error_id="glue-table-error" label="Glue table" value=table error=field_error("table")/>
+                </div>
+                <GlueField id="glue-name" error_id="glue-name-error" label="Asset name (optional)" value=name error=field_error("name") placeholder="The table's name"/>
+                <div>
+                    <label for="glue-description" class=LABEL>"Description "<span class="font-normal text-slate-500">"(Markdown, optional)"</span></label>
+                    <textarea id="glue-description" rows="3" class=INPUT maxlength=ASSET_DESCRIPTION_MAX.to_string()
+                        prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                    <FieldError id="glue-description-error" message=field_error("description")/>
+                </div>
+                <FieldError id="glue-token-error" message=field_error("token")/>
+                <ActionError error=error.into()/>
+                <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
+                    {move || if busy.get() { "Adding…" } else { "Add as draft" }}
+                </button>
+            </form>
+        </div>
+    }
 }
 
 #[component]
@@ -170,7 +273,7 @@ fn ReadOnlyMetadata(data: ProducerAsset) -> impl IntoView {
             <p class="text-sm text-slate-600">
                 "Only owners and contributors of "{data.project_name}" can change this asset."
             </p>
-            <div class="prose mt-4 max-w-none text-sm" inner_html=data.description_html></div>
+            <div class="markdown mt-4 text-sm" inner_html=data.description_html></div>
             <TermChips terms=data.terms.into_iter().map(|t| t.name).collect()/>
         </section>
     }
@@ -253,7 +356,7 @@ fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
                 <textarea id="asset-description" rows="8" class=INPUT class:hidden=move || previewing.get()
                     aria-invalid=move || field_error("description").get().is_some().to_string() aria-describedby="asset-description-error"
                     prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                <div class="prose mt-1 min-h-32 max-w-none rounded p-3 text-sm ring-1 ring-slate-200" class:hidden=move || !previewing.get()
+                <div class="markdown mt-1 min-h-32 rounded p-3 text-sm ring-1 ring-slate-200" class:hidden=move || !previewing.get()
                     data-testid="description-preview"
                     inner_html=move || match preview.value().get() {
                         Some(Ok(html)) => html,
@@ -269,9 +372,11 @@ fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
                     {data.glossary.into_iter().map(|t| {
                         let id = t.id.clone();
                         let checked_id = t.id.clone();
+                        let (box_id, about_id) = (format!("term-{}", t.id), format!("term-{}-about", t.id));
                         view! {
-                            <label class="flex items-start gap-2 text-sm">
-                                <input type="checkbox" class="mt-0.5" value=t.id.clone()
+                            // The checkbox is named by the term alone; its definition describes it.
+                            <div class="flex items-start gap-2 text-sm">
+                                <input type="checkbox" id=box_id.clone() class="mt-0.5" value=t.id.clone() aria-describedby=about_id.clone()
                                     prop:checked=move || chosen.with(|c| c.contains(&checked_id))
                                     on:change=move |ev| {
                                         let on = event_target_checked(&ev);
@@ -280,8 +385,11 @@ fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
                                             if on { c.push(id.clone()); }
                                         });
                                     }/>
-                                <span><span class="font-medium">{t.name}</span>" "<span class="text-slate-500">{t.short_description}</span></span>
-                            </label>
+                                <div>
+                                    <label for=box_id class="font-medium">{t.name}</label>
+                                    " "<span id=about_id class="text-slate-500">{t.short_description}</span>
+                                </div>
+                            </div>
                         }
                     }).collect_view()}
                 </div>

@@ -192,6 +192,46 @@ impl Aws {
         Ok(revised.revision().to_owned())
     }
 
+    /// Adds a Glue table to `project` as a draft asset of type GlueTableAssetType with its
+    /// GlueTableForm (CreateAsset; the table ARN is the external identifier, so a table
+    /// already in the domain's inventory is a ConflictException). Answers the asset id.
+    pub async fn create_glue_asset(
+        &self,
+        project: &str,
+        table: &app::model::NewGlueAsset,
+        name: &str,
+        token: &str,
+    ) -> Result<String, AppError> {
+        let content = serde_json::json!({
+            "catalogId": table.account_id,
+            "region": table.region,
+            "databaseName": table.database,
+            "tableName": table.table,
+            "tableArn": table.table_arn(),
+        });
+        let form = FormInput::builder()
+            .form_name("GlueTableForm")
+            .type_identifier("amazon.datazone.GlueTableFormType")
+            .content(content.to_string())
+            .build()
+            .map_err(|e| AppError::invalid("table", e.to_string()))?;
+        let made = self
+            .datazone
+            .create_asset()
+            .domain_identifier(&self.domain_id)
+            .owning_project_identifier(project)
+            .name(name)
+            .description(table.description.trim_end())
+            .type_identifier("amazon.datazone.GlueTableAssetType")
+            .external_identifier(table.table_arn())
+            .forms_input(form)
+            .client_token(token)
+            .send()
+            .await
+            .map_err(|e| upstream("CreateAsset", e))?;
+        Ok(made.id().to_owned())
+    }
+
     /// Publishes `revision` of the asset in the catalog, or takes its listing out
     /// (CreateListingChangeSet); `token` makes a retry answer the same change. Answers the
     /// listing id. The portal's own catalog caches are cleared.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use app::api::ports::Publishing;
 use app::model::{
-    ApiError, AssetChange, AssetEdit, Caller, Inventory, InventoryItem, ProducerAsset, ProjectChoice, Publication,
-    RevisionView, TermSummary,
+    ApiError, AssetChange, AssetEdit, Caller, Inventory, InventoryItem, NewGlueAsset, ProducerAsset, ProjectChoice,
+    Publication, RevisionView, TermSummary,
 };
 use async_trait::async_trait;
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -181,6 +181,24 @@ impl PublishingService {
         Ok(revision)
     }
 
+    async fn add_table(&self, caller: &Caller, form: NewGlueAsset) -> Result<String, AppError> {
+        if self.standing(caller, &form.project_id).await? != Standing::Producer {
+            return Err(AppError::Forbidden);
+        }
+        let name = if form.name.trim().is_empty() { form.table.clone() } else { form.name.trim().to_owned() };
+        let id =
+            self.aws.create_glue_asset(&form.project_id, &form, &name, &form.token).await.map_err(|e| match e {
+                AppError::Upstream { code, .. } if code == "ConflictException" => AppError::invalid(
+                    "table",
+                    "This table is already an asset of the domain, or the project has an asset of that name.",
+                ),
+                other => refused(other),
+            })?;
+        let after = json!({"name": name, "table": form.table_arn(), "project": form.project_id});
+        super::audit_event(&self.pool, &caller.username, "asset.created", ("asset", &id), None, Some(after)).await?;
+        Ok(id)
+    }
+
     async fn change_listing(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), AppError> {
         let asset = self.for_producer(caller, id).await?;
         let mut tx = self.pool.begin().await?;
@@ -243,7 +261,10 @@ fn refused(error: AppError) -> AppError {
 /// What an audited change changed, in words: the fields that differ, terms added and removed,
 /// or the publication before → after.
 fn describe_change(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> String {
-    let (Some(before), Some(after)) = (before, after) else { return String::new() };
+    let Some(after) = after else { return String::new() };
+    let Some(before) = before else {
+        return after["table"].as_str().map(|t| format!("added from {t}")).unwrap_or_default();
+    };
     if let (Some(from), Some(to)) = (before["publication"].as_str(), after["publication"].as_str()) {
         return format!("{from} → {to}");
     }
@@ -287,7 +308,12 @@ impl Publishing for PublishingService {
         } else {
             return Err(ApiError::Forbidden);
         };
-        let Some(shown) = shown else { return Ok(Inventory { projects, project: None, items: Vec::new() }) };
+        let region = self.aws.region.clone();
+        let form_token = uuid::Uuid::new_v4().to_string();
+        let Some(shown) = shown else {
+            return Ok(Inventory { projects, project: None, items: Vec::new(), may_add: false, region, form_token });
+        };
+        let may_add = self.standing(caller, &shown).await? == Standing::Producer;
         let assets = self.aws.project_assets(&shown, query).await?;
         let items: Vec<InventoryItem> = stream::iter(assets)
             .map(|a| async move {
@@ -305,7 +331,7 @@ impl Publishing for PublishingService {
             .buffered(READS_AT_ONCE)
             .try_collect()
             .await?;
-        Ok(Inventory { projects, project: Some(shown), items })
+        Ok(Inventory { projects, project: Some(shown), items, may_add, region, form_token })
     }
 
     async fn asset(&self, caller: &Caller, id: &str) -> Result<ProducerAsset, ApiError> {
@@ -325,11 +351,17 @@ impl Publishing for PublishingService {
             Some((listing, _)) => self.aws.listing_subscribers(listing).await?,
             None => Vec::new(),
         };
+        let mut glossary = glossary;
         let mut terms: Vec<TermSummary> = Vec::new();
         for id in &asset.glossary_terms {
             match glossary.iter().find(|t| &t.id == id) {
                 Some(t) => terms.push(t.clone()),
-                None => terms.push(self.aws.term(id).await?.summary),
+                None => {
+                    // Beyond the listed terms: offered too, so it can be taken off.
+                    let term = self.aws.term(id).await?.summary;
+                    glossary.push(term.clone());
+                    terms.push(term);
+                }
             }
         }
         Ok(ProducerAsset {
@@ -355,6 +387,10 @@ impl Publishing for PublishingService {
 
     async fn revise(&self, caller: &Caller, edit: AssetEdit) -> Result<String, ApiError> {
         Ok(self.save(caller, edit).await?)
+    }
+
+    async fn add_glue(&self, caller: &Caller, form: NewGlueAsset) -> Result<String, ApiError> {
+        Ok(self.add_table(caller, form).await?)
     }
 
     async fn publish(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError> {

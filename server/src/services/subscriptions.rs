@@ -372,6 +372,7 @@ impl Catalog for SubscriptionService {
             listing_id: listing.hit.listing_id,
             asset_id: listing.hit.asset_id,
             name: listing.hit.name,
+            description_html: super::markdown::to_html(&listing.hit.description),
             description: listing.hit.description,
             asset_type: listing.hit.asset_type,
             access,
