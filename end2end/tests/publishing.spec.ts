@@ -17,7 +17,7 @@ test("a producing lead describes a draft, tags it, publishes it and finds it in 
   await expect(page.getByText("Give the asset a name.")).toBeVisible();
 
   await page.getByRole("textbox", { name: "Name", exact: true }).fill("customer_health_scores");
-  await page.getByLabel(/Description/).fill("Health score per **customer**, from support and usage signals.");
+  await page.getByRole("textbox", { name: /^Description/ }).fill("Health score per **customer**, from support and usage signals.");
   await page.getByRole("button", { name: "Preview" }).click();
   await expect(page.getByTestId("description-preview").locator("strong")).toHaveText("customer");
   await page.getByRole("button", { name: "Write" }).click();

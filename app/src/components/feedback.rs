@@ -69,6 +69,56 @@ pub fn on_result<T: 'static>(
     });
 }
 
+/// A form's failures as its page shows them: a field problem `(field, message)` inline next
+/// to that field ([`FieldError`](crate::components::FieldError)), anything else in an
+/// [`ActionError`](crate::components::ActionError).
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub problem: RwSignal<Option<(String, String)>>,
+    pub error: RwSignal<Option<ApiError>>,
+}
+
+impl FormState {
+    pub fn new() -> Self {
+        Self { problem: RwSignal::new(None), error: RwSignal::new(None) }
+    }
+
+    /// The message for `field` while the current problem is about it.
+    pub fn field(self, field: &'static str) -> Signal<Option<String>> {
+        let problem = self.problem;
+        Signal::derive(move || problem.get().filter(|(f, _)| f == field).map(|(_, m)| m))
+    }
+
+    /// Clears the last failure and shows `found` (a form's own check) inline; `true` when
+    /// there is nothing to show and the form may be sent.
+    pub fn check(self, found: Option<(&'static str, String)>) -> bool {
+        self.error.set(None);
+        self.problem.set(found.map(|(f, m)| (f.to_owned(), m)));
+        self.problem.with_untracked(Option::is_none)
+    }
+
+    /// Follows an action's answer: `done` on success, a field problem inline, any other
+    /// failure in the form's error.
+    pub fn follow<T: 'static>(
+        self,
+        value: impl Get<Value = Option<Result<T, ApiError>>> + 'static,
+        done: impl Fn(T) + 'static,
+    ) {
+        Effect::new(move |_| match value.get() {
+            Some(Ok(v)) => done(v),
+            Some(Err(ApiError::Invalid { field, message })) => self.problem.set(Some((field, message))),
+            Some(Err(e)) => self.error.set(Some(e)),
+            None => {}
+        });
+    }
+}
+
+impl Default for FormState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A resource's data in place: a skeleton of `rows` lines while it first loads, the last
 /// data while it reloads, and the failure in words with "Try again" (which refetches).
 /// The skeleton and the failure sit in a `class` box; the data is `children(data)`.

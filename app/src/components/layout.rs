@@ -45,14 +45,14 @@ pub fn Layout(children: Children) -> impl IntoView {
                         </span>
                         "Meshgate"
                     </a>
-                    <nav aria-label="Main" class="hidden flex-1 gap-1 lg:flex">
+                    <nav aria-label="Main" class="hidden flex-1 gap-1 xl:flex">
                         <NavLinks/>
                     </nav>
-                    <div class="ml-auto flex items-center gap-3 lg:ml-0">
+                    <div class="ml-auto flex items-center gap-3 xl:ml-0">
                         <UserMenu/>
                         <button
                             type="button"
-                            class="rounded p-2 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400 lg:hidden"
+                            class="rounded p-2 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400 xl:hidden"
                             aria-controls="mobile-nav"
                             aria-expanded=move || menu_open.get().to_string()
                             on:click=move |_| set_menu_open.update(|open| *open = !*open)
@@ -67,7 +67,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <nav
                     id="mobile-nav"
                     aria-label="Main (mobile)"
-                    class="flex-col gap-1 border-t border-slate-800 px-4 py-2 lg:hidden"
+                    class="flex-col gap-1 border-t border-slate-800 px-4 py-2 xl:hidden"
                     class:flex=move || menu_open.get()
                     class:hidden=move || !menu_open.get()
                 >

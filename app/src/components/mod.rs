@@ -6,7 +6,7 @@ mod picker;
 mod session;
 mod ui;
 
-pub use feedback::{on_result, EmptyState, ErrorPanel, Loaded, LoadingRows};
+pub use feedback::{on_result, EmptyState, ErrorPanel, FormState, Loaded, LoadingRows};
 pub use layout::Layout;
 pub use picker::PrincipalPicker;
 pub use session::{page_resource, CurrentUser, RequireRole, SignInLink, SignInPrompt, UserMenu};

@@ -116,7 +116,7 @@ fn SignedInAs(caller: Caller) -> impl IntoView {
     let roles = caller.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(" · ");
     view! {
         <div class="flex items-center gap-3" data-testid="user-menu">
-            <div class="hidden whitespace-nowrap text-right leading-tight sm:block" title=roles.clone()>
+            <div class="hidden whitespace-nowrap text-right leading-tight sm:block xl:hidden 2xl:block" title=roles.clone()>
                 <p class="text-sm font-medium text-white">{caller.display_name}</p>
                 // Shown where the header has room beside a long navigation.
                 <p class="hidden text-xs text-slate-300 2xl:block" data-testid="roles">{roles.clone()}</p>

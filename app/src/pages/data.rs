@@ -8,8 +8,8 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{data_asset, my_data, preview_description, AddGlueAsset, PublishAsset, ReviseAsset};
 use crate::components::{
-    on_result, page_resource, ActionError, EmptyState, FieldError, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
-    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
+    on_result, page_resource, ActionError, EmptyState, FieldError, FormState, Loaded, RequireRole, BUTTON_DANGER,
+    BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
     ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, Publication, Role, ASSET_DESCRIPTION_MAX,
@@ -153,21 +153,13 @@ fn AddGlueTable(project: String, region: String, token: String) -> impl IntoView
     ];
     let [account, region, database, table, name] = fields;
     let description = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<(String, String)>);
-    let error = RwSignal::new(None::<ApiError>);
+    let state = FormState::new();
     let (project, token) = (StoredValue::new(project), StoredValue::new(token));
     let navigate = use_navigate();
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(id)) => navigate(&format!("/data/{id}"), NavigateOptions::default()),
-        Some(Err(ApiError::Invalid { field, message })) => problem.set(Some((field, message))),
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
-    let field_error =
-        move |f: &'static str| Signal::derive(move || problem.get().filter(|(name, _)| name == f).map(|(_, m)| m));
+    state.follow(add.value(), move |id| navigate(&format!("/data/{id}"), NavigateOptions::default()));
+    let field_error = move |f: &'static str| state.field(f);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        error.set(None);
         let form = NewGlueAsset {
             project_id: project.get_value(),
             account_id: account.get_untracked().trim().to_owned(),
@@ -178,12 +170,9 @@ fn AddGlueTable(project: String, region: String, token: String) -> impl IntoView
             description: description.get_untracked(),
             token: token.get_value(),
         };
-        if let Some((field, message)) = form.problem() {
-            problem.set(Some((field.to_owned(), message)));
-            return;
+        if state.check(form.problem()) {
+            add.dispatch(AddGlueAsset { form });
         }
-        problem.set(None);
-        add.dispatch(AddGlueAsset { form });
     };
     let busy = add.pending();
     view! {
@@ -211,7 +200,7 @@ fn AddGlueTable(project: String, region: String, token: String) -> impl IntoView
                     <FieldError id="glue-description-error" message=field_error("description")/>
                 </div>
                 <FieldError id="glue-token-error" message=field_error("token")/>
-                <ActionError error=error.into()/>
+                <ActionError error=state.error.into()/>
                 <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
                     {move || if busy.get() { "Adding…" } else { "Add as draft" }}
                 </button>
@@ -294,28 +283,18 @@ fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
     let name = RwSignal::new(data.name.clone());
     let description = RwSignal::new(data.description.clone());
     let chosen = RwSignal::new(data.terms.iter().map(|t| t.id.clone()).collect::<Vec<_>>());
-    let problem = RwSignal::new(None::<(String, String)>);
-    let error = RwSignal::new(None::<ApiError>);
+    let state = FormState::new();
     let saved = RwSignal::new(None::<String>);
     let previewing = RwSignal::new(false);
     let preview = Action::new(|text: &String| preview_description(text.clone()));
     let (asset_id, base) = (StoredValue::new(data.id.clone()), StoredValue::new(data.revision.clone()));
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(revision)) => {
-            problem.set(None);
-            error.set(None);
-            saved.set(Some(revision));
-            on_saved.run(());
-        }
-        Some(Err(ApiError::Invalid { field, message })) => problem.set(Some((field, message))),
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
+    state.follow(save.value(), move |revision| {
+        saved.set(Some(revision));
+        on_saved.run(());
     });
-    let field_error =
-        move |f: &'static str| Signal::derive(move || problem.get().filter(|(name, _)| name == f).map(|(_, m)| m));
+    let field_error = move |f: &'static str| state.field(f);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        error.set(None);
         saved.set(None);
         let edit = AssetEdit {
             asset_id: asset_id.get_value(),
@@ -324,12 +303,9 @@ fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
             description: description.get_untracked(),
             glossary_terms: chosen.get_untracked(),
         };
-        if let Some((field, message)) = edit.problem() {
-            problem.set(Some((field.to_owned(), message)));
-            return;
+        if state.check(edit.problem()) {
+            save.dispatch(ReviseAsset { edit });
         }
-        problem.set(None);
-        save.dispatch(ReviseAsset { edit });
     };
     let busy = save.pending();
     let count = move || description.with(|d| d.chars().count());
@@ -395,7 +371,7 @@ fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
                 </div>
                 <FieldError id="asset-terms-error" message=field_error("glossary_terms")/>
             </fieldset>
-            <ActionError error=error.into()/>
+            <ActionError error=state.error.into()/>
             <div class="flex flex-wrap items-center gap-3">
                 <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
                     {move || if busy.get() { "Saving…" } else { "Save as new revision" }}

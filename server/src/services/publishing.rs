@@ -354,14 +354,13 @@ impl Publishing for PublishingService {
         let mut glossary = glossary;
         let mut terms: Vec<TermSummary> = Vec::new();
         for id in &asset.glossary_terms {
-            match glossary.iter().find(|t| &t.id == id) {
-                Some(t) => terms.push(t.clone()),
-                None => {
-                    // Beyond the listed terms: offered too, so it can be taken off.
-                    let term = self.aws.term(id).await?.summary;
-                    glossary.push(term.clone());
-                    terms.push(term);
-                }
+            if let Some(t) = glossary.iter().find(|t| &t.id == id) {
+                terms.push(t.clone());
+            } else {
+                // Beyond the listed terms: offered too, so it can be taken off.
+                let term = self.aws.term(id).await?.summary;
+                glossary.push(term.clone());
+                terms.push(term);
             }
         }
         Ok(ProducerAsset {
