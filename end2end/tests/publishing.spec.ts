@@ -28,6 +28,7 @@ test("a producing lead describes a draft, tags it, publishes it and finds it in 
   await expect(page.getByTestId("revisions")).toContainText("Revision 2");
   await expect(page.getByTestId("changes")).toContainText("revision 2: name, description, glossary terms (+1, −0)");
 
+  await expect(page.getByTestId("entry-preview")).toContainText("Health score per customer");
   await page.getByRole("button", { name: "Publish revision 2" }).click();
   await expect(page.getByTestId("publication")).toHaveText("Published");
   await expect(page.getByTestId("catalog-state")).toHaveText("The catalog shows revision 2.");

@@ -421,6 +421,7 @@ fn PublishPanel(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
                     <ul class="mt-1 list-inside list-disc">{subscribers.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul>
                 </div>
             })}
+            {may_publish.then(|| view! { <EntryPreview data=data.clone()/> })}
             <ActionError error=error.into()/>
             <div class="mt-3 flex flex-wrap gap-2">
                 {may_publish.then(|| view! {
@@ -445,6 +446,20 @@ fn PublishPanel(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// How the catalog will list the revision about to be published, as its search results do.
+#[component]
+fn EntryPreview(data: ProducerAsset) -> impl IntoView {
+    view! {
+        <div class="mt-3 rounded p-3 ring-1 ring-slate-200" data-testid="entry-preview" aria-label="Catalog entry preview" role="group">
+            <p class="text-xs font-medium uppercase tracking-wide text-slate-500">"In the catalog it will read"</p>
+            <p class="mt-1 break-words font-medium text-emerald-700">{data.name}</p>
+            <div class="markdown mt-1 text-sm text-slate-600" inner_html=data.description_html></div>
+            <p class="mt-1 text-xs text-slate-500">{format!("{} · {}", data.asset_type, data.project_name)}</p>
+            <TermChips terms=data.terms.into_iter().map(|t| t.name).collect()/>
+        </div>
     }
 }
 

@@ -43,7 +43,9 @@ mod tests {
     #[test]
     fn markdown_renders_and_script_does_not() {
         assert_eq!(to_html("**Daily** orders"), "<p><strong>Daily</strong> orders</p>\n");
-        let hostile = to_html("<script>alert(1)</script>\n\n[x](javascript:alert(1)) ![i](JaVaScRiPt:alert(1)) <b onclick=x>b</b>");
+        let hostile = to_html(
+            "<script>alert(1)</script>\n\n[x](javascript:alert(1)) ![i](JaVaScRiPt:alert(1)) <b onclick=x>b</b>",
+        );
         assert!(!hostile.contains("<script") && !hostile.contains("<b "), "{hostile}");
         assert!(!hostile.to_ascii_lowercase().contains("=\"javascript:"), "{hostile}");
         assert!(hostile.contains(r##"<a href="#">x</a>"##), "{hostile}");
