@@ -9,8 +9,8 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{catalog_asset, catalog_search, RequestAccess};
 use crate::components::{
-    page_resource, ActionError, EmptyState, FieldError, Loaded, RequireRole, BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT,
-    LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
+    page_resource, ActionError, EmptyState, FieldError, FormState, Loaded, RequireRole, BUTTON_PRIMARY,
+    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
     AccessRequestForm, AccessState, ApiError, AssetDetail, CatalogItem, CatalogPage, CatalogQuery, Facet,
@@ -338,26 +338,18 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) ->
     let days = RwSignal::new(String::new());
     // Chosen by the server for this showing of the form: sending it twice asks DataZone once.
     let token = StoredValue::new(token);
-    let problem = RwSignal::new(None::<(String, String)>);
-    let error = RwSignal::new(None::<ApiError>);
+    let state = FormState::new();
     let navigate = use_navigate();
-    Effect::new(move |_| match submit.value().get() {
-        // The request's own page follows it from here (a rule may decide it at once).
-        Some(Ok(id)) => navigate(&format!("/subscriptions/{id}"), NavigateOptions::default()),
-        Some(Err(ApiError::Invalid { field, message })) => problem.set(Some((field, message))),
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
-    let field_error =
-        move |name: &'static str| Signal::derive(move || problem.get().filter(|(f, _)| f == name).map(|(_, m)| m));
+    // The request's own page follows it from here (a rule may decide it at once).
+    state.follow(submit.value(), move |id| navigate(&format!("/subscriptions/{id}"), NavigateOptions::default()));
+    let field_error = move |name: &'static str| state.field(name);
     let listing = StoredValue::new(listing_id);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        error.set(None);
         let days_text = days.get_untracked();
         let parsed = days_text.trim().parse::<u32>().ok();
         if !days_text.trim().is_empty() && parsed.is_none() {
-            problem.set(Some(("days".into(), "Give a whole number of days, or leave it empty.".into())));
+            state.check(Some(("days", "Give a whole number of days, or leave it empty.".into())));
             return;
         }
         let form = AccessRequestForm {
@@ -367,12 +359,9 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) ->
             days: parsed,
             token: token.get_value(),
         };
-        if let Some((field, message)) = form.problem() {
-            problem.set(Some((field.to_owned(), message)));
-            return;
+        if state.check(form.problem()) {
+            submit.dispatch(RequestAccess { form });
         }
-        problem.set(None);
-        submit.dispatch(RequestAccess { form });
     };
     let busy = submit.pending();
     view! {
@@ -409,7 +398,7 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) ->
                             <FieldError id="access-days-error" message=field_error("days")/>
                         </div>
                         <FieldError id="access-project-error" message=field_error("project_id")/>
-                        <ActionError error=error.into()/>
+                        <ActionError error=state.error.into()/>
                         <div class="flex gap-2">
                             <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
                                 {move || if busy.get() { "Sending…" } else { "Request access" }}

@@ -3,7 +3,7 @@
 //! the text is shown as text, and links or images whose address is not http(s), mailto or
 //! relative lead nowhere, so a description cannot run script in a reader's browser.
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 fn safe_address(address: &str) -> bool {
     let lower = address.trim().to_ascii_lowercase();
@@ -36,9 +36,36 @@ pub fn to_html(markdown: &str) -> String {
     out
 }
 
+/// `markdown` as plain text on one line, for lists that show a description in a line:
+/// marks, links and HTML tags dropped, their text kept.
+pub fn to_text(markdown: &str) -> String {
+    let mut text = String::new();
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell | TagEnd::CodeBlock,
+            ) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::to_html;
+    use super::{to_html, to_text};
+
+    #[test]
+    fn a_list_line_reads_without_marks() {
+        assert_eq!(
+            to_text("Health score per **customer**.\n\n- one\n- [two](https://x)"),
+            "Health score per customer. one two"
+        );
+        assert_eq!(to_text("<b>bold</b> `code`"), "bold code");
+    }
 
     #[test]
     fn markdown_renders_and_script_does_not() {

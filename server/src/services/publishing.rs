@@ -322,7 +322,7 @@ impl Publishing for PublishingService {
                 Ok::<_, AppError>(InventoryItem {
                     id: a.id,
                     name: state.name,
-                    description: state.description,
+                    description: super::markdown::to_text(&state.description),
                     asset_type: a.asset_type,
                     revision: state.revision,
                     publication,

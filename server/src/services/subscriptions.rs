@@ -318,7 +318,7 @@ impl Catalog for SubscriptionService {
                     owner_project: index.project_name(&h.owner_project_id).unwrap_or(&h.owner_project_id).to_owned(),
                     listing_id: h.listing_id,
                     name: h.name,
-                    description: h.description,
+                    description: super::markdown::to_text(&h.description),
                     asset_type: h.asset_type,
                     terms: h.terms,
                 })
