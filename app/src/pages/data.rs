@@ -214,19 +214,26 @@ pub fn ProducerAssetPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let asset = page_resource(Role::TeamLead, id, data_asset);
+    // Made here, above the data: a save reloads the asset and rebuilds the editor, and
+    // the confirmation must outlive that.
+    let saved = RwSignal::new(None::<(String, String)>);
     view! {
         <Title text="Edit asset · Meshgate"/>
         <RequireRole>
             <a href="/data" class=format!("text-sm {LINK}")>"← My data"</a>
             <Loaded resource=asset class=PANEL_MT4 let:data>
-                <AssetEditor data on_saved=Callback::new(move |()| asset.refetch())/>
+                <AssetEditor data saved on_saved=Callback::new(move |()| asset.refetch())/>
             </Loaded>
         </RequireRole>
     }
 }
 
 #[component]
-fn AssetEditor(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
+fn AssetEditor(
+    data: ProducerAsset,
+    saved: RwSignal<Option<(String, String)>>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
     let catalog_link = (data.publication != Publication::Draft && data.publication != Publication::Unpublished)
         .then(|| data.listing_id.clone())
         .flatten();
@@ -242,7 +249,7 @@ fn AssetEditor(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
         <div class="mt-6 grid gap-6 lg:grid-cols-3">
             <div class="lg:col-span-2">
                 {if data.may_edit {
-                    view! { <MetadataForm data=data.clone() on_saved/> }.into_any()
+                    view! { <MetadataForm data=data.clone() saved on_saved/> }.into_any()
                 } else {
                     view! { <ReadOnlyMetadata data=data.clone()/> }.into_any()
                 }}
@@ -278,18 +285,21 @@ fn TermChips(terms: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
+fn MetadataForm(
+    data: ProducerAsset,
+    saved: RwSignal<Option<(String, String)>>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
     let save = ServerAction::<ReviseAsset>::new();
     let name = RwSignal::new(data.name.clone());
     let description = RwSignal::new(data.description.clone());
     let chosen = RwSignal::new(data.terms.iter().map(|t| t.id.clone()).collect::<Vec<_>>());
     let state = FormState::new();
-    let saved = RwSignal::new(None::<String>);
     let previewing = RwSignal::new(false);
     let preview = Action::new(|text: &String| preview_description(text.clone()));
     let (asset_id, base) = (StoredValue::new(data.id.clone()), StoredValue::new(data.revision.clone()));
     state.follow(save.value(), move |revision| {
-        saved.set(Some(revision));
+        saved.set(Some((asset_id.get_value(), revision)));
         on_saved.run(());
     });
     let field_error = move |f: &'static str| state.field(f);
@@ -376,7 +386,9 @@ fn MetadataForm(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
                 <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
                     {move || if busy.get() { "Saving…" } else { "Save as new revision" }}
                 </button>
-                {move || saved.get().map(|r| view! { <p class="text-sm text-emerald-700" role="status">"Saved as revision "{r}"."</p> })}
+                {move || saved.get().filter(|(id, _)| *id == asset_id.get_value()).map(|(_, r)| view! {
+                    <p class="text-sm text-emerald-700" role="status">"Saved as revision "{r}"."</p>
+                })}
             </div>
         </form>
     }
