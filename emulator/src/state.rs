@@ -494,6 +494,11 @@ impl State {
             .ok_or_else(|| ApiError::not_found(format!("Asset {id} not found")))
     }
 
+    /// The listing of that id, active or not, with its asset.
+    pub fn listing(&self, listing_id: &str) -> Option<(&Asset, &Listing)> {
+        self.assets.iter().find_map(|a| a.listing.as_ref().filter(|l| l.id == listing_id).map(|l| (a, l)))
+    }
+
     /// The published asset behind an active listing id (an unpublished listing cannot be
     /// subscribed to).
     pub fn listed_asset(&self, domain_id: &str, listing_id: &str) -> Result<&Asset, ApiError> {

@@ -156,10 +156,8 @@ pub fn get_listing(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let id = id_label(call, 1, "identifier")?;
     let (asset, l) = state
-        .assets
-        .iter()
-        .filter(|a| a.domain_id == domain)
-        .find_map(|a| a.listing.as_ref().filter(|l| l.id == id).map(|l| (a, l)))
+        .listing(id)
+        .filter(|(a, _)| a.domain_id == domain)
         .ok_or_else(|| ApiError::not_found(format!("Listing {id} not found")))?;
     if let Some(wanted) = call.query("listingRevision") {
         wire::check_len("listingRevision", wanted, 1, 64)?;

@@ -39,8 +39,7 @@ fn principal_json(state: &State, who: &Subscriber) -> Value {
 
 /// A `SubscribedListing`; a listing whose project has since been deleted keeps its id only.
 fn listing_json(state: &State, listing_id: &str) -> Value {
-    let found = state.assets.iter().find_map(|a| a.listing.as_ref().filter(|l| l.id == listing_id).map(|l| (a, l)));
-    let Some((asset, listing)) = found else {
+    let Some((asset, listing)) = state.listing(listing_id) else {
         return json!({
             "id": listing_id,
             "name": listing_id,
@@ -129,12 +128,9 @@ fn subscription_json(state: &State, s: &Subscription) -> Value {
 
 fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value {
     let grant = g.state(now);
-    // A grant follows its listing's latest publication (revision 1 once unpublished for good).
-    let (listing_revision, asset_revision) = state
-        .assets
-        .iter()
-        .find_map(|a| a.listing.as_ref().filter(|l| l.id == g.listing_id))
-        .map_or((1, 1), |l| (l.revision, l.published.revision));
+    // A grant follows its listing's latest publication (revision 1 once the asset is gone).
+    let (listing_revision, asset_revision) =
+        state.listing(&g.listing_id).map_or((1, 1), |(_, l)| (l.revision, l.published.revision));
     let target = state
         .projects
         .iter()

@@ -8,7 +8,7 @@ use aws_sdk_datazone::types::{
 };
 use chrono::{DateTime, Utc};
 
-use super::{upstream, Aws};
+use super::{not_found, upstream, Aws};
 use crate::error::AppError;
 
 /// One asset of a project's inventory, as Search (ASSET scope) describes it.
@@ -59,13 +59,6 @@ fn time(t: Option<&aws_sdk_datazone::primitives::DateTime>) -> Option<DateTime<U
     t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
 }
 
-fn asset_not_found(error: AppError) -> AppError {
-    match error {
-        AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => AppError::NotFound("Asset".into()),
-        other => other,
-    }
-}
-
 impl Aws {
     /// The assets a project owns, draft or published, matching `text` (all when empty), by
     /// name; at most 50 (Search, ASSET scope, `owningProjectIdentifier`), read now.
@@ -107,7 +100,7 @@ impl Aws {
             .identifier(id)
             .send()
             .await
-            .map_err(|e| asset_not_found(upstream("GetAsset", e)))?;
+            .map_err(|e| not_found(upstream("GetAsset", e), "Asset"))?;
         Ok(AssetState {
             id: a.id().to_owned(),
             name: a.name().to_owned(),
@@ -233,15 +226,10 @@ impl Aws {
     }
 
     /// Publishes `revision` of the asset in the catalog, or takes its listing out
-    /// (CreateListingChangeSet); `token` makes a retry answer the same change. Answers the
-    /// listing id. The portal's own catalog caches are cleared.
-    pub async fn change_listing(
-        &self,
-        asset: &str,
-        revision: Option<&str>,
-        publish: bool,
-        token: &str,
-    ) -> Result<String, AppError> {
+    /// (CreateListingChangeSet, without a client token: a token would replay an earlier
+    /// publication of the same revision after an unpublish). Answers the listing id. The
+    /// portal's own catalog caches are cleared.
+    pub async fn change_listing(&self, asset: &str, revision: Option<&str>, publish: bool) -> Result<String, AppError> {
         let change = self
             .datazone
             .create_listing_change_set()
@@ -250,7 +238,6 @@ impl Aws {
             .entity_type(EntityType::Asset)
             .set_entity_revision(revision.map(str::to_owned))
             .action(if publish { ChangeAction::Publish } else { ChangeAction::Unpublish })
-            .client_token(token)
             .send()
             .await
             .map_err(|e| upstream("CreateListingChangeSet", e))?;

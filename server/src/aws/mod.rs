@@ -138,6 +138,15 @@ impl Aws {
     }
 }
 
+/// DataZone's ResourceNotFoundException as the portal's `NotFound(what)`; other failures
+/// as they are.
+pub fn not_found(error: AppError, what: &str) -> AppError {
+    match error {
+        AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => AppError::NotFound(what.into()),
+        other => other,
+    }
+}
+
 /// An SDK failure as the server reports it: throttling and 5xx are worth retrying.
 pub fn upstream<E: ProvideErrorMetadata + std::error::Error + 'static>(
     operation: &'static str,

@@ -15,7 +15,7 @@ use aws_sdk_datazone::types::{
 };
 use chrono::{DateTime, Utc};
 
-use super::{upstream, Aws};
+use super::{not_found, upstream, Aws};
 use crate::error::AppError;
 
 /// Attributes the catalog filters and counts on.
@@ -196,13 +196,6 @@ fn subscription_of(s: &aws_sdk_datazone::types::SubscriptionSummary) -> Subscrip
         listing_id: s.subscribed_listing().map(|l| l.id().to_owned()).unwrap_or_default(),
         project_id: s.subscribed_principal().and_then(|p| project_of(std::slice::from_ref(p))).map(|p| p.0),
         request_id: s.subscription_request_id().map(str::to_owned),
-    }
-}
-
-fn not_found(error: AppError, what: &str) -> AppError {
-    match error {
-        AppError::Upstream { code, .. } if code == "ResourceNotFoundException" => AppError::NotFound(what.into()),
-        other => other,
     }
 }
 

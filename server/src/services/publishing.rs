@@ -219,10 +219,9 @@ impl PublishingService {
         if nothing_to_do {
             return Ok(());
         }
-        // No client token: the lock and the state read above make a repeated click a no-op,
-        // and a token would replay an earlier publication of the same revision.
+        // The lock and the state read above make a repeated click a no-op.
         let publish_revision = publish.then_some(current.revision.as_str());
-        self.aws.change_listing(&current.id, publish_revision, publish, &uuid::Uuid::new_v4().to_string()).await?;
+        self.aws.change_listing(&current.id, publish_revision, publish).await?;
         let action = if publish { "asset.published" } else { "asset.unpublished" };
         let after = if publish { Publication::Published } else { Publication::Unpublished };
         super::audit_event(
