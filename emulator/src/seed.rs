@@ -348,6 +348,7 @@ impl<'a> Builder<'a> {
             glossaries: Vec::new(),
             terms: Vec::new(),
             assets: Vec::new(),
+            products: Vec::new(),
             requests: Vec::new(),
             subscriptions: Vec::new(),
             grants: Vec::new(),

@@ -188,10 +188,11 @@ pub struct AssetRevision {
     pub created_by: String,
 }
 
-/// An asset's listing: the revision CreateListingChangeSet last published, which is what
-/// the catalog (SearchListings, GetListing, subscriptions) shows until the next publication.
+/// An asset's or data product's listing: the revision CreateListingChangeSet last
+/// published, which is what the catalog (SearchListings, GetListing, subscriptions) shows
+/// until the next publication.
 #[derive(Clone, Debug)]
-pub struct Listing {
+pub struct Listing<R = AssetRevision> {
     pub id: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -201,10 +202,10 @@ pub struct Listing {
     pub updated_by: String,
     /// `ACTIVE`, or `INACTIVE` once unpublished (ListingStatus).
     pub status: &'static str,
-    pub published: AssetRevision,
+    pub published: R,
 }
 
-impl Listing {
+impl<R> Listing<R> {
     pub fn is_active(&self) -> bool {
         self.status == "ACTIVE"
     }
@@ -227,6 +228,99 @@ pub struct Asset {
 impl Asset {
     pub fn current(&self) -> &AssetRevision {
         self.revisions.last().expect("an asset always has its first revision")
+    }
+}
+
+/// One asset of a data product revision, at the asset revision the product names.
+#[derive(Clone, Debug)]
+pub struct ProductItem {
+    pub asset_id: String,
+    pub revision: u32,
+    pub glossary_terms: Vec<String>,
+}
+
+/// What one revision of a data product says (CreateDataProduct makes revision 1, each
+/// CreateDataProductRevision the next).
+#[derive(Clone, Debug)]
+pub struct DataProductRevision {
+    pub revision: u32,
+    pub name: String,
+    pub description: Option<String>,
+    pub glossary_terms: Vec<String>,
+    pub items: Vec<ProductItem>,
+    pub forms: Vec<Form>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct DataProduct {
+    pub id: String,
+    pub domain_id: String,
+    pub owning_project_id: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    /// Every revision, oldest first: the last is the product as it stands.
+    pub revisions: Vec<DataProductRevision>,
+    pub listing: Option<Listing<DataProductRevision>>,
+}
+
+impl DataProduct {
+    pub fn current(&self) -> &DataProductRevision {
+        self.revisions.last().expect("a data product always has its first revision")
+    }
+}
+
+/// A listing with what it lists: an asset or a data product.
+#[derive(Clone, Copy, Debug)]
+pub enum Listed<'s> {
+    Asset(&'s Asset, &'s Listing),
+    Product(&'s DataProduct, &'s Listing<DataProductRevision>),
+}
+
+impl Listed<'_> {
+    pub fn domain_id(&self) -> &str {
+        match self {
+            Listed::Asset(a, _) => &a.domain_id,
+            Listed::Product(p, _) => &p.domain_id,
+        }
+    }
+
+    pub fn owning_project_id(&self) -> &str {
+        match self {
+            Listed::Asset(a, _) => &a.owning_project_id,
+            Listed::Product(p, _) => &p.owning_project_id,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Listed::Asset(_, l) => &l.id,
+            Listed::Product(_, l) => &l.id,
+        }
+    }
+
+    /// The listing's own revision (counts publications).
+    pub fn revision(&self) -> u32 {
+        match self {
+            Listed::Asset(_, l) => l.revision,
+            Listed::Product(_, l) => l.revision,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        match self {
+            Listed::Asset(_, l) => l.is_active(),
+            Listed::Product(_, l) => l.is_active(),
+        }
+    }
+
+    /// The assets a subscription to this listing grants, each at its published revision.
+    pub fn granted_assets(&self) -> Vec<(String, u32)> {
+        match self {
+            Listed::Asset(a, l) => vec![(a.id.clone(), l.published.revision)],
+            Listed::Product(_, l) => l.published.items.iter().map(|i| (i.asset_id.clone(), i.revision)).collect(),
+        }
     }
 }
 
@@ -428,6 +522,7 @@ pub struct State {
     pub glossaries: Vec<Glossary>,
     pub terms: Vec<GlossaryTerm>,
     pub assets: Vec<Asset>,
+    pub products: Vec<DataProduct>,
     pub requests: Vec<SubscriptionRequest>,
     pub subscriptions: Vec<Subscription>,
     pub grants: Vec<SubscriptionGrant>,
@@ -449,6 +544,7 @@ impl State {
         // A deleted project takes the catalog content it owned with it.
         self.projects.retain(|p| !gone.contains(&p.id));
         self.assets.retain(|a| !gone.contains(&a.owning_project_id));
+        self.products.retain(|p| !gone.contains(&p.owning_project_id));
         let glossaries: Vec<String> =
             self.glossaries.iter().filter(|g| gone.contains(&g.owning_project_id)).map(|g| g.id.clone()).collect();
         self.glossaries.retain(|g| !glossaries.contains(&g.id));
@@ -494,20 +590,31 @@ impl State {
             .ok_or_else(|| ApiError::not_found(format!("Asset {id} not found")))
     }
 
-    /// The listing of that id, active or not, with its asset.
-    pub fn listing(&self, listing_id: &str) -> Option<(&Asset, &Listing)> {
-        self.assets.iter().find_map(|a| a.listing.as_ref().filter(|l| l.id == listing_id).map(|l| (a, l)))
-    }
-
-    /// The published asset behind an active listing id (an unpublished listing cannot be
-    /// subscribed to).
-    pub fn listed_asset(&self, domain_id: &str, listing_id: &str) -> Result<&Asset, ApiError> {
+    /// The listing of that id, active or not, with what it lists.
+    pub fn listing(&self, listing_id: &str) -> Option<Listed<'_>> {
         self.assets
             .iter()
-            .find(|a| {
-                a.domain_id == domain_id && a.listing.as_ref().is_some_and(|l| l.id == listing_id && l.is_active())
+            .find_map(|a| a.listing.as_ref().filter(|l| l.id == listing_id).map(|l| Listed::Asset(a, l)))
+            .or_else(|| {
+                self.products
+                    .iter()
+                    .find_map(|p| p.listing.as_ref().filter(|l| l.id == listing_id).map(|l| Listed::Product(p, l)))
             })
+    }
+
+    /// The active listing of that id in the domain (an unpublished listing cannot be
+    /// subscribed to).
+    pub fn active_listing(&self, domain_id: &str, listing_id: &str) -> Result<Listed<'_>, ApiError> {
+        self.listing(listing_id)
+            .filter(|l| l.domain_id() == domain_id && l.is_active())
             .ok_or_else(|| ApiError::not_found(format!("Listing {listing_id} not found")))
+    }
+
+    pub fn product(&self, domain_id: &str, id: &str) -> Result<&DataProduct, ApiError> {
+        self.products
+            .iter()
+            .find(|p| p.domain_id == domain_id && p.id == id)
+            .ok_or_else(|| ApiError::not_found(format!("Data product {id} not found")))
     }
 
     pub fn glossary(&self, domain_id: &str, id: &str) -> Result<&Glossary, ApiError> {

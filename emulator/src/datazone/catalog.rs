@@ -9,22 +9,22 @@ use serde_json::{json, Map, Value};
 use super::{domain_id, id_label};
 use crate::dispatch::Call;
 use crate::ids::new_resource_id;
-use crate::state::{Asset, AssetRevision, Form, Glossary, GlossaryTerm, Listing, State};
+use crate::state::{Asset, AssetRevision, Form, Glossary, GlossaryTerm, Listed, Listing, State};
 use crate::wire::{self, epoch, ApiError, Outcome, PageRequest, Reply, ASSET_TYPE, CLIENT_TOKEN};
 
 /// Form types and glossary entries never change in the stand-in: one revision of each.
 /// Assets and listings count their revisions.
 const REVISION: &str = "1";
 
-fn detailed_terms(state: &State, ids: &[String]) -> Vec<Value> {
+pub(super) fn detailed_terms(state: &State, ids: &[String]) -> Vec<Value> {
     ids.iter()
         .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
         .map(|t| json!({"name": t.name, "shortDescription": t.short_description}))
         .collect()
 }
 
-fn forms_output(r: &AssetRevision) -> Vec<Value> {
-    r.forms
+pub(super) fn forms_output(forms: &[Form]) -> Vec<Value> {
+    forms
         .iter()
         .map(|f| {
             json!({
@@ -38,9 +38,8 @@ fn forms_output(r: &AssetRevision) -> Vec<Value> {
 }
 
 /// Listings carry the forms as one JSON document in a string, keyed by form name.
-fn forms_document(r: &AssetRevision) -> String {
-    let map: Map<String, Value> = r
-        .forms
+pub(super) fn forms_document(forms: &[Form]) -> String {
+    let map: Map<String, Value> = forms
         .iter()
         .map(|f| {
             let content = serde_json::from_str(&f.content).unwrap_or(Value::String(f.content.clone()));
@@ -50,7 +49,7 @@ fn forms_document(r: &AssetRevision) -> String {
     Value::Object(map).to_string()
 }
 
-fn non_empty(ids: &[String]) -> Option<&[String]> {
+pub(super) fn non_empty(ids: &[String]) -> Option<&[String]> {
     (!ids.is_empty()).then_some(ids)
 }
 
@@ -73,7 +72,7 @@ fn asset_json(a: &Asset, r: &AssetRevision) -> Value {
         "owningProjectId": a.owning_project_id,
         "domainId": a.domain_id,
         "listing": a.listing.as_ref().map(|l| json!({"listingId": l.id, "listingStatus": l.status})),
-        "formsOutput": forms_output(r),
+        "formsOutput": forms_output(&r.forms),
         "readOnlyFormsOutput": [],
     })
 }
@@ -151,43 +150,77 @@ pub fn get_asset(state: &mut State, call: &Call) -> Outcome {
 }
 
 /// GetListing answers unpublished (INACTIVE) listings too; `listingRevision` must be the
-/// current one (the stand-in keeps no older listing revisions).
+/// current one (the stand-in keeps no older listing revisions). `item` is an `assetListing`
+/// or a `dataProductListing` (ListingItem), as published.
 pub fn get_listing(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let id = id_label(call, 1, "identifier")?;
-    let (asset, l) = state
+    let listed = state
         .listing(id)
-        .filter(|(a, _)| a.domain_id == domain)
+        .filter(|l| l.domain_id() == domain)
         .ok_or_else(|| ApiError::not_found(format!("Listing {id} not found")))?;
     if let Some(wanted) = call.query("listingRevision") {
         wire::check_len("listingRevision", wanted, 1, 64)?;
-        if wanted != l.revision.to_string() {
+        if wanted != listed.revision().to_string() {
             return Err(ApiError::not_found(format!("Revision {wanted} of listing {id} not found")));
         }
     }
-    let shown = &l.published;
-    let listing = json!({
-                "domainId": asset.domain_id,
-                "id": l.id,
-                "listingRevision": l.revision.to_string(),
-                "createdAt": epoch(l.created_at),
-                "updatedAt": epoch(l.updated_at),
-                "createdBy": l.created_by,
-                "updatedBy": l.updated_by,
-                "item": {"assetListing": {
+    let listing = match listed {
+        Listed::Asset(asset, l) => {
+            let shown = &l.published;
+            listing_json(
+                &asset.domain_id,
+                l,
+                &shown.name,
+                shown.description.as_ref(),
+                json!({"assetListing": {
                     "assetId": asset.id,
                     "assetRevision": shown.revision.to_string(),
                     "assetType": asset.type_identifier,
                     "createdAt": epoch(shown.created_at),
-                    "forms": forms_document(shown),
+                    "forms": forms_document(&shown.forms),
                     "glossaryTerms": detailed_terms(state, &shown.glossary_terms),
                     "owningProjectId": asset.owning_project_id,
-                }},
-                "name": shown.name,
-                "description": shown.description,
-                "status": l.status,
-    });
+                }}),
+            )
+        }
+        Listed::Product(product, l) => {
+            let shown = &l.published;
+            listing_json(
+                &product.domain_id,
+                l,
+                &shown.name,
+                shown.description.as_ref(),
+                json!({"dataProductListing": {
+                    "dataProductId": product.id,
+                    "dataProductRevision": shown.revision.to_string(),
+                    "createdAt": epoch(shown.created_at),
+                    "forms": forms_document(&shown.forms),
+                    "glossaryTerms": detailed_terms(state, &shown.glossary_terms),
+                    "owningProjectId": product.owning_project_id,
+                    "items": super::products::item_listings(state, shown),
+                }}),
+            )
+        }
+    };
     Ok(Reply::ok(listing))
+}
+
+/// What GetListing says of any listing around its item.
+fn listing_json<R>(domain: &str, l: &Listing<R>, name: &str, description: Option<&String>, item: Value) -> Value {
+    json!({
+        "domainId": domain,
+        "id": l.id,
+        "listingRevision": l.revision.to_string(),
+        "createdAt": epoch(l.created_at),
+        "updatedAt": epoch(l.updated_at),
+        "createdBy": l.created_by,
+        "updatedBy": l.updated_by,
+        "item": item,
+        "name": name,
+        "description": description,
+        "status": l.status,
+    })
 }
 
 pub fn get_glossary(state: &mut State, call: &Call) -> Outcome {
@@ -410,12 +443,61 @@ pub fn list_asset_revisions(state: &mut State, call: &Call) -> Outcome {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ChangeSetInput {
-    action: String,
-    entity_identifier: String,
+pub(super) struct ChangeSetInput {
+    pub(super) action: String,
+    pub(super) entity_identifier: String,
     entity_type: String,
-    entity_revision: Option<String>,
+    pub(super) entity_revision: Option<String>,
     client_token: Option<String>,
+}
+
+/// A listing's id, revision and status after a change set.
+pub(super) type ListingState = (String, u32, &'static str);
+
+/// Applies a change set's `action` to one entity's listing slot: PUBLISH lists `revision`
+/// (numbered `number`; `number_of` reads the number of what is listed) under the entity's
+/// one listing id with the next listing revision; UNPUBLISH makes it INACTIVE. Publishing
+/// what is already listed, or unpublishing what is not, is a ConflictException.
+pub(super) fn apply_change<R: Clone>(
+    slot: &mut Option<Listing<R>>,
+    action: &str,
+    revision: R,
+    number: u32,
+    number_of: impl Fn(&R) -> u32,
+    what: &str,
+    call: &Call,
+) -> Result<ListingState, ApiError> {
+    let listing = match (action, slot.as_mut()) {
+        ("PUBLISH", Some(l)) if l.is_active() && number_of(&l.published) == number => {
+            return Err(ApiError::conflict(format!("Revision {number} of {what} is already published")));
+        }
+        ("PUBLISH", Some(l)) => {
+            l.revision += 1;
+            l.status = "ACTIVE";
+            l.published = revision;
+            l.updated_at = call.now;
+            call.caller.clone_into(&mut l.updated_by);
+            l
+        }
+        ("PUBLISH", None) => slot.insert(Listing {
+            id: new_resource_id(),
+            created_at: call.now,
+            created_by: call.caller.to_owned(),
+            revision: 1,
+            updated_at: call.now,
+            updated_by: call.caller.to_owned(),
+            status: "ACTIVE",
+            published: revision,
+        }),
+        (_, Some(l)) if l.is_active() => {
+            l.status = "INACTIVE";
+            l.updated_at = call.now;
+            call.caller.clone_into(&mut l.updated_by);
+            l
+        }
+        _ => return Err(ApiError::conflict(format!("The {what} has no published listing"))),
+    };
+    Ok((listing.id.clone(), listing.revision, listing.status))
 }
 
 /// CreateListingChangeSet (`POST /v2/domains/{domainIdentifier}/listings/change-set`):
@@ -425,7 +507,7 @@ struct ChangeSetInput {
 /// existing subscriptions stay. Answers `listingId`, `listingRevision` and `status`
 /// (ACTIVE or INACTIVE; the stand-in does not pass through CREATING). Publishing the
 /// revision already listed, or unpublishing what is not listed, is a ConflictException.
-/// The stand-in holds no data products: `DATA_PRODUCT` entities are never found.
+/// `DATA_PRODUCT` entities are data products (see `products::change_listing`).
 pub fn create_listing_change_set(state: &mut State, call: &Call) -> Outcome {
     let domain = domain_id(state, call)?;
     let input: ChangeSetInput = call.body()?;
@@ -441,59 +523,25 @@ pub fn create_listing_change_set(state: &mut State, call: &Call) -> Outcome {
             return Ok(Reply::ok(serde_json::from_str(answer).unwrap_or(Value::Null)));
         }
     }
-    if input.entity_type == "DATA_PRODUCT" {
-        return Err(ApiError::not_found(format!("Data product {} not found", input.entity_identifier)));
-    }
-    let asset = state.asset(&domain, &input.entity_identifier)?;
-    let revision = match input.entity_revision.as_deref() {
-        None => asset.current().clone(),
-        Some(wanted) => asset
-            .revisions
-            .iter()
-            .find(|r| r.revision.to_string() == wanted)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(format!("Revision {wanted} of asset {} not found", asset.id)))?,
+    let listing = if input.entity_type == "DATA_PRODUCT" {
+        super::products::change_listing(state, call, &domain, &input)?
+    } else {
+        let asset = state.asset(&domain, &input.entity_identifier)?;
+        let revision = match input.entity_revision.as_deref() {
+            None => asset.current().clone(),
+            Some(wanted) => asset
+                .revisions
+                .iter()
+                .find(|r| r.revision.to_string() == wanted)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(format!("Revision {wanted} of asset {} not found", asset.id)))?,
+        };
+        let id = asset.id.clone();
+        let asset = state.assets.iter_mut().find(|a| a.domain_id == domain && a.id == id).expect("found above");
+        let number = revision.revision;
+        apply_change(&mut asset.listing, &input.action, revision, number, |r| r.revision, &format!("asset {id}"), call)?
     };
-    let id = asset.id.clone();
-    let asset = state.assets.iter_mut().find(|a| a.domain_id == domain && a.id == id).expect("found above");
-    let listing = match (input.action.as_str(), asset.listing.as_mut()) {
-        ("PUBLISH", Some(l)) if l.is_active() && l.published.revision == revision.revision => {
-            return Err(ApiError::conflict(format!(
-                "Revision {} of asset {id} is already published",
-                revision.revision
-            )));
-        }
-        ("PUBLISH", Some(l)) => {
-            l.revision += 1;
-            l.status = "ACTIVE";
-            l.published = revision;
-            l.updated_at = call.now;
-            call.caller.clone_into(&mut l.updated_by);
-            l.clone()
-        }
-        ("PUBLISH", None) => asset
-            .listing
-            .insert(Listing {
-                id: new_resource_id(),
-                created_at: call.now,
-                created_by: call.caller.to_owned(),
-                revision: 1,
-                updated_at: call.now,
-                updated_by: call.caller.to_owned(),
-                status: "ACTIVE",
-                published: revision,
-            })
-            .clone(),
-        (_, Some(l)) if l.is_active() => {
-            l.status = "INACTIVE";
-            l.updated_at = call.now;
-            call.caller.clone_into(&mut l.updated_by);
-            l.clone()
-        }
-        _ => return Err(ApiError::conflict(format!("Asset {id} has no published listing"))),
-    };
-    let answer =
-        json!({"listingId": listing.id, "listingRevision": listing.revision.to_string(), "status": listing.status});
+    let answer = json!({"listingId": listing.0, "listingRevision": listing.1.to_string(), "status": listing.2});
     if let Some(token) = input.client_token {
         state.client_tokens.insert((call.operation, token), answer.to_string());
     }
@@ -787,7 +835,7 @@ pub fn search(state: &mut State, call: &Call) -> Outcome {
                     }
                 }
                 if forms {
-                    item["additionalAttributes"] = json!({"formsOutput": forms_output(a.current())});
+                    item["additionalAttributes"] = json!({"formsOutput": forms_output(&a.current().forms)});
                 }
                 Doc {
                     item: json!({ "assetItem": item }),
@@ -819,7 +867,17 @@ pub fn search(state: &mut State, call: &Call) -> Outcome {
                 fields: term_fields(state, t),
             })
             .collect(),
-        _ => Vec::new(),
+        _ => state
+            .products
+            .iter()
+            .filter(|p| p.domain_id == domain)
+            .map(|p| Doc {
+                item: json!({ "dataProductItem": super::products::search_item(state, p, p.current(), false) }),
+                name: p.current().name.clone(),
+                created: p.created_at,
+                fields: super::products::fields(state, p, p.current()),
+            })
+            .collect(),
     };
     let docs: Vec<Doc> = docs
         .into_iter()
@@ -910,7 +968,7 @@ pub fn search_listings(state: &mut State, call: &Call) -> Outcome {
                 "listingUpdatedBy": l.updated_by,
                 "glossaryTerms": detailed_terms(state, &shown.glossary_terms),
                 "owningProjectId": a.owning_project_id,
-                "additionalAttributes": forms.then(|| json!({"forms": forms_document(shown)})),
+                "additionalAttributes": forms.then(|| json!({"forms": forms_document(&shown.forms)})),
             });
             Doc {
                 item: json!({ "assetListing": item }),
@@ -919,6 +977,20 @@ pub fn search_listings(state: &mut State, call: &Call) -> Outcome {
                 fields: asset_fields(state, a, shown),
             }
         })
+        .chain(state.products.iter().filter(|p| p.domain_id == domain).filter_map(|p| {
+            let l = p.listing.as_ref().filter(|l| l.is_active())?;
+            let shown = &l.published;
+            let mut item = super::products::search_item(state, p, shown, true);
+            if forms {
+                item["additionalAttributes"] = json!({"forms": forms_document(&shown.forms)});
+            }
+            Some(Doc {
+                item: json!({ "dataProductListing": item }),
+                name: shown.name.clone(),
+                created: l.created_at,
+                fields: super::products::fields(state, p, shown),
+            })
+        }))
         .collect();
     let hits = input.query.run(docs)?;
     let aggregates = input.aggregations.as_deref().map(|aggs| aggregate(state, &hits, aggs));

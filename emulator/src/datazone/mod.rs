@@ -3,6 +3,7 @@
 mod catalog;
 mod domains;
 mod grants;
+mod products;
 mod profiles;
 mod projects;
 mod subscriptions;
@@ -86,6 +87,14 @@ pub fn route(method: &Method, segments: &[String]) -> Option<Route> {
         }
         ("POST", ["v2", "domains", d, "listings", "change-set"]) => {
             ("CreateListingChangeSet", catalog::create_listing_change_set, vec![*d])
+        }
+        ("POST", ["v2", "domains", d, "data-products"]) => ("CreateDataProduct", products::create_product, vec![*d]),
+        ("GET", ["v2", "domains", d, "data-products", id]) => ("GetDataProduct", products::get_product, vec![*d, *id]),
+        ("POST", ["v2", "domains", d, "data-products", id, "revisions"]) => {
+            ("CreateDataProductRevision", products::create_product_revision, vec![*d, *id])
+        }
+        ("GET", ["v2", "domains", d, "data-products", id, "revisions"]) => {
+            ("ListDataProductRevisions", products::list_product_revisions, vec![*d, *id])
         }
         ("GET", ["v2", "domains", d, "glossaries", id]) => ("GetGlossary", catalog::get_glossary, vec![*d, *id]),
         ("GET", ["v2", "domains", d, "glossary-terms", id]) => ("GetGlossaryTerm", catalog::get_term, vec![*d, *id]),

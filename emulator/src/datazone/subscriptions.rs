@@ -10,7 +10,7 @@ use super::{descending, domain_id, id_label};
 use crate::dispatch::Call;
 use crate::ids::{new_resource_id, seeded_resource_id};
 use crate::seed::environment_id;
-use crate::state::{State, Subscriber, Subscription, SubscriptionGrant, SubscriptionRequest};
+use crate::state::{Listed, State, Subscriber, Subscription, SubscriptionGrant, SubscriptionRequest};
 use crate::wire::{self, epoch, ApiError, Outcome, Reply};
 
 /// Form types never change in the stand-in: one revision of each.
@@ -37,9 +37,17 @@ fn principal_json(state: &State, who: &Subscriber) -> Value {
     }
 }
 
-/// A `SubscribedListing`; a listing whose project has since been deleted keeps its id only.
+fn term_details(state: &State, ids: &[String]) -> Vec<Value> {
+    ids.iter()
+        .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
+        .map(|t| json!({"name": t.name, "shortDescription": t.short_description}))
+        .collect()
+}
+
+/// A `SubscribedListing`: an `assetListing` or a `productListing` (SubscribedListingItem),
+/// as published; a listing whose project has since been deleted keeps its id only.
 fn listing_json(state: &State, listing_id: &str) -> Value {
-    let Some((asset, listing)) = state.listing(listing_id) else {
+    let Some(listed) = state.listing(listing_id) else {
         return json!({
             "id": listing_id,
             "name": listing_id,
@@ -48,31 +56,48 @@ fn listing_json(state: &State, listing_id: &str) -> Value {
             "ownerProjectId": "",
         });
     };
-    // What the catalog shows is the published revision, not the asset as it stands.
-    let shown = &listing.published;
-    let terms: Vec<Value> = shown
-        .glossary_terms
-        .iter()
-        .filter_map(|id| state.terms.iter().find(|t| &t.id == id))
-        .map(|t| json!({"name": t.name, "shortDescription": t.short_description}))
-        .collect();
+    // What the catalog shows is the published revision, not the asset or product as it stands.
+    let (name, description, item) = match listed {
+        Listed::Asset(asset, listing) => {
+            let shown = &listing.published;
+            let item = json!({"assetListing": {
+                "entityId": asset.id,
+                "entityRevision": shown.revision.to_string(),
+                "entityType": asset.type_identifier,
+                "glossaryTerms": term_details(state, &shown.glossary_terms),
+            }});
+            (&shown.name, &shown.description, item)
+        }
+        Listed::Product(product, listing) => {
+            let shown = &listing.published;
+            let assets: Vec<Value> = shown
+                .items
+                .iter()
+                .map(|i| {
+                    let kind = state.assets.iter().find(|a| a.id == i.asset_id).map(|a| a.type_identifier.as_str());
+                    json!({"entityId": i.asset_id, "entityRevision": i.revision.to_string(), "entityType": kind})
+                })
+                .collect();
+            let item = json!({"productListing": {
+                "entityId": product.id,
+                "entityRevision": shown.revision.to_string(),
+                "glossaryTerms": term_details(state, &shown.glossary_terms),
+                "name": shown.name,
+                "description": shown.description,
+                "assetListings": assets,
+            }});
+            (&shown.name, &shown.description, item)
+        }
+    };
+    let owner = listed.owning_project_id();
     json!({
         "id": listing_id,
-        "revision": listing.revision.to_string(),
-        "name": shown.name,
-        "description": shown.description.clone().unwrap_or_default(),
-        "item": {"assetListing": {
-            "entityId": asset.id,
-            "entityRevision": shown.revision.to_string(),
-            "entityType": asset.type_identifier,
-            "glossaryTerms": terms,
-        }},
-        "ownerProjectId": asset.owning_project_id,
-        "ownerProjectName": state
-            .projects
-            .iter()
-            .find(|p| p.id == asset.owning_project_id)
-            .map(|p| &p.name),
+        "revision": listed.revision().to_string(),
+        "name": name,
+        "description": description.clone().unwrap_or_default(),
+        "item": item,
+        "ownerProjectId": owner,
+        "ownerProjectName": state.projects.iter().find(|p| p.id == owner).map(|p| &p.name),
     })
 }
 
@@ -128,9 +153,11 @@ fn subscription_json(state: &State, s: &Subscription) -> Value {
 
 fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value {
     let grant = g.state(now);
-    // A grant follows its listing's latest publication (revision 1 once the asset is gone).
-    let (listing_revision, asset_revision) =
-        state.listing(&g.listing_id).map_or((1, 1), |(_, l)| (l.revision, l.published.revision));
+    // A grant follows its listing's latest publication (revision 1 once the asset is gone);
+    // a data product's grant covers each of its assets.
+    let (listing_revision, granted) = state
+        .listing(&g.listing_id)
+        .map_or_else(|| (1, vec![(g.asset_id.clone(), 1)]), |l| (l.revision(), l.granted_assets()));
     let target = state
         .projects
         .iter()
@@ -141,17 +168,23 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
                 .any(|s| s.id == g.subscription_id && s.subscriber == Subscriber::Project(p.id.clone()))
         })
         .map(|p| format!("{} Lakehouse Database", p.name));
-    let mut asset = json!({
-        "assetId": g.asset_id,
-        "assetRevision": asset_revision.to_string(),
-        "status": grant.asset,
-        "targetName": target,
-        "grantedTimestamp": g.granted_timestamp(now).map(epoch),
-    });
-    if let Some((cause, at)) = grant.failure {
-        asset["failureCause"] = json!({"message": cause});
-        asset["failureTimestamp"] = json!(epoch(at));
-    }
+    let assets: Vec<Value> = granted
+        .into_iter()
+        .map(|(asset_id, revision)| {
+            let mut asset = json!({
+                "assetId": asset_id,
+                "assetRevision": revision.to_string(),
+                "status": grant.asset,
+                "targetName": target,
+                "grantedTimestamp": g.granted_timestamp(now).map(epoch),
+            });
+            if let Some((cause, at)) = grant.failure {
+                asset["failureCause"] = json!({"message": cause});
+                asset["failureTimestamp"] = json!(epoch(at));
+            }
+            asset
+        })
+        .collect();
     json!({
         "id": g.id,
         "createdBy": g.created_by,
@@ -162,7 +195,7 @@ fn grant_json(state: &State, g: &SubscriptionGrant, now: DateTime<Utc>) -> Value
         "subscriptionTargetId": g.target_id,
         "grantedEntity": {"listing": {"id": g.listing_id, "revision": listing_revision.to_string()}},
         "status": grant.overall,
-        "assets": [asset],
+        "assets": assets,
         "subscriptionId": g.subscription_id,
     })
 }
@@ -223,12 +256,7 @@ pub fn create_request(state: &mut State, call: &Call) -> Outcome {
         }
     }
     let who = subscriber(state, &domain, &input.subscribed_principals[0])?;
-    let listing_id = state
-        .listed_asset(&domain, &input.subscribed_listings[0].identifier)?
-        .listing
-        .as_ref()
-        .map(|l| l.id.clone())
-        .unwrap_or_default();
+    let listing_id = state.active_listing(&domain, &input.subscribed_listings[0].identifier)?.id().to_owned();
     if state.requests.iter().any(|r| r.subscriber == who && r.listing_id == listing_id && r.status == "PENDING") {
         return Err(ApiError::conflict("A pending subscription request for this listing and principal already exists"));
     }
@@ -276,11 +304,7 @@ pub fn get_request(state: &mut State, call: &Call) -> Outcome {
 
 /// The project that owns a listing, which is the project that approves requests for it.
 fn approver_project(state: &State, listing_id: &str) -> Option<String> {
-    state
-        .assets
-        .iter()
-        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing_id))
-        .map(|a| a.owning_project_id.clone())
+    state.listing(listing_id).map(|l| l.owning_project_id().to_owned())
 }
 
 /// The list filters requests and subscriptions share.
@@ -383,11 +407,11 @@ fn new_grant(
     target_id: String,
     environment_id: Option<String>,
 ) -> SubscriptionGrant {
+    // The first granted asset names the grant should its listing disappear.
     let asset_id = state
-        .assets
-        .iter()
-        .find(|a| a.listing.as_ref().is_some_and(|l| l.id == listing))
-        .map(|a| a.id.clone())
+        .listing(listing)
+        .and_then(|l| l.granted_assets().into_iter().next())
+        .map(|(id, _)| id)
         .unwrap_or_default();
     SubscriptionGrant {
         id: new_resource_id(),
@@ -605,8 +629,7 @@ pub fn create_grant(state: &mut State, call: &Call) -> Outcome {
     if listing["revision"].as_str().is_none_or(|r| r.is_empty() || r.len() > 64) {
         return Err(ApiError::validation("grantedEntity.listing.revision must be 1 to 64 characters"));
     }
-    let listing_id =
-        state.listed_asset(&domain, listing_ref)?.listing.as_ref().map(|l| l.id.clone()).unwrap_or_default();
+    let listing_id = state.active_listing(&domain, listing_ref)?.id().to_owned();
     let subscription = state
         .subscriptions
         .iter()

@@ -274,7 +274,7 @@ async fn the_documented_special_attributes_and_lexical_queries_work() {
 }
 
 /// A draft asset of SalesPipeline Dev, made for one test.
-async fn draft(m: &crate::common::Mesh, name: &str) -> String {
+pub async fn draft(m: &crate::common::Mesh, name: &str) -> String {
     let project = m.project_id("SalesPipeline Dev").await;
     let made =
         m.dz.create_asset()

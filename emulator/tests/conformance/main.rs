@@ -6,5 +6,6 @@ mod common;
 mod faults;
 mod governance;
 mod identity;
+mod products;
 mod projects;
 mod subscriptions;
