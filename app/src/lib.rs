@@ -17,8 +17,8 @@ use components::Layout;
 use pages::{
     AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, DriftPage,
     GlossaryPage, HomePage, InboxPage, MyAccessPage, MyDataPage, MyProjectsPage, NewProjectPage, NotFound,
-    ProducerAssetPage, RequestPage, RulesPage, SignInPage, SignedOutPage, SubscriptionRequestPage, TermPage, UnitPage,
-    UsagePage,
+    ProducerAssetPage, ProductPage, RequestPage, RulesPage, SignInPage, SignedOutPage, SubscriptionRequestPage,
+    TermPage, UnitPage, UsagePage,
 };
 
 /// Holds clicks and typing made before hydration and hands them over after it (see the
@@ -70,6 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/catalog/:id") view=AssetPage ssr=SsrMode::Async/>
                     <Route path=path!("/data") view=MyDataPage ssr=SsrMode::Async/>
                     <Route path=path!("/data/:id") view=ProducerAssetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/data/products") view=ProductPage ssr=SsrMode::Async/>
+                    <Route path=path!("/data/products/:id") view=ProductPage ssr=SsrMode::Async/>
                     <Route path=path!("/subscriptions") view=MyAccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/subscriptions/:id") view=SubscriptionRequestPage ssr=SsrMode::Async/>
                     <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>

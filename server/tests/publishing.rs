@@ -124,3 +124,99 @@ async fn a_glue_table_becomes_a_draft_asset_once(pool: PgPool) {
     let zoe = app.signed_in("zoe").await;
     assert_eq!(app.call_json(&zoe, "add_glue_asset", &form("other_table", "form-4")).await.status(), 403);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_data_product_groups_assets_is_published_and_requested_like_an_asset(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let trent = app.signed_in("trent").await;
+    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
+    let project = inventory["project"].as_str().unwrap().to_owned();
+    assert_eq!(inventory["products"], json!([]));
+    let asset = |name: &str| {
+        inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (tickets, draft) = (asset("support_tickets_daily"), asset("customer_health_scores_draft"));
+    let blank = ok(app.call(&trent, "data_product", &[("id", ""), ("project", &project)]).await).await;
+    assert!(blank["choices"].as_array().unwrap().len() >= 3, "{blank}");
+    let edit = |id: &str, base: &str, assets: Value, token: &str| {
+        json!({"edit": {"id": id, "project_id": project, "base_revision": base, "name": "Customer health",
+            "description": "Tickets and **health scores**.", "asset_ids": assets, "token": token}})
+    };
+
+    // Bad input writes nothing: no assets, an asset of another project.
+    let (status, body) =
+        status_of(app.call_json(&trent, "save_data_product", &edit("", "", json!([]), "p1")).await).await;
+    assert_eq!((status, body["Invalid"]["field"].as_str()), (422, Some("asset_ids")), "{body}");
+    let erin = app.signed_in("erin").await;
+    let theirs = ok(app.call(&erin, "my_data", &[("project", ""), ("query", "")]).await).await;
+    let foreign = theirs["items"][0]["id"].as_str().map(str::to_owned);
+    if let Some(foreign) = foreign {
+        let (status, body) =
+            status_of(app.call_json(&trent, "save_data_product", &edit("", "", json!([foreign]), "p1")).await).await;
+        assert_eq!((status, body["Invalid"]["field"].as_str()), (422, Some("asset_ids")), "{body}");
+    }
+    // Someone outside the project may not make one in it.
+    let zoe = app.signed_in("zoe").await;
+    let made = edit("", "", json!([tickets, draft]), "p1");
+    assert_eq!(app.call_json(&zoe, "save_data_product", &made).await.status(), 403);
+
+    // The same form sent twice makes one product.
+    let id = ok(app.call_json(&trent, "save_data_product", &made).await).await;
+    assert_eq!(ok(app.call_json(&trent, "save_data_product", &made).await).await, id);
+    let id = id.as_str().unwrap().to_owned();
+    let product = ok(app.call(&trent, "data_product", &[("id", &id), ("project", "")]).await).await;
+    assert_eq!((product["revision"].as_str(), product["publication"].as_str()), (Some("1"), Some("Draft")));
+    assert_eq!(product["parts"].as_array().unwrap().len(), 2);
+    assert_eq!(product["changes"][0]["what"], "created with 2 assets");
+
+    // A stale edit is refused; a current one is the next revision.
+    let (status, _) =
+        status_of(app.call_json(&trent, "save_data_product", &edit(&id, "0", json!([tickets]), "")).await).await;
+    assert_eq!(status, 409);
+    ok(app.call_json(&trent, "save_data_product", &edit(&id, "1", json!([tickets, draft]), "")).await).await;
+
+    // Publishing lists the draft asset along with the product.
+    let publish = [("id", id.as_str()), ("revision", "1"), ("publish", "true")];
+    assert_eq!(app.call(&zoe, "publish_data_product", &publish).await.status(), 403);
+    ok(app.call(&trent, "publish_data_product", &publish).await).await;
+    ok(app.call(&trent, "publish_data_product", &publish).await).await;
+    let product = ok(app.call(&trent, "data_product", &[("id", &id), ("project", "")]).await).await;
+    assert_eq!(product["publication"], "Published", "{product}");
+    assert!(product["parts"].as_array().unwrap().iter().all(|p| p["publication"] == "Published"), "{product}");
+    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
+    assert_eq!(inventory["products"][0]["publication"], "Published");
+
+    // A consumer finds it in the catalog, sees its assets, and asks for it; its steward decides.
+    let search = json!({"query": {"q": "Customer health", "unit": "", "project": "", "asset_type": "", "term": "", "sort": "", "page": ""}});
+    let found = ok(app.call_json(&erin, "catalog_search", &search).await).await;
+    let hit = found["items"].as_array().unwrap().iter().find(|i| i["name"] == "Customer health").expect("listed");
+    assert_eq!(hit["asset_type"], "Data product");
+    let listing = hit["listing_id"].as_str().unwrap().to_owned();
+    let detail = ok(app.call(&erin, "catalog_asset", &[("listing_id", &listing)]).await).await;
+    let names: Vec<&str> =
+        detail["product_assets"].as_array().unwrap().iter().map(|p| p[1].as_str().unwrap()).collect();
+    assert!(names.contains(&"support_tickets_daily") && names.contains(&"customer_health_scores_draft"), "{detail}");
+    let dev = detail["access"].as_array().unwrap().iter().find(|a| a["project_name"] == "CustomerChurnModel-v2 Dev");
+    let dev = dev.unwrap()["project_id"].as_str().unwrap().to_owned();
+    let form = json!({"form": {"listing_id": listing, "project_id": dev, "reason": "Health scores as churn labels", "days": 30, "token": "product-1"}});
+    let request = ok(app.call_json(&erin, "request_access", &form).await).await;
+    let dave = app.signed_in("dave").await;
+    let queue = ok(app
+        .call_json(&dave, "steward_inbox", &json!({"query": {"status": "", "q": "", "sort": "", "offset": 0}}))
+        .await)
+    .await;
+    assert!(queue.to_string().contains(request.as_str().unwrap()), "{queue}");
+    let decision = json!({"decision": {"ids": [request], "accept": true, "comment": "For churn labels only."}});
+    ok(app.call_json(&dave, "decide_subscriptions", &decision).await).await;
+    let mut status = String::new();
+    support::wait_until("the decision", 30, async || {
+        let detail = ok(app.call(&erin, "subscription_request", &[("id", request.as_str().unwrap())]).await).await;
+        status = detail["row"]["status"].as_str().unwrap_or_default().to_owned();
+        status != "PENDING"
+    })
+    .await;
+    assert_eq!(status, "ACCEPTED");
+}

@@ -10,8 +10,9 @@ use crate::model::{
     AccessQuery, AccessReport, AccessRequestForm, ApiError, AssetDetail, AssetEdit, AuditEntry, AuditLogPage,
     AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport, DryRun, InboxPage,
     InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset, NewProfileGrant, Principal, ProducerAsset,
-    ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage,
-    RunProgress, SubscriptionDetail, TermDetail, TermSummary, UnitChoice, UnitDetail, UsageRow,
+    ProducerProduct, ProductEdit, ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail,
+    RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary, UnitChoice,
+    UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -147,6 +148,13 @@ pub trait Publishing: Send + Sync + 'static {
     /// Answers the new asset's id.
     async fn add_glue(&self, caller: &Caller, form: NewGlueAsset) -> Result<String, ApiError>;
     async fn publish(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError>;
+    /// A data product (`id`), or a new one for `project` (`id` empty).
+    async fn product(&self, caller: &Caller, id: &str, project: &str) -> Result<ProducerProduct, ApiError>;
+    /// Creates the product or saves its next revision; answers the product's id.
+    async fn save_product(&self, caller: &Caller, edit: ProductEdit) -> Result<String, ApiError>;
+    /// Publishes the product's `revision` (and any of its assets the catalog does not list),
+    /// or takes it out.
+    async fn publish_product(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError>;
     /// A Markdown description as the asset page will show it (safe HTML).
     fn preview(&self, markdown: &str) -> String;
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use crate::model::{ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset};
+use crate::model::{ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, ProducerProduct, ProductEdit};
 
 #[cfg(feature = "ssr")]
 use super::ports::{require, respond, services};
@@ -67,4 +67,34 @@ pub async fn preview_description(text: String) -> Result<String, ApiError> {
     require(Role::TeamLead).await?;
     respond(capped(&[("text", &text, crate::model::ASSET_DESCRIPTION_MAX)]))?;
     Ok(services()?.publishing.preview(&text))
+}
+
+/// A data product for its producers (`id`), or the form for a new one in `project`
+/// (`id` empty; owners and contributors of the project).
+#[server(endpoint = "data_product")]
+pub async fn data_product(id: String, project: String) -> Result<ProducerProduct, ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    respond(capped(&[("id", &id, ID_MAX), ("project", &project, ID_MAX)]))?;
+    respond(services()?.publishing.product(&caller, id.trim(), project.trim()).await)
+}
+
+/// Creates a data product of the project's assets, or saves its next revision (owners and
+/// contributors of its project); answers the product's id. `Conflict` when someone saved a
+/// newer revision first.
+#[server(endpoint = "save_data_product", input = Json)]
+pub async fn save_data_product(edit: ProductEdit) -> Result<String, ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    if let Some((field, message)) = edit.problem() {
+        return respond(Err(ApiError::Invalid { field: field.to_owned(), message }));
+    }
+    respond(services()?.publishing.save_product(&caller, edit).await)
+}
+
+/// Publishes `revision` of the data product, with those of its assets the catalog does not
+/// list yet (`publish`), or takes the product out of the catalog.
+#[server(endpoint = "publish_data_product")]
+pub async fn publish_data_product(id: String, revision: String, publish: bool) -> Result<(), ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    respond(capped(&[("id", &id, ID_MAX), ("revision", &revision, ID_MAX)]))?;
+    respond(services()?.publishing.publish_product(&caller, id.trim(), revision.trim(), publish).await)
 }

@@ -10,6 +10,11 @@ use super::TermSummary;
 pub const ASSET_NAME_MAX: usize = 256;
 pub const ASSET_DESCRIPTION_MAX: usize = 2048;
 pub const ASSET_TERMS_MAX: usize = 20;
+/// DataZone's limits on a data product: name 1..64 characters, description ≤ 4,096; the
+/// portal groups at most 50 assets in one product (a project's inventory page).
+pub const PRODUCT_NAME_MAX: usize = 64;
+pub const PRODUCT_DESCRIPTION_MAX: usize = 4096;
+pub const PRODUCT_ASSETS_MAX: usize = 50;
 
 /// Where an asset stands in the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +77,8 @@ pub struct Inventory {
     /// The project shown (the first when none was asked for); `None` without projects.
     pub project: Option<String>,
     pub items: Vec<InventoryItem>,
+    /// The project's data products.
+    pub products: Vec<ProductSummary>,
     /// Whether the person may add assets to the project shown (an owner or contributor).
     pub may_add: bool,
     /// The portal's AWS region, the default for a new Glue table's region.
@@ -239,6 +246,100 @@ impl AssetEdit {
     }
 }
 
+/// One data product of a project's inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductSummary {
+    pub id: String,
+    pub name: String,
+    /// One line of plain text.
+    pub description: String,
+    pub publication: Publication,
+}
+
+/// One asset as a data product shows it (or offers it to be grouped in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPart {
+    pub id: String,
+    pub name: String,
+    pub publication: Publication,
+}
+
+/// A data product as its producers see it, or a new one (`id` empty) for a project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerProduct {
+    /// Empty for a product not made yet.
+    pub id: String,
+    pub name: String,
+    /// Markdown, as DataZone holds it.
+    pub description: String,
+    pub description_html: String,
+    /// DataZone's revision ("1", "2", …); empty for a new product.
+    pub revision: String,
+    pub project_id: String,
+    pub project_name: String,
+    /// The assets it groups.
+    pub parts: Vec<ProductPart>,
+    /// Every asset of the project, offered to be grouped.
+    pub choices: Vec<ProductPart>,
+    pub publication: Publication,
+    /// The catalog entry while the catalog lists the product.
+    pub listing_id: Option<String>,
+    /// Projects, people and groups with approved access to the product.
+    pub subscribers: Vec<String>,
+    /// Changes made through Meshgate, newest first.
+    pub changes: Vec<AssetChange>,
+    pub may_edit: bool,
+    /// A fresh idempotency token for the form shown with this page.
+    pub form_token: String,
+}
+
+/// A data product to create (`id` empty) or its next revision, made on top of
+/// `base_revision`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductEdit {
+    pub id: String,
+    pub project_id: String,
+    pub base_revision: String,
+    pub name: String,
+    pub description: String,
+    pub asset_ids: Vec<String>,
+    /// Chosen by the form when it is shown; a resubmitted form creates one product.
+    pub token: String,
+}
+
+impl ProductEdit {
+    /// The first field problem, as (field, message), checked the same in the browser and
+    /// on the server.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Some(("name", "Give the data product a name.".into()));
+        }
+        if name.chars().count() > PRODUCT_NAME_MAX {
+            return Some(("name", format!("Keep the name within {PRODUCT_NAME_MAX} characters.")));
+        }
+        if name.chars().any(char::is_control) {
+            return Some(("name", "The name cannot contain line breaks or control characters.".into()));
+        }
+        if self.description.chars().count() > PRODUCT_DESCRIPTION_MAX {
+            return Some(("description", format!("Keep the description within {PRODUCT_DESCRIPTION_MAX} characters.")));
+        }
+        if self.asset_ids.is_empty() {
+            return Some(("asset_ids", "Choose at least one asset for the product.".into()));
+        }
+        if self.asset_ids.len() > PRODUCT_ASSETS_MAX {
+            return Some(("asset_ids", format!("Choose at most {PRODUCT_ASSETS_MAX} assets.")));
+        }
+        let too_long = |v: &str| v.len() > super::ID_MAX;
+        if self.asset_ids.iter().any(|a| a.is_empty() || too_long(a))
+            || [&self.id, &self.project_id, &self.base_revision, &self.token].iter().any(|v| too_long(v))
+        {
+            return Some(("asset_ids", "The form sent an identifier that is not one.".into()));
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +381,22 @@ mod tests {
         assert_eq!(NewGlueAsset { region: "west".into(), ..table.clone() }.problem().unwrap().0, "region");
         assert_eq!(NewGlueAsset { database: "Sales DB".into(), ..table.clone() }.problem().unwrap().0, "database");
         assert_eq!(NewGlueAsset { table: String::new(), ..table.clone() }.problem().unwrap().0, "table");
+    }
+
+    #[test]
+    fn a_product_edit_names_its_first_problem() {
+        let edit = ProductEdit {
+            project_id: "p1".into(),
+            name: "Order book".into(),
+            asset_ids: vec!["a1".into()],
+            token: "t".into(),
+            ..ProductEdit::default()
+        };
+        assert_eq!(edit.problem(), None);
+        assert_eq!(ProductEdit { name: "x".repeat(65), ..edit.clone() }.problem().unwrap().0, "name");
+        assert_eq!(ProductEdit { description: "x".repeat(4097), ..edit.clone() }.problem().unwrap().0, "description");
+        assert_eq!(ProductEdit { asset_ids: vec![], ..edit.clone() }.problem().unwrap().0, "asset_ids");
+        assert_eq!(ProductEdit { asset_ids: vec!["a".into(); 51], ..edit.clone() }.problem().unwrap().0, "asset_ids");
     }
 
     #[test]

@@ -135,6 +135,8 @@ pub struct AssetDetail {
     pub owner_unit: String,
     pub terms: Vec<TermRef>,
     pub forms: Vec<FormView>,
+    /// For a data product: its assets in the catalog, as (listing id, name).
+    pub product_assets: Vec<(String, String)>,
     /// The viewer's projects: those with a request or subscription first.
     pub access: Vec<ProjectAccess>,
     /// A fresh idempotency token for the request form shown with this page.

@@ -246,6 +246,7 @@ fn AssetView(detail: AssetDetail) -> impl IntoView {
         owner_unit,
         terms,
         forms,
+        product_assets,
         access,
         form_token,
         ..
@@ -276,6 +277,17 @@ fn AssetView(detail: AssetDetail) -> impl IntoView {
                         </ul>
                     })}
                 </section>
+                {(!product_assets.is_empty()).then(|| view! {
+                    <section class=format!("p-4 {PANEL}") aria-labelledby="product-assets-title">
+                        <h2 id="product-assets-title" class="font-semibold">"Assets in this data product"</h2>
+                        <p class="mt-1 text-sm text-slate-600">"Access to the product grants each of them."</p>
+                        <ul class="mt-2 space-y-1" data-testid="product-assets">
+                            {product_assets.into_iter().map(|(listing, name)| view! {
+                                <li><a href=format!("/catalog/{listing}") class=LINK>{name}</a></li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })}
                 {forms.into_iter().map(|form| view! {
                     <section class=PANEL>
                         <h2 class="border-b border-slate-200 px-4 py-3 font-semibold">{form.name}</h2>

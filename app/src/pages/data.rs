@@ -12,8 +12,8 @@ use crate::components::{
     BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
-    ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, Publication, Role, ASSET_DESCRIPTION_MAX,
-    ASSET_NAME_MAX,
+    ApiError, AssetChange, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, ProductSummary, Publication, Role,
+    ASSET_DESCRIPTION_MAX, ASSET_NAME_MAX,
 };
 use crate::pages::url::query_string;
 
@@ -27,7 +27,7 @@ fn badge_class(p: Publication) -> &'static str {
 }
 
 #[component]
-fn PublicationBadge(publication: Publication) -> impl IntoView {
+pub(super) fn PublicationBadge(publication: Publication) -> impl IntoView {
     view! { <span class=badge_class(publication) data-testid="publication">{publication.label()}</span> }
 }
 
@@ -53,7 +53,7 @@ pub fn MyDataPage() -> impl IntoView {
 
 #[component]
 fn InventoryView(data: Inventory, text: String) -> impl IntoView {
-    let Inventory { projects, project, items, may_add, region, form_token } = data;
+    let Inventory { projects, project, items, products, may_add, region, form_token } = data;
     let Some(project) = project else {
         return view! {
             <div class=PANEL_MT6>
@@ -73,6 +73,7 @@ fn InventoryView(data: Inventory, text: String) -> impl IntoView {
     let go_project = go.clone();
     let current = StoredValue::new(project.clone());
     let q = RwSignal::new(text);
+    let has_assets = !items.is_empty();
     view! {
         // Works as a plain GET form before the page is interactive (and without JavaScript).
         <form class="mt-6 flex flex-col gap-3 sm:flex-row sm:items-end" role="search" method="get" action="/data"
@@ -115,8 +116,41 @@ fn InventoryView(data: Inventory, text: String) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+        <ProductList products project=project.clone() may_add=may_add && has_assets/>
     }
     .into_any()
+}
+
+/// The project's data products, and the way to make one.
+#[component]
+fn ProductList(products: Vec<ProductSummary>, project: String, may_add: bool) -> impl IntoView {
+    view! {
+        <section class=PANEL_MT6 aria-labelledby="products-title">
+            <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 px-4 py-3">
+                <h2 id="products-title" class="font-semibold">"Data products"</h2>
+                {may_add.then(|| view! {
+                    <a href=format!("/data/products?{}", query_string(&[("project", &project)])) class=BUTTON_SECONDARY>"New data product"</a>
+                })}
+            </div>
+            {if products.is_empty() {
+                view! { <p class="px-4 py-3 text-sm text-slate-600">"No data product yet: group assets that belong together into one, and publish it."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100" data-testid="products">
+                        {products.into_iter().map(|p| view! {
+                            <li class="flex flex-col gap-1 px-4 py-3 sm:flex-row sm:items-center sm:gap-4">
+                                <div class="min-w-0 flex-1">
+                                    <a href=format!("/data/products/{}", p.id) class=LINK>{p.name}</a>
+                                    <p class="truncate text-sm text-slate-600">{p.description}</p>
+                                </div>
+                                <PublicationBadge publication=p.publication/>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
 }
 
 /// A text field of the "Add a Glue table" form, with its label and inline error.
@@ -489,20 +523,26 @@ fn History(data: ProducerAsset) -> impl IntoView {
                 }).collect_view()}
             </ul>
             <h3 class="border-y border-slate-200 px-4 py-2 text-sm font-semibold">"Changes made in Meshgate"</h3>
-            {if data.changes.is_empty() {
-                view! { <p class="px-4 py-2 text-sm text-slate-500">"None yet."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="divide-y divide-slate-100 text-sm" data-testid="changes">
-                        {data.changes.into_iter().map(|c| view! {
-                            <li class="px-4 py-2">
-                                <span class="font-medium">{c.actor}</span>" "<span class="text-slate-600">{c.what}</span>
-                                <span class="block text-xs text-slate-500">{c.at_text}" · "{c.action}</span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
+            <ChangeList changes=data.changes/>
         </section>
     }
+}
+
+/// Changes made through Meshgate, from the audit trail, newest first.
+#[component]
+pub(super) fn ChangeList(changes: Vec<AssetChange>) -> impl IntoView {
+    if changes.is_empty() {
+        return view! { <p class="px-4 py-2 text-sm text-slate-500">"None yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="divide-y divide-slate-100 text-sm" data-testid="changes">
+            {changes.into_iter().map(|c| view! {
+                <li class="px-4 py-2">
+                    <span class="font-medium">{c.actor}</span>" "<span class="text-slate-600">{c.what}</span>
+                    <span class="block text-xs text-slate-500">{c.at_text}" · "{c.action}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }

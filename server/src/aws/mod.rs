@@ -5,6 +5,7 @@ pub mod assets;
 mod directory;
 mod domain;
 mod glossary;
+pub mod products;
 mod projects;
 pub mod subscriptions;
 mod units;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use aws_sdk_datazone::config::retry::RetryConfig;
 use aws_sdk_datazone::types::{
-    AggregationListItem, Filter, FilterClause, SearchResultItem, SearchSort, SortOrder, SubscribedListing,
+    AggregationListItem, Filter, FilterClause, ListingItem, SearchResultItem, SearchSort, SortOrder, SubscribedListing,
     SubscribedListingInput, SubscribedListingItem, SubscribedPrincipal, SubscribedPrincipalInput,
     SubscribedProjectInput, SubscriptionRequestStatus, SubscriptionStatus,
 };
@@ -64,6 +64,8 @@ pub struct Listing {
     pub term_details: Vec<(String, String)>,
     /// The asset's metadata forms, as DataZone's JSON document keyed by form name.
     pub forms: String,
+    /// For a data product: the listing ids of its assets.
+    pub items: Vec<String>,
 }
 
 /// A subscription request as DataZone describes it.
@@ -143,6 +145,9 @@ fn project_of(principals: &[SubscribedPrincipal]) -> Option<(String, String)> {
     })
 }
 
+/// What the portal calls a data product where it shows an asset's type.
+pub const PRODUCT_TYPE: &str = "Data product";
+
 /// (asset id, asset type, term names) of a subscribed listing.
 fn asset_of(listing: &SubscribedListing) -> (String, String, Vec<String>) {
     match listing.item() {
@@ -153,7 +158,7 @@ fn asset_of(listing: &SubscribedListing) -> (String, String, Vec<String>) {
         ),
         Some(SubscribedListingItem::ProductListing(p)) => (
             p.entity_id().unwrap_or_default().to_owned(),
-            "DataProduct".to_owned(),
+            PRODUCT_TYPE.to_owned(),
             p.glossary_terms().iter().filter_map(|t| t.name().map(str::to_owned)).collect(),
         ),
         _ => (String::new(), String::new(), Vec::new()),
@@ -199,7 +204,7 @@ fn subscription_of(s: &aws_sdk_datazone::types::SubscriptionSummary) -> Subscrip
     }
 }
 
-fn filter(attribute: &str, value: &str) -> Result<FilterClause, AppError> {
+pub(super) fn filter(attribute: &str, value: &str) -> Result<FilterClause, AppError> {
     let filter = Filter::builder()
         .attribute(attribute)
         .value(value)
@@ -297,26 +302,44 @@ impl Aws {
             .send()
             .await
             .map_err(|e| not_found(upstream("GetListing", e), "Asset"))?;
-        let Some(aws_sdk_datazone::types::ListingItem::AssetListing(asset)) = l.item() else {
-            return Err(AppError::NotFound("Asset".into()));
+        let terms = |terms: &[aws_sdk_datazone::types::DetailedGlossaryTerm]| -> Vec<(String, String)> {
+            terms
+                .iter()
+                .filter_map(|t| Some((t.name()?.to_owned(), t.short_description().unwrap_or_default().to_owned())))
+                .collect()
         };
-        let term_details: Vec<(String, String)> = asset
-            .glossary_terms()
-            .iter()
-            .filter_map(|t| Some((t.name()?.to_owned(), t.short_description().unwrap_or_default().to_owned())))
-            .collect();
+        let (asset_id, asset_type, owner, term_details, forms, items) = match l.item() {
+            Some(ListingItem::AssetListing(asset)) => (
+                asset.asset_id().unwrap_or_default(),
+                asset.asset_type().unwrap_or_default(),
+                asset.owning_project_id().unwrap_or_default(),
+                terms(asset.glossary_terms()),
+                asset.forms().unwrap_or_default(),
+                Vec::new(),
+            ),
+            Some(ListingItem::DataProductListing(product)) => (
+                product.data_product_id().unwrap_or_default(),
+                PRODUCT_TYPE,
+                product.owning_project_id().unwrap_or_default(),
+                terms(product.glossary_terms()),
+                product.forms().unwrap_or_default(),
+                product.items().iter().filter_map(|i| i.listing_id().map(str::to_owned)).collect(),
+            ),
+            _ => return Err(AppError::NotFound("Asset".into())),
+        };
         Ok(Listing {
             hit: ListingHit {
                 listing_id: l.id().to_owned(),
-                asset_id: asset.asset_id().unwrap_or_default().to_owned(),
+                asset_id: asset_id.to_owned(),
                 name: l.name().unwrap_or_default().to_owned(),
                 description: l.description().unwrap_or_default().to_owned(),
-                asset_type: asset.asset_type().unwrap_or_default().to_owned(),
-                owner_project_id: asset.owning_project_id().unwrap_or_default().to_owned(),
+                asset_type: asset_type.to_owned(),
+                owner_project_id: owner.to_owned(),
                 terms: term_details.iter().map(|(name, _)| name.clone()).collect(),
             },
             term_details,
-            forms: asset.forms().unwrap_or_default().to_owned(),
+            forms: forms.to_owned(),
+            items,
         })
     }
 
@@ -691,6 +714,15 @@ fn hit_of(item: &SearchResultItem) -> Option<ListingHit> {
             asset_type: a.entity_type().unwrap_or_default().to_owned(),
             owner_project_id: a.owning_project_id().unwrap_or_default().to_owned(),
             terms: a.glossary_terms().iter().filter_map(|t| t.name().map(str::to_owned)).collect(),
+        }),
+        SearchResultItem::DataProductListing(p) => Some(ListingHit {
+            listing_id: p.listing_id()?.to_owned(),
+            asset_id: p.entity_id().unwrap_or_default().to_owned(),
+            name: p.name().unwrap_or_default().to_owned(),
+            description: p.description().unwrap_or_default().to_owned(),
+            asset_type: PRODUCT_TYPE.to_owned(),
+            owner_project_id: p.owning_project_id().unwrap_or_default().to_owned(),
+            terms: p.glossary_terms().iter().filter_map(|t| t.name().map(str::to_owned)).collect(),
         }),
         _ => None,
     }

@@ -6,15 +6,16 @@ use std::collections::HashMap;
 
 use app::api::ports::Publishing;
 use app::model::{
-    ApiError, AssetChange, AssetEdit, Caller, Inventory, InventoryItem, NewGlueAsset, ProducerAsset, ProjectChoice,
-    Publication, RevisionView, TermSummary,
+    ApiError, AssetChange, AssetEdit, Caller, Inventory, InventoryItem, NewGlueAsset, ProducerAsset, ProducerProduct,
+    ProductEdit, ProductPart, ProductSummary, ProjectChoice, Publication, RevisionView, TermSummary,
 };
 use async_trait::async_trait;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::aws::assets::{AssetState, BusinessMetadata};
+use crate::aws::assets::{AssetState, BusinessMetadata, InventoryAsset};
+use crate::aws::products::{ProductContent, ProductState};
 use crate::aws::Aws;
 use crate::error::AppError;
 use crate::store;
@@ -73,7 +74,11 @@ impl PublishingService {
     /// Serialises changes to one asset across replicas for the rest of `tx`, so a read,
     /// compare and write is never interleaved with another person's.
     async fn lock(tx: &mut sqlx::PgConnection, id: &str) -> Result<(), AppError> {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(format!("asset:{id}")).execute(tx).await?;
+        Self::lock_key(tx, &format!("asset:{id}")).await
+    }
+
+    async fn lock_key(tx: &mut sqlx::PgConnection, key: &str) -> Result<(), AppError> {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key).execute(tx).await?;
         Ok(())
     }
 
@@ -92,12 +97,13 @@ impl PublishingService {
         Ok(unknown)
     }
 
-    async fn changes(&self, id: &str) -> Result<Vec<AssetChange>, AppError> {
+    /// Changes made through Meshgate to the asset or data product (`kind`), newest first.
+    async fn changes(&self, kind: &str, id: &str) -> Result<Vec<AssetChange>, AppError> {
         let filter = store::audit::Filter { target: Some(id.to_owned()), ..Default::default() };
         let events = store::audit::page(&self.pool, &filter, 50).await?;
         Ok(events
             .into_iter()
-            .filter(|e| e.target_kind == "asset")
+            .filter(|e| e.target_kind == kind)
             .map(|e| AssetChange {
                 at_text: e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 actor: e.actor,
@@ -105,6 +111,25 @@ impl PublishingService {
                 action: e.action,
             })
             .collect())
+    }
+
+    /// A project's assets, each with its latest revision and where the catalog stands (GetAsset
+    /// and GetListing per asset, a few at once).
+    async fn project_assets(
+        &self,
+        project: &str,
+        query: &str,
+    ) -> Result<Vec<(InventoryAsset, AssetState, Publication)>, AppError> {
+        let assets = self.aws.project_assets(project, query).await?;
+        stream::iter(assets)
+            .map(|a| async move {
+                let state = self.aws.asset_state(&a.id).await?;
+                let (publication, _) = self.publication(&state).await?;
+                Ok::<_, AppError>((a, state, publication))
+            })
+            .buffered(READS_AT_ONCE)
+            .try_collect()
+            .await
     }
 
     async fn revisions(&self, id: &str) -> Result<Vec<RevisionView>, AppError> {
@@ -238,6 +263,283 @@ impl PublishingService {
     }
 }
 
+/// Data products: the same standing rules as assets, each change under a lock per product.
+impl PublishingService {
+    /// Where a product stands in the catalog. The catalog's listing decides (read now);
+    /// a product it does not list is Unpublished when Meshgate ever published it, else Draft.
+    async fn product_publication(
+        &self,
+        p: &ProductState,
+        changes: &[AssetChange],
+    ) -> Result<(Publication, Option<String>), AppError> {
+        Ok(match self.aws.product_listing(&p.id).await? {
+            Some((listing, shown)) => (Publication::of(&p.revision, Some((&shown, true))), Some(listing)),
+            None if changes.iter().any(|c| c.action == "product.published") => (Publication::Unpublished, None),
+            None => (Publication::Draft, None),
+        })
+    }
+
+    /// The project's data products matching `query` (all when empty), by name.
+    async fn products_of(&self, project: &str, query: &str) -> Result<Vec<ProductSummary>, AppError> {
+        let wanted = query.trim().to_lowercase();
+        let found = self.aws.project_products(project).await?;
+        stream::iter(
+            found.into_iter().filter(|(_, name, _)| wanted.is_empty() || name.to_lowercase().contains(&wanted)),
+        )
+        .map(|(id, _, _)| async move {
+            let (state, changes) = tokio::try_join!(self.aws.product_state(&id), self.changes("product", &id))?;
+            let (publication, _) = self.product_publication(&state, &changes).await?;
+            Ok::<_, AppError>(ProductSummary {
+                id,
+                name: state.name,
+                description: super::markdown::to_text(&state.description),
+                publication,
+            })
+        })
+        .buffered(READS_AT_ONCE)
+        .try_collect()
+        .await
+    }
+
+    /// Checks that each asset belongs to `project` (Search, then GetAsset for any the
+    /// search did not list).
+    async fn own_assets(&self, project: &str, ids: &[String]) -> Result<(), AppError> {
+        let listed = self.aws.project_assets(project, "").await?;
+        for id in ids.iter().filter(|id| !listed.iter().any(|a| &a.id == *id)) {
+            let owner = match self.aws.asset_state(id).await {
+                Ok(asset) => asset.owning_project_id,
+                Err(AppError::NotFound(_)) => String::new(),
+                Err(other) => return Err(other),
+            };
+            if owner != project {
+                return Err(AppError::invalid("asset_ids", format!("{id} is not an asset of this project.")));
+            }
+        }
+        Ok(())
+    }
+
+    async fn product_view(&self, caller: &Caller, id: &str, project: &str) -> Result<ProducerProduct, AppError> {
+        let state = if id.is_empty() { None } else { Some(self.aws.product_state(id).await?) };
+        let project = state.as_ref().map_or(project, |p| p.owning_project_id.as_str()).to_owned();
+        if project.is_empty() {
+            return Err(AppError::invalid("project", "Choose the project the data product belongs to."));
+        }
+        let standing = self.standing(caller, &project).await?;
+        // Members may read a product; only producers may start one.
+        if standing == Standing::None || (standing == Standing::Member && state.is_none()) {
+            return Err(AppError::Forbidden);
+        }
+        let (assets, changes, info) = tokio::try_join!(
+            self.project_assets(&project, ""),
+            async {
+                if id.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    self.changes("product", id).await
+                }
+            },
+            self.aws.project(&project),
+        )?;
+        let choices: Vec<ProductPart> = assets
+            .into_iter()
+            .map(|(a, state, publication)| ProductPart { id: a.id, name: state.name, publication })
+            .collect();
+        let mut parts = Vec::new();
+        for asset in state.iter().flat_map(|p| p.asset_ids.iter()) {
+            if let Some(part) = choices.iter().find(|c| &c.id == asset) {
+                parts.push(part.clone());
+            } else {
+                let a = self.aws.asset_state(asset).await?;
+                let (publication, _) = self.publication(&a).await?;
+                parts.push(ProductPart { id: a.id, name: a.name, publication });
+            }
+        }
+        let (publication, listing) = match &state {
+            Some(p) => self.product_publication(p, &changes).await?,
+            None => (Publication::Draft, None),
+        };
+        let subscribers = match &listing {
+            Some(listing) => self.aws.listing_subscribers(listing).await?,
+            None => Vec::new(),
+        };
+        let (name, description, revision): (String, String, String) =
+            state.map(|p| (p.name, p.description, p.revision)).unwrap_or_default();
+        Ok(ProducerProduct {
+            id: id.to_owned(),
+            description_html: super::markdown::to_html(&description),
+            name,
+            description,
+            revision,
+            project_name: info.map_or_else(|| project.clone(), |p| p.name),
+            project_id: project,
+            parts,
+            choices,
+            publication,
+            listing_id: listing,
+            subscribers,
+            changes,
+            may_edit: standing == Standing::Producer,
+            form_token: uuid::Uuid::new_v4().to_string(),
+        })
+    }
+
+    async fn save_product_edit(&self, caller: &Caller, edit: ProductEdit) -> Result<String, AppError> {
+        let existing = if edit.id.is_empty() { None } else { Some(self.aws.product_state(&edit.id).await?) };
+        let project = existing.as_ref().map_or(edit.project_id.as_str(), |p| p.owning_project_id.as_str()).to_owned();
+        if self.standing(caller, &project).await? != Standing::Producer {
+            return Err(AppError::Forbidden);
+        }
+        let mut asset_ids = edit.asset_ids.clone();
+        asset_ids.dedup();
+        self.own_assets(&project, &asset_ids).await?;
+        let content = ProductContent {
+            name: edit.name.trim().to_owned(),
+            description: edit.description.trim_end().to_owned(),
+            asset_ids,
+            glossary_terms: existing.as_ref().map(|p| p.glossary_terms.clone()).unwrap_or_default(),
+        };
+        let after = |revision: &str| json!({"revision": revision, "name": content.name, "description": content.description, "asset_ids": content.asset_ids});
+        let Some(existing) = existing else {
+            let token: String = edit.token.trim().chars().take(64).collect();
+            let token = if token.is_empty() { uuid::Uuid::new_v4().to_string() } else { token };
+            let id = self
+                .aws
+                .create_product(&project, &content, &format!("meshgate-product-{token}"))
+                .await
+                .map_err(refused_product)?;
+            super::audit_event(
+                &self.pool,
+                &caller.username,
+                "product.created",
+                ("product", &id),
+                None,
+                Some(after("1")),
+            )
+            .await?;
+            return Ok(id);
+        };
+        let mut tx = self.pool.begin().await?;
+        Self::lock_key(&mut tx, &format!("product:{}", existing.id)).await?;
+        let current = self.aws.product_state(&existing.id).await?;
+        if current.name == content.name
+            && current.description == content.description
+            && current.asset_ids == content.asset_ids
+        {
+            return Ok(current.id);
+        }
+        if current.revision != edit.base_revision {
+            return Err(AppError::Conflict(format!(
+                "Someone saved revision {} of this data product after you opened it. Reload to see their change, then make yours again.",
+                current.revision
+            )));
+        }
+        let token = format!("meshgate-product-revision-{}-{}", current.id, current.revision);
+        let revision = self.aws.revise_product(&current.id, &content, &token).await.map_err(refused_product)?;
+        let before = json!({
+            "revision": current.revision,
+            "name": current.name,
+            "description": current.description,
+            "asset_ids": current.asset_ids,
+        });
+        super::audit_event(
+            &mut *tx,
+            &caller.username,
+            "product.revised",
+            ("product", &current.id),
+            Some(before),
+            Some(after(&revision)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(current.id)
+    }
+
+    async fn change_product_listing(
+        &self,
+        caller: &Caller,
+        id: &str,
+        revision: &str,
+        publish: bool,
+    ) -> Result<(), AppError> {
+        let product = self.aws.product_state(id).await?;
+        if self.standing(caller, &product.owning_project_id).await? != Standing::Producer {
+            return Err(AppError::Forbidden);
+        }
+        let mut tx = self.pool.begin().await?;
+        Self::lock_key(&mut tx, &format!("product:{id}")).await?;
+        let (current, changes) = tokio::try_join!(self.aws.product_state(id), self.changes("product", id))?;
+        let (before, _) = self.product_publication(&current, &changes).await?;
+        if publish && current.revision != revision {
+            return Err(AppError::Conflict(format!(
+                "Revision {} of this data product was saved after you opened it. Reload to see it before publishing.",
+                current.revision
+            )));
+        }
+        let nothing_to_do = if publish {
+            before == Publication::Published
+        } else {
+            matches!(before, Publication::Draft | Publication::Unpublished)
+        };
+        if nothing_to_do {
+            return Ok(());
+        }
+        if publish {
+            // The catalog lists a product's assets on their own: those it does not list yet
+            // are published first, each audited.
+            for asset_id in &current.asset_ids {
+                let mut asset_tx = self.pool.begin().await?;
+                Self::lock(&mut asset_tx, asset_id).await?;
+                let asset = self.aws.asset_state(asset_id).await?;
+                let (state, _) = self.publication(&asset).await?;
+                if matches!(state, Publication::Draft | Publication::Unpublished) {
+                    self.aws.change_listing(&asset.id, Some(&asset.revision), true).await?;
+                    super::audit_event(
+                        &mut *asset_tx,
+                        &caller.username,
+                        "asset.published",
+                        ("asset", &asset.id),
+                        Some(json!({"publication": state.label()})),
+                        Some(json!({"publication": Publication::Published.label(), "revision": asset.revision, "with_product": id})),
+                    )
+                    .await?;
+                }
+                asset_tx.commit().await?;
+            }
+        }
+        let publish_revision = publish.then_some(current.revision.as_str());
+        self.aws.change_product_listing(&current.id, publish_revision, publish).await?;
+        let (action, after) = if publish {
+            ("product.published", Publication::Published)
+        } else {
+            ("product.unpublished", Publication::Unpublished)
+        };
+        super::audit_event(
+            &mut *tx,
+            &caller.username,
+            action,
+            ("product", &current.id),
+            Some(json!({"publication": before.label()})),
+            Some(json!({"publication": after.label(), "revision": publish_revision})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// DataZone's refusal of a data product as a field problem the form can show.
+fn refused_product(error: AppError) -> AppError {
+    match error {
+        AppError::Upstream { code, .. } if code == "ConflictException" => {
+            AppError::invalid("name", "Another data product of the domain already has that name.")
+        }
+        AppError::Upstream { code, detail, .. } if code == "ValidationException" => {
+            AppError::invalid("name", format!("DataZone refused the data product: {detail}"))
+        }
+        other => other,
+    }
+}
+
 fn sorted(ids: &[String]) -> Vec<&String> {
     let mut ids: Vec<&String> = ids.iter().collect();
     ids.sort();
@@ -262,6 +564,9 @@ fn refused(error: AppError) -> AppError {
 fn describe_change(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> String {
     let Some(after) = after else { return String::new() };
     let Some(before) = before else {
+        if let Some(assets) = after["asset_ids"].as_array() {
+            return format!("created with {} assets", assets.len());
+        }
         return after["table"].as_str().map(|t| format!("added from {t}")).unwrap_or_default();
     };
     if let (Some(from), Some(to)) = (before["publication"].as_str(), after["publication"].as_str()) {
@@ -273,17 +578,19 @@ fn describe_change(before: Option<&serde_json::Value>, after: Option<&serde_json
             parts.push(field.to_owned());
         }
     }
-    let terms = |v: &serde_json::Value| -> Vec<String> {
-        v["glossary_terms"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default()
-    };
-    let (old, new) = (terms(before), terms(after));
-    let added = new.iter().filter(|t| !old.contains(t)).count();
-    let removed = old.iter().filter(|t| !new.contains(t)).count();
-    if added + removed > 0 {
-        parts.push(format!("glossary terms (+{added}, −{removed})"));
+    for (key, label) in [("glossary_terms", "glossary terms"), ("asset_ids", "assets")] {
+        let ids = |v: &serde_json::Value| -> Vec<String> {
+            v[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
+        let (old, new) = (ids(before), ids(after));
+        let added = new.iter().filter(|t| !old.contains(t)).count();
+        let removed = old.iter().filter(|t| !new.contains(t)).count();
+        if added + removed > 0 {
+            parts.push(format!("{label} (+{added}, −{removed})"));
+        }
     }
     let revision = after["revision"].as_str().map(|r| format!("revision {r}: ")).unwrap_or_default();
     format!("{revision}{}", if parts.is_empty() { "no change".to_owned() } else { parts.join(", ") })
@@ -310,27 +617,30 @@ impl Publishing for PublishingService {
         let region = self.aws.region.clone();
         let form_token = uuid::Uuid::new_v4().to_string();
         let Some(shown) = shown else {
-            return Ok(Inventory { projects, project: None, items: Vec::new(), may_add: false, region, form_token });
+            return Ok(Inventory {
+                projects,
+                project: None,
+                items: Vec::new(),
+                products: Vec::new(),
+                may_add: false,
+                region,
+                form_token,
+            });
         };
         let may_add = self.standing(caller, &shown).await? == Standing::Producer;
-        let assets = self.aws.project_assets(&shown, query).await?;
-        let items: Vec<InventoryItem> = stream::iter(assets)
-            .map(|a| async move {
-                let state = self.aws.asset_state(&a.id).await?;
-                let (publication, _) = self.publication(&state).await?;
-                Ok::<_, AppError>(InventoryItem {
-                    id: a.id,
-                    name: state.name,
-                    description: super::markdown::to_text(&state.description),
-                    asset_type: a.asset_type,
-                    revision: state.revision,
-                    publication,
-                })
+        let (assets, products) = tokio::try_join!(self.project_assets(&shown, query), self.products_of(&shown, query))?;
+        let items = assets
+            .into_iter()
+            .map(|(a, state, publication)| InventoryItem {
+                id: a.id,
+                name: state.name,
+                description: super::markdown::to_text(&state.description),
+                asset_type: a.asset_type,
+                revision: state.revision,
+                publication,
             })
-            .buffered(READS_AT_ONCE)
-            .try_collect()
-            .await?;
-        Ok(Inventory { projects, project: Some(shown), items, may_add, region, form_token })
+            .collect();
+        Ok(Inventory { projects, project: Some(shown), items, products, may_add, region, form_token })
     }
 
     async fn asset(&self, caller: &Caller, id: &str) -> Result<ProducerAsset, ApiError> {
@@ -342,7 +652,7 @@ impl Publishing for PublishingService {
         let ((publication, published_revision), revisions, changes, glossary, project) = tokio::try_join!(
             self.publication(&asset),
             self.revisions(&asset.id),
-            self.changes(&asset.id),
+            self.changes("asset", &asset.id),
             self.aws.search_terms(""),
             self.aws.project(&asset.owning_project_id),
         )?;
@@ -393,6 +703,18 @@ impl Publishing for PublishingService {
 
     async fn publish(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError> {
         Ok(self.change_listing(caller, id, revision, publish).await?)
+    }
+
+    async fn product(&self, caller: &Caller, id: &str, project: &str) -> Result<ProducerProduct, ApiError> {
+        Ok(self.product_view(caller, id, project).await?)
+    }
+
+    async fn save_product(&self, caller: &Caller, edit: ProductEdit) -> Result<String, ApiError> {
+        Ok(self.save_product_edit(caller, edit).await?)
+    }
+
+    async fn publish_product(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError> {
+        Ok(self.change_product_listing(caller, id, revision, publish).await?)
     }
 
     fn preview(&self, markdown: &str) -> String {

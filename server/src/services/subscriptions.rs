@@ -360,7 +360,17 @@ impl Catalog for SubscriptionService {
         access.sort_by(|a, b| b.state.cmp(&a.state).then_with(|| a.project_name.cmp(&b.project_name)));
         let owner = &listing.hit.owner_project_id;
         let (_, unit_names) = index.unit_path(owner);
+        let mut product_assets = Vec::new();
+        for item in &listing.items {
+            // An asset the catalog no longer lists is left out rather than failing the page.
+            match self.aws.listing(item).await {
+                Ok(asset) => product_assets.push((item.clone(), asset.hit.name.clone())),
+                Err(AppError::NotFound(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
         Ok(AssetDetail {
+            product_assets,
             owner_project: index.project_name(owner).unwrap_or(owner).to_owned(),
             owner_unit: unit_names.join(" / "),
             terms: listing
