@@ -6,6 +6,7 @@
 mod datazone;
 mod dispatch;
 pub mod faults;
+mod forms;
 mod identitystore;
 mod ids;
 pub mod seed;

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::ids::{seeded_resource_id, IdGen};
 use crate::state::{
-    Asset, AssetRevision, Deployment, Directory, Domain, DomainUnit, Form, Glossary, GlossaryTerm, Group,
+    Asset, AssetRevision, Deployment, Directory, Domain, DomainUnit, Form, FormType, Glossary, GlossaryTerm, Group,
     GroupMembership, Listing, Membership, PolicyGrant, Principal, Project, ProjectProfile, State, Subscriber,
     Subscription, SubscriptionGrant, SubscriptionRequest, User,
 };
@@ -54,6 +54,8 @@ pub struct Seed {
     pub policy_grants: Vec<PolicyGrantSeed>,
     #[serde(default)]
     pub glossaries: Vec<GlossarySeed>,
+    #[serde(default)]
+    pub form_types: Vec<FormTypeSeed>,
     #[serde(default)]
     pub assets: Vec<AssetSeed>,
     #[serde(default)]
@@ -197,6 +199,18 @@ pub struct PolicyGrantSeed {
 
 fn default_true() -> bool {
     true
+}
+
+/// A metadata form type of the domain, its model in Smithy IDL.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormTypeSeed {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The owning project's name.
+    pub project: String,
+    pub model: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -349,6 +363,7 @@ impl<'a> Builder<'a> {
             terms: Vec::new(),
             assets: Vec::new(),
             products: Vec::new(),
+            form_types: Vec::new(),
             requests: Vec::new(),
             subscriptions: Vec::new(),
             grants: Vec::new(),
@@ -383,6 +398,7 @@ impl<'a> Builder<'a> {
         self.projects()?;
         self.policy_grants()?;
         self.glossaries()?;
+        self.form_types()?;
         self.assets()?;
         self.requests()?;
         Ok(self.state)
@@ -664,6 +680,25 @@ impl<'a> Builder<'a> {
                     created_by: SEED_CREATOR.into(),
                 });
             }
+        }
+        Ok(())
+    }
+
+    fn form_types(&mut self) -> Result<(), SeedError> {
+        let domain_id = self.domain_id();
+        for f in &self.seed.form_types {
+            crate::forms::FormModel::parse(&f.model)
+                .map_err(|e| invalid(format!("form type {}: {}", f.name, e.message())))?;
+            let owning_project_id = self.project_id(&f.project)?;
+            self.state.form_types.push(FormType {
+                name: f.name.clone(),
+                domain_id: domain_id.clone(),
+                description: f.description.clone(),
+                model: f.model.clone(),
+                owning_project_id,
+                created_at: self.clock.tick(),
+                created_by: SEED_CREATOR.into(),
+            });
         }
         Ok(())
     }

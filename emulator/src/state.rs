@@ -175,6 +175,19 @@ pub struct Form {
     pub content: String,
 }
 
+/// A metadata form type of the domain (one revision: the stand-in's types never change).
+#[derive(Clone, Debug)]
+pub struct FormType {
+    pub name: String,
+    pub domain_id: String,
+    pub description: Option<String>,
+    /// The Smithy IDL model (`Model.smithy`).
+    pub model: String,
+    pub owning_project_id: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
 /// What one revision of an asset says (CreateAsset makes revision 1, each
 /// CreateAssetRevision the next); revisions are never changed afterwards.
 #[derive(Clone, Debug)]
@@ -523,6 +536,7 @@ pub struct State {
     pub terms: Vec<GlossaryTerm>,
     pub assets: Vec<Asset>,
     pub products: Vec<DataProduct>,
+    pub form_types: Vec<FormType>,
     pub requests: Vec<SubscriptionRequest>,
     pub subscriptions: Vec<Subscription>,
     pub grants: Vec<SubscriptionGrant>,

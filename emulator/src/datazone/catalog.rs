@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::{domain_id, id_label};
 use crate::dispatch::Call;
 use crate::ids::new_resource_id;
-use crate::state::{Asset, AssetRevision, Form, Glossary, GlossaryTerm, Listed, Listing, State};
+use crate::state::{Asset, AssetRevision, Form, FormType, Glossary, GlossaryTerm, Listed, Listing, State};
 use crate::wire::{self, epoch, ApiError, Outcome, PageRequest, Reply, ASSET_TYPE, CLIENT_TOKEN};
 
 /// Form types and glossary entries never change in the stand-in: one revision of each.
@@ -250,6 +250,19 @@ impl FormInput {
         wire::check_opt_len(&format!("{field}.content"), self.content.as_deref(), 0, 300_000)
     }
 
+    /// A form of one of the domain's own form types must fit its model (required members,
+    /// member types). The stand-in holds no models of the managed `amazon.datazone` types,
+    /// whose forms it takes as given.
+    pub(super) fn check_content(&self, state: &State, domain: &str) -> Result<(), ApiError> {
+        let type_name = self.type_identifier.as_deref().unwrap_or(&self.form_name);
+        let Some(form_type) = state.form_types.iter().find(|t| t.domain_id == domain && t.name == type_name) else {
+            return Ok(());
+        };
+        let model = crate::forms::FormModel::parse(&form_type.model)
+            .map_err(|e| ApiError::validation(format!("Form type {type_name}: {}", e.message())))?;
+        model.check(&self.form_name, self.content.as_deref().unwrap_or_default())
+    }
+
     pub(super) fn into_form(self) -> Form {
         Form {
             type_name: self.type_identifier.unwrap_or_else(|| self.form_name.clone()),
@@ -288,6 +301,7 @@ impl RevisionInput {
             wire::check_count("formsInput", forms, 0, 10)?;
             for form in forms {
                 form.check("formsInput")?;
+                form.check_content(state, domain)?;
             }
         }
         if let Some(token) = &self.client_token {
@@ -891,6 +905,88 @@ pub fn search(state: &mut State, call: &Call) -> Outcome {
         "nextToken": next,
         "totalMatchCount": total,
     })))
+}
+
+fn form_type_json(t: &FormType) -> Value {
+    json!({
+        "domainId": t.domain_id,
+        "name": t.name,
+        "revision": REVISION,
+        "model": {"smithy": t.model},
+        "status": "ENABLED",
+        "owningProjectId": t.owning_project_id,
+        "createdAt": epoch(t.created_at),
+        "createdBy": t.created_by,
+        "description": t.description,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchTypesInput {
+    search_scope: String,
+    managed: Option<bool>,
+    #[serde(flatten)]
+    query: Query,
+}
+
+/// SearchTypes (`POST /v2/domains/{domainIdentifier}/types-search`): `searchScope`
+/// (ASSET_TYPE, FORM_TYPE, LINEAGE_NODE_TYPE) and `managed` are required, `searchText`
+/// 1..4096, `maxResults` 1..50. Form types answer as `formTypeItem` with their Smithy model.
+/// The stand-in holds only the domain's own (`managed: false`) form types: managed types
+/// and asset types answer no items.
+pub fn search_types(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let input: SearchTypesInput = call.body()?;
+    wire::check_enum("searchScope", &input.search_scope, &["ASSET_TYPE", "FORM_TYPE", "LINEAGE_NODE_TYPE"])?;
+    let managed = input.managed.ok_or_else(|| ApiError::validation("managed is required"))?;
+    wire::check_opt_len("searchText", input.query.search_text.as_deref(), 1, 4096)?;
+    input.query.check()?;
+    let page = PageRequest::new(input.query.max_results, input.query.next_token.as_deref(), (1, 50))?;
+    let docs: Vec<Doc> = if input.search_scope == "FORM_TYPE" && !managed {
+        state
+            .form_types
+            .iter()
+            .filter(|t| t.domain_id == domain)
+            .map(|t| Doc {
+                item: json!({"formTypeItem": form_type_json(t)}),
+                name: t.name.clone(),
+                created: t.created_at,
+                fields: vec![
+                    ("name", vec![t.name.clone()]),
+                    ("description", t.description.clone().into_iter().collect()),
+                    ("owningprojectid", vec![t.owning_project_id.clone()]),
+                    ("createdat", vec![t.created_at.timestamp().to_string()]),
+                ],
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let hits = input.query.run(docs)?;
+    let total = hits.len();
+    let (items, next) = page.page(hits.into_iter().map(|d| d.item).collect());
+    Ok(Reply::ok(json!({"items": items, "nextToken": next, "totalMatchCount": total})))
+}
+
+/// GetFormType: the form type with its Smithy model; `revision` (1..64) must be its one
+/// revision, else ResourceNotFoundException.
+pub fn get_form_type(state: &mut State, call: &Call) -> Outcome {
+    let domain = domain_id(state, call)?;
+    let name = id_label(call, 1, "formTypeIdentifier")?;
+    wire::check_len("formTypeIdentifier", name, 1, 385)?;
+    let form_type = state
+        .form_types
+        .iter()
+        .find(|t| t.domain_id == domain && t.name == name)
+        .ok_or_else(|| ApiError::not_found(format!("Form type {name} not found")))?;
+    if let Some(wanted) = call.query("revision") {
+        wire::check_len("revision", wanted, 1, 64)?;
+        if wanted != REVISION {
+            return Err(ApiError::not_found(format!("Revision {wanted} of form type {name} not found")));
+        }
+    }
+    Ok(Reply::ok(form_type_json(form_type)))
 }
 
 #[derive(Deserialize)]

@@ -88,6 +88,8 @@ pub fn route(method: &Method, segments: &[String]) -> Option<Route> {
         ("POST", ["v2", "domains", d, "listings", "change-set"]) => {
             ("CreateListingChangeSet", catalog::create_listing_change_set, vec![*d])
         }
+        ("POST", ["v2", "domains", d, "types-search"]) => ("SearchTypes", catalog::search_types, vec![*d]),
+        ("GET", ["v2", "domains", d, "form-types", id]) => ("GetFormType", catalog::get_form_type, vec![*d, *id]),
         ("POST", ["v2", "domains", d, "data-products"]) => ("CreateDataProduct", products::create_product, vec![*d]),
         ("GET", ["v2", "domains", d, "data-products", id]) => ("GetDataProduct", products::get_product, vec![*d, *id]),
         ("POST", ["v2", "domains", d, "data-products", id, "revisions"]) => {

@@ -160,6 +160,7 @@ impl ProductInput {
             wire::check_count("formsInput", forms, 0, 10)?;
             for form in forms {
                 form.check("formsInput")?;
+                form.check_content(state, domain)?;
             }
         }
         if let Some(items) = &self.items {

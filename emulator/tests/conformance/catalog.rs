@@ -461,3 +461,66 @@ async fn a_change_set_checks_its_entity_and_replays_its_client_token() {
     let second = change(&id).client_token("change-token-1").send().await.unwrap();
     assert_eq!((first.listing_id(), first.listing_revision()), (second.listing_id(), second.listing_revision()));
 }
+
+#[tokio::test]
+async fn form_types_are_found_and_forms_must_fit_their_model() {
+    // SearchTypes (FORM_TYPE) and GetFormType answer the form type with its Smithy model;
+    // CreateAssetRevision takes a form of that type only when its content fits the model.
+    let m = mesh().await;
+    let found =
+        m.dz.search_types()
+            .domain_identifier(&m.domain)
+            .search_scope(aws_sdk_datazone::types::TypesSearchScope::FormType)
+            .managed(false)
+            .search_text("quality")
+            .send()
+            .await
+            .unwrap();
+    let item = found.items()[0].as_form_type_item().unwrap();
+    assert_eq!(item.name(), "DataQualityForm");
+    let smithy = item.model().unwrap().as_smithy().unwrap();
+    assert!(smithy.contains("@required") && smithy.contains("refreshCadence"), "{smithy}");
+    let missing_managed =
+        m.dz.search_types()
+            .domain_identifier(&m.domain)
+            .search_scope(aws_sdk_datazone::types::TypesSearchScope::FormType)
+            .send()
+            .await
+            .unwrap_err();
+    assert!(missing_managed.as_service_error().unwrap().is_validation_exception());
+    let got =
+        m.dz.get_form_type().domain_identifier(&m.domain).form_type_identifier("DataQualityForm").send().await.unwrap();
+    assert_eq!((got.name(), got.revision()), ("DataQualityForm", "1"));
+    let unknown =
+        m.dz.get_form_type().domain_identifier(&m.domain).form_type_identifier("NoSuchForm").send().await.unwrap_err();
+    assert!(unknown.as_service_error().unwrap().is_resource_not_found_exception());
+
+    let id = draft(&m, "quality_orders").await;
+    let revise = |content: &str| {
+        m.dz.create_asset_revision()
+            .domain_identifier(&m.domain)
+            .identifier(&id)
+            .name("quality_orders")
+            .forms_input(
+                FormInput::builder()
+                    .form_name("DataQualityForm")
+                    .type_identifier("DataQualityForm")
+                    .content(content)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    for bad in [
+        r#"{"refreshCadence":"DAILY"}"#,
+        r#"{"steward":"ann","refreshCadence":"YEARLY"}"#,
+        r#"{"steward":"ann","refreshCadence":"DAILY","qualityScore":"high"}"#,
+        r#"{"steward":"ann","refreshCadence":"DAILY","colour":"red"}"#,
+    ] {
+        let refused = revise(bad).await.unwrap_err();
+        assert!(refused.as_service_error().unwrap().is_validation_exception(), "{bad}: {refused:?}");
+    }
+    let ok = revise(r#"{"steward":"ann","refreshCadence":"DAILY","qualityScore":97,"certified":true}"#).await.unwrap();
+    assert_eq!(ok.revision(), "2");
+    assert!(ok.forms_output().iter().any(|f| f.form_name() == "DataQualityForm"));
+}
