@@ -8,7 +8,8 @@ pub enum AppError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    /// `field` names the form field, e.g. `name` or `forms.<type>.<member>`.
+    Invalid { field: std::borrow::Cow<'static, str>, message: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0} not found")]
@@ -22,8 +23,8 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid { field, message: message.into() }
+    pub fn invalid(field: impl Into<std::borrow::Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.into(), message: message.into() }
     }
 
     /// A copy for each caller that shared one read (a cache's): DataZone's errors keep
@@ -32,7 +33,7 @@ impl AppError {
     #[must_use]
     pub fn shared(&self) -> Self {
         match self {
-            Self::Invalid { field, message } => Self::Invalid { field, message: message.clone() },
+            Self::Invalid { field, message } => Self::Invalid { field: field.clone(), message: message.clone() },
             Self::Conflict(message) => Self::Conflict(message.clone()),
             Self::NotFound(what) => Self::NotFound(what.clone()),
             Self::Forbidden => Self::Forbidden,
@@ -74,7 +75,7 @@ pub fn current_request_id() -> Option<String> {
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::Invalid { field, message } => ApiError::Invalid { field: field.to_owned(), message },
+            AppError::Invalid { field, message } => ApiError::Invalid { field: field.into_owned(), message },
             AppError::Conflict(message) => ApiError::Conflict { message },
             AppError::NotFound(what) => ApiError::NotFound { what },
             AppError::Forbidden => ApiError::Forbidden,

@@ -220,3 +220,64 @@ async fn a_data_product_groups_assets_is_published_and_requested_like_an_asset(p
     .await;
     assert_eq!(status, "ACCEPTED");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_metadata_form_is_typed_by_its_form_type_and_required_fields_are_enforced(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let trent = app.signed_in("trent").await;
+    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
+    let id = inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == "support_tickets_daily").unwrap()
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    let quality = asset["form_types"].as_array().unwrap().iter().find(|t| t["name"] == "DataQualityForm").unwrap();
+    let kinds: Vec<String> = quality["fields"].as_array().unwrap().iter().map(|f| f["kind"].to_string()).collect();
+    assert!(kinds.iter().any(|k| k.contains("Choice")) && kinds.iter().any(|k| k.contains("Date")), "{kinds:?}");
+    assert_eq!(asset["business_forms"], json!([]));
+    let edit = |values: Value| {
+        json!({"edit": {"asset_id": id, "base_revision": "1", "name": "support_tickets_daily",
+            "description": "Support tickets per day, product and severity.", "glossary_terms": asset["terms"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect::<Vec<_>>(),
+            "forms": [{"type_name": "DataQualityForm", "values": values}]}})
+    };
+    // A required field left empty, a number that is none, a day that is none: refused inline.
+    for (values, field) in [
+        (json!([["refreshCadence", "DAILY"]]), "forms.DataQualityForm.steward"),
+        (
+            json!([["steward", "trent"], ["refreshCadence", "DAILY"], ["qualityScore", "high"]]),
+            "forms.DataQualityForm.qualityScore",
+        ),
+        (
+            json!([["steward", "trent"], ["refreshCadence", "DAILY"], ["lastReviewed", "yesterday"]]),
+            "forms.DataQualityForm.lastReviewed",
+        ),
+    ] {
+        let (status, body) = status_of(app.call_json(&trent, "revise_asset", &edit(values)).await).await;
+        assert_eq!((status, body["Invalid"]["field"].as_str()), (422, Some(field)), "{body}");
+    }
+    let good = json!([
+        ["steward", "trent"],
+        ["refreshCadence", "WEEKLY"],
+        ["qualityScore", "97"],
+        ["certified", "true"],
+        ["lastReviewed", "2026-11-02"]
+    ]);
+    assert_eq!(ok(app.call_json(&trent, "revise_asset", &edit(good)).await).await, json!("2"));
+
+    // DataZone holds it typed; the editor reads it back as typed; the Glue form stayed.
+    let dz = app.datazone().await;
+    let domain = dz.list_domains().send().await.unwrap().items()[0].id().to_owned();
+    let now = dz.get_asset().domain_identifier(&domain).identifier(&id).send().await.unwrap();
+    let form = now.forms_output().iter().find(|f| f.form_name() == "DataQualityForm").unwrap();
+    let content: Value = serde_json::from_str(form.content().unwrap()).unwrap();
+    assert_eq!(
+        content,
+        json!({"steward": "trent", "refreshCadence": "WEEKLY", "qualityScore": 97, "certified": true, "lastReviewed": 1_793_577_600})
+    );
+    assert!(now.forms_output().iter().any(|f| f.form_name() == "GlueTableForm"));
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    let values = &asset["business_forms"][0]["values"];
+    assert!(values.as_array().unwrap().contains(&json!(["lastReviewed", "2026-11-02"])), "{values}");
+    assert_eq!(asset["changes"][0]["what"], "revision 2: forms (DataQualityForm)");
+}

@@ -84,16 +84,16 @@ impl FormState {
     }
 
     /// The message for `field` while the current problem is about it.
-    pub fn field(self, field: &'static str) -> Signal<Option<String>> {
-        let problem = self.problem;
-        Signal::derive(move || problem.get().filter(|(f, _)| f == field).map(|(_, m)| m))
+    pub fn field(self, field: impl Into<String>) -> Signal<Option<String>> {
+        let (problem, field) = (self.problem, field.into());
+        Signal::derive(move || problem.get().filter(|(f, _)| *f == field).map(|(_, m)| m))
     }
 
     /// Clears the last failure and shows `found` (a form's own check) inline; `true` when
     /// there is nothing to show and the form may be sent.
-    pub fn check(self, found: Option<(&'static str, String)>) -> bool {
+    pub fn check<F: Into<String>>(self, found: Option<(F, String)>) -> bool {
         self.error.set(None);
-        self.problem.set(found.map(|(f, m)| (f.to_owned(), m)));
+        self.problem.set(found.map(|(f, m)| (f.into(), m)));
         self.problem.with_untracked(Option::is_none)
     }
 

@@ -29,10 +29,10 @@ pub fn StatusBadge(status: RequestStatus) -> impl IntoView {
 
 /// The message under a form field, tied to it with `aria-describedby`.
 #[component]
-pub fn FieldError(id: &'static str, message: Signal<Option<String>>) -> impl IntoView {
+pub fn FieldError(#[prop(into)] id: String, message: Signal<Option<String>>) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
-            <p id=id class="mt-1 text-sm text-red-700">{move || message.get()}</p>
+            <p id=id.clone() class="mt-1 text-sm text-red-700">{move || message.get()}</p>
         </Show>
     }
 }

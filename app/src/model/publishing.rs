@@ -3,13 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::TermSummary;
+use super::{FormTypeView, FormValues, TermSummary};
 
 /// DataZone's limits on a revision: name 1..256 characters, description ≤ 2,048,
 /// at most 20 glossary terms.
 pub const ASSET_NAME_MAX: usize = 256;
 pub const ASSET_DESCRIPTION_MAX: usize = 2048;
 pub const ASSET_TERMS_MAX: usize = 20;
+pub const ASSET_FORMS_MAX: usize = 10;
 /// DataZone's limits on a data product: name 1..64 characters, description ≤ 4,096; the
 /// portal groups at most 50 assets in one product (a project's inventory page).
 pub const PRODUCT_NAME_MAX: usize = 64;
@@ -201,6 +202,10 @@ pub struct ProducerAsset {
     /// Projects, people and groups with approved access: who an unpublish or a new
     /// revision affects.
     pub subscribers: Vec<String>,
+    /// The domain's metadata form types Meshgate can edit, offered to be attached.
+    pub form_types: Vec<FormTypeView>,
+    /// The attached forms of those types, with their values.
+    pub business_forms: Vec<FormValues>,
     pub revisions: Vec<RevisionView>,
     /// Changes made through Meshgate, newest first.
     pub changes: Vec<AssetChange>,
@@ -217,6 +222,9 @@ pub struct AssetEdit {
     pub name: String,
     pub description: String,
     pub glossary_terms: Vec<String>,
+    /// Every attached form of the domain's types, as edited (at most 10, DataZone's limit).
+    #[serde(default)]
+    pub forms: Vec<FormValues>,
 }
 
 impl AssetEdit {
@@ -242,7 +250,29 @@ impl AssetEdit {
         if self.glossary_terms.iter().any(|t| t.is_empty() || t.len() > super::ID_MAX) {
             return Some(("glossary_terms", "One of the glossary terms is not a term id.".into()));
         }
+        if self.forms.len() > ASSET_FORMS_MAX {
+            return Some(("forms", format!("Attach at most {ASSET_FORMS_MAX} metadata forms.")));
+        }
+        let long = |v: &str| v.chars().count() > super::FORM_TEXT_MAX;
+        if self.forms.iter().any(|f| {
+            f.type_name.len() > super::ID_MAX
+                || f.values.len() > 100
+                || f.values.iter().any(|(k, v)| k.len() > super::ID_MAX || long(v))
+        }) {
+            return Some(("forms", "A metadata form is larger than Meshgate takes.".into()));
+        }
         None
+    }
+
+    /// The first problem of the attached forms against their types, as
+    /// (`forms.<type>.<member>`, message); a form of a type not offered is one too.
+    pub fn form_problem(&self, types: &[FormTypeView]) -> Option<(String, String)> {
+        self.forms.iter().find_map(|form| match types.iter().find(|t| t.name == form.type_name) {
+            Some(form_type) => form_type.problem(form),
+            None => {
+                Some(("forms".to_owned(), format!("{} is not a metadata form type of this domain.", form.type_name)))
+            }
+        })
     }
 }
 
@@ -351,6 +381,7 @@ mod tests {
             name: "orders".into(),
             description: String::new(),
             glossary_terms: vec![],
+            forms: vec![],
         }
     }
 

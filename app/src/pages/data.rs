@@ -12,8 +12,8 @@ use crate::components::{
     BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
-    ApiError, AssetChange, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, ProductSummary, Publication, Role,
-    ASSET_DESCRIPTION_MAX, ASSET_NAME_MAX,
+    form_field_key, ApiError, AssetChange, AssetEdit, FieldKind, FormTypeView, FormValues, Inventory, NewGlueAsset,
+    ProducerAsset, ProductSummary, Publication, Role, ASSET_DESCRIPTION_MAX, ASSET_NAME_MAX, FORM_TEXT_MAX,
 };
 use crate::pages::url::query_string;
 
@@ -328,6 +328,8 @@ fn MetadataForm(
     let name = RwSignal::new(data.name.clone());
     let description = RwSignal::new(data.description.clone());
     let chosen = RwSignal::new(data.terms.iter().map(|t| t.id.clone()).collect::<Vec<_>>());
+    let forms = RwSignal::new(data.business_forms.clone());
+    let types = StoredValue::new(data.form_types.clone());
     let state = FormState::new();
     let previewing = RwSignal::new(false);
     let preview = Action::new(|text: &String| preview_description(text.clone()));
@@ -346,8 +348,11 @@ fn MetadataForm(
             name: name.get_untracked(),
             description: description.get_untracked(),
             glossary_terms: chosen.get_untracked(),
+            forms: forms.get_untracked(),
         };
-        if state.check(edit.problem()) {
+        let problem =
+            edit.problem().map(|(f, m)| (f.to_owned(), m)).or_else(|| types.with_value(|t| edit.form_problem(t)));
+        if state.check(problem) {
             save.dispatch(ReviseAsset { edit });
         }
     };
@@ -415,6 +420,7 @@ fn MetadataForm(
                 </div>
                 <FieldError id="asset-terms-error" message=field_error("glossary_terms")/>
             </fieldset>
+            {(!data.form_types.is_empty()).then(|| view! { <MetadataForms types=data.form_types.clone() forms state/> })}
             <ActionError error=state.error.into()/>
             <div class="flex flex-wrap items-center gap-3">
                 <button type="submit" class=BUTTON_PRIMARY disabled=move || busy.get()>
@@ -425,6 +431,108 @@ fn MetadataForm(
                 })}
             </div>
         </form>
+    }
+}
+
+/// The attached metadata forms of the domain's types, each field typed from its form type,
+/// and a picker to attach another.
+#[component]
+fn MetadataForms(types: Vec<FormTypeView>, forms: RwSignal<Vec<FormValues>>, state: FormState) -> impl IntoView {
+    let types = StoredValue::new(types);
+    let attached = move || forms.with(|f| f.iter().map(|x| x.type_name.clone()).collect::<Vec<_>>());
+    view! {
+        <fieldset class="space-y-4" data-testid="metadata-forms">
+            <legend class=LABEL>"Metadata forms"</legend>
+            <For each=attached key=Clone::clone let:type_name>
+                {types.with_value(|all| all.iter().find(|t| t.name == type_name).cloned()).map(|form_type| view! {
+                    <TypedForm form_type forms state/>
+                })}
+            </For>
+            <div>
+                <label for="add-form" class="sr-only">"Attach a metadata form"</label>
+                // Back to its prompt once a form is attached (the value follows the list).
+                <select id="add-form" class=INPUT prop:value=move || { attached(); String::new() }
+                    on:change=move |ev| {
+                        let chosen = event_target_value(&ev);
+                        if !chosen.is_empty() && !forms.with(|f| f.iter().any(|x| x.type_name == chosen)) {
+                            forms.update(|f| f.push(FormValues { type_name: chosen, values: Vec::new() }));
+                        }
+                    }>
+                    <option value="">"Attach a metadata form…"</option>
+                    {move || {
+                        let taken = attached();
+                        types.with_value(|all| all.iter().filter(|t| !taken.contains(&t.name)).map(|t| view! {
+                            <option value=t.name.clone()>{t.name.clone()}</option>
+                        }).collect_view())
+                    }}
+                </select>
+                <FieldError id="asset-forms-error" message=state.field("forms")/>
+            </div>
+        </fieldset>
+    }
+}
+
+/// One attached form: a field per member of its type.
+#[component]
+fn TypedForm(form_type: FormTypeView, forms: RwSignal<Vec<FormValues>>, state: FormState) -> impl IntoView {
+    let type_name = StoredValue::new(form_type.name.clone());
+    view! {
+        <section class="rounded p-3 ring-1 ring-slate-200" aria-label=form_type.name.clone()>
+            <h3 class="text-sm font-semibold">{form_type.name.clone()}</h3>
+            {(!form_type.description.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{form_type.description.clone()}</p> })}
+            <div class="mt-2 grid gap-3 sm:grid-cols-2">
+                {form_type.fields.into_iter().map(|field| {
+                    let name = StoredValue::new(field.name.clone());
+                    let id = format!("form-{}-{}", form_type.name, field.name);
+                    let error_id = format!("{id}-error");
+                    let error = state.field(form_field_key(&form_type.name, &field.name));
+                    let value = move || forms.with(|f| {
+                        f.iter().find(|x| x.type_name == type_name.get_value()).map(|x| x.get(&name.get_value()).to_owned()).unwrap_or_default()
+                    });
+                    let set = move |v: String| forms.update(|f| {
+                        if let Some(form) = f.iter_mut().find(|x| x.type_name == type_name.get_value()) {
+                            form.set(&name.get_value(), v);
+                        }
+                    });
+                    let label = if field.required { format!("{} (required)", field.label) } else { field.label.clone() };
+                    let invalid = move || error.get().is_some().to_string();
+                    let input = match field.kind {
+                        FieldKind::Boolean => view! {
+                            <input id=id.clone() type="checkbox" class="mt-1" aria-describedby=error_id.clone()
+                                prop:checked=move || value() == "true"
+                                on:change=move |ev| set(event_target_checked(&ev).to_string())/>
+                        }.into_any(),
+                        FieldKind::Choice(options) => view! {
+                            <select id=id.clone() class=INPUT aria-invalid=invalid aria-describedby=error_id.clone()
+                                prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+                                <option value="">"—"</option>
+                                {options.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+                            </select>
+                        }.into_any(),
+                        kind => {
+                            let (kind_attr, mode) = match kind {
+                                FieldKind::Integer => ("text", "numeric"),
+                                FieldKind::Decimal => ("text", "decimal"),
+                                FieldKind::Date => ("date", "text"),
+                                _ => ("text", "text"),
+                            };
+                            view! {
+                                <input id=id.clone() type=kind_attr inputmode=mode class=INPUT maxlength=FORM_TEXT_MAX.to_string()
+                                    aria-invalid=invalid aria-describedby=error_id.clone()
+                                    prop:value=value on:input=move |ev| set(event_target_value(&ev))/>
+                            }.into_any()
+                        }
+                    };
+                    view! {
+                        <div>
+                            <label for=id class="block text-sm text-slate-700">{label}</label>
+                            {input}
+                            <FieldError id=error_id message=error/>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+        </section>
     }
 }
 

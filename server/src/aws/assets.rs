@@ -4,7 +4,7 @@
 
 use aws_sdk_datazone::types::{
     ChangeAction, EntityType, FormInput, InventorySearchScope, ListingStatus, SearchInventoryResultItem,
-    SubscriptionStatus,
+    SubscriptionStatus, TypesSearchScope,
 };
 use chrono::{DateTime, Utc};
 
@@ -148,17 +148,17 @@ impl Aws {
         Ok(revisions)
     }
 
-    /// Makes the next revision of `asset` with `metadata`, keeping its forms as they are
-    /// (CreateAssetRevision with every attached form sent back); `token` makes a retry
-    /// answer the same revision. Answers the new revision.
+    /// Makes the next revision of `asset` with `metadata` and `forms` — every form to stay
+    /// attached, as (form name, form type, JSON content) — (CreateAssetRevision); `token`
+    /// makes a retry answer the same revision. Answers the new revision.
     pub async fn revise_asset(
         &self,
         asset: &AssetState,
         metadata: &BusinessMetadata,
+        forms: &[(String, String, String)],
         token: &str,
     ) -> Result<String, AppError> {
-        let forms = asset
-            .forms
+        let forms = forms
             .iter()
             .map(|(name, type_name, content)| {
                 FormInput::builder()
@@ -297,6 +297,30 @@ impl Aws {
         names.sort();
         names.dedup();
         Ok(names)
+    }
+
+    /// The domain's own metadata form types with their Smithy models, at most 50
+    /// (SearchTypes, FORM_TYPE, `managed` false), read now: (name, description, model).
+    pub async fn form_types(&self) -> Result<Vec<(String, String, String)>, AppError> {
+        let found = self
+            .datazone
+            .search_types()
+            .domain_identifier(&self.domain_id)
+            .search_scope(TypesSearchScope::FormType)
+            .managed(false)
+            .max_results(50)
+            .send()
+            .await
+            .map_err(|e| upstream("SearchTypes", e))?;
+        Ok(found
+            .items()
+            .iter()
+            .filter_map(|item| item.as_form_type_item().ok())
+            .map(|t| {
+                let model = t.model().and_then(|m| m.as_smithy().ok()).cloned().unwrap_or_default();
+                (t.name().to_owned(), t.description().unwrap_or_default().to_owned(), model)
+            })
+            .collect())
     }
 
     /// Forgets cached catalog reads (searches and listings): the portal changed what the

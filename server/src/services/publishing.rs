@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use app::api::ports::Publishing;
 use app::model::{
-    ApiError, AssetChange, AssetEdit, Caller, Inventory, InventoryItem, NewGlueAsset, ProducerAsset, ProducerProduct,
-    ProductEdit, ProductPart, ProductSummary, ProjectChoice, Publication, RevisionView, TermSummary,
+    ApiError, AssetChange, AssetEdit, Caller, FieldKind, FormTypeView, FormValues, Inventory, InventoryItem,
+    NewGlueAsset, ProducerAsset, ProducerProduct, ProductEdit, ProductPart, ProductSummary, ProjectChoice, Publication,
+    RevisionView, TermSummary,
 };
 use async_trait::async_trait;
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -151,12 +152,39 @@ impl PublishingService {
             .collect())
     }
 
+    /// The domain's form types Meshgate can edit; a model it cannot read is left out (and
+    /// logged), its forms then stay as DataZone holds them.
+    async fn form_types(&self) -> Result<Vec<FormTypeView>, AppError> {
+        Ok(self
+            .aws
+            .form_types()
+            .await?
+            .into_iter()
+            .filter_map(|(name, description, model)| match FormTypeView::parse(&name, &description, &model) {
+                Ok(view) => Some(view),
+                Err(why) => {
+                    tracing::warn!(form_type = %name, %why, "metadata form type left out of the editor");
+                    None
+                }
+            })
+            .collect())
+    }
+
     async fn save(&self, caller: &Caller, edit: AssetEdit) -> Result<String, AppError> {
         let asset = self.for_producer(caller, &edit.asset_id).await?;
         let unknown = self.unknown_terms(&edit.glossary_terms).await?;
         if let Some(first) = unknown.first() {
             return Err(AppError::invalid("glossary_terms", format!("{first} is not a glossary term of this domain.")));
         }
+        let types = self.form_types().await?;
+        if let Some((field, message)) = edit.form_problem(&types) {
+            return Err(AppError::invalid(field, message));
+        }
+        let edited: Vec<(String, String)> = edit
+            .forms
+            .iter()
+            .filter_map(|f| types.iter().find(|t| t.name == f.type_name).map(|t| (t.name.clone(), form_content(t, f))))
+            .collect();
         let metadata = BusinessMetadata {
             name: edit.name.trim().to_owned(),
             description: edit.description.trim_end().to_owned(),
@@ -166,9 +194,18 @@ impl PublishingService {
         Self::lock(&mut tx, &asset.id).await?;
         // Read again under the lock: what DataZone holds now decides.
         let current = self.aws.asset_state(&asset.id).await?;
+        // Every attached form stays; the edited ones take their new content.
+        let mut forms = current.forms.clone();
+        for (name, content) in &edited {
+            match forms.iter_mut().find(|(n, _, _)| n == name) {
+                Some(slot) => slot.2.clone_from(content),
+                None => forms.push((name.clone(), name.clone(), content.clone())),
+            }
+        }
         let unchanged = current.name == metadata.name
             && current.description == metadata.description
-            && sorted(&current.glossary_terms) == sorted(&metadata.glossary_terms);
+            && sorted(&current.glossary_terms) == sorted(&metadata.glossary_terms)
+            && forms_json(&forms) == forms_json(&current.forms);
         if unchanged {
             // Nothing to change, or this very edit was saved already (a retried save).
             return Ok(current.revision);
@@ -180,18 +217,20 @@ impl PublishingService {
             )));
         }
         let token = format!("meshgate-revision-{}-{}", current.id, current.revision);
-        let revision = self.aws.revise_asset(&current, &metadata, &token).await.map_err(refused)?;
+        let revision = self.aws.revise_asset(&current, &metadata, &forms, &token).await.map_err(refused)?;
         let before = json!({
             "revision": current.revision,
             "name": current.name,
             "description": current.description,
             "glossary_terms": current.glossary_terms,
+            "forms": forms_json(&current.forms),
         });
         let after = json!({
             "revision": revision,
             "name": metadata.name,
             "description": metadata.description,
             "glossary_terms": metadata.glossary_terms,
+            "forms": forms_json(&forms),
         });
         super::audit_event(
             &mut *tx,
@@ -540,6 +579,61 @@ fn refused_product(error: AppError) -> AppError {
     }
 }
 
+/// A form's values as JSON content of its type: numbers and booleans typed, a day as epoch
+/// seconds at midnight UTC (Smithy's default timestamp format), empty fields left out.
+/// The values have passed [`FormTypeView::problem`].
+fn form_content(form_type: &FormTypeView, values: &FormValues) -> String {
+    let mut content = serde_json::Map::new();
+    for field in &form_type.fields {
+        let text = values.get(&field.name).trim();
+        let value = match &field.kind {
+            FieldKind::Boolean => json!(text == "true"),
+            _ if text.is_empty() => continue,
+            FieldKind::Integer => json!(text.parse::<i64>().unwrap_or_default()),
+            FieldKind::Decimal => json!(text.parse::<f64>().unwrap_or_default()),
+            FieldKind::Date => json!(chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp())
+                .unwrap_or_default()),
+            FieldKind::Text | FieldKind::Choice(_) => json!(text),
+        };
+        content.insert(field.name.clone(), value);
+    }
+    serde_json::Value::Object(content).to_string()
+}
+
+/// A form's JSON content as the editor shows it: text per field.
+fn form_values(form_type: &FormTypeView, content: &str) -> FormValues {
+    let parsed: serde_json::Value = serde_json::from_str(content).unwrap_or_default();
+    let values = form_type
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let value = parsed.get(&field.name)?;
+            let text = match (&field.kind, value) {
+                (FieldKind::Date, serde_json::Value::Number(n)) => n
+                    .as_i64()
+                    .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                    .map(|t| t.format("%Y-%m-%d").to_string())?,
+                (_, serde_json::Value::String(s)) => s.clone(),
+                (_, serde_json::Value::Null) => return None,
+                (_, other) => other.to_string(),
+            };
+            Some((field.name.clone(), text))
+        })
+        .collect();
+    FormValues { type_name: form_type.name.clone(), values }
+}
+
+/// Attached forms as one JSON object, form name → content (parsed when it is JSON), to
+/// compare and to audit.
+fn forms_json(forms: &[(String, String, String)]) -> serde_json::Value {
+    let map = forms
+        .iter()
+        .map(|(name, _, content)| (name.clone(), serde_json::from_str(content).unwrap_or_else(|_| json!(content))))
+        .collect();
+    serde_json::Value::Object(map)
+}
+
 fn sorted(ids: &[String]) -> Vec<&String> {
     let mut ids: Vec<&String> = ids.iter().collect();
     ids.sort();
@@ -590,6 +684,16 @@ fn describe_change(before: Option<&serde_json::Value>, after: Option<&serde_json
         let removed = old.iter().filter(|t| !new.contains(t)).count();
         if added + removed > 0 {
             parts.push(format!("{label} (+{added}, −{removed})"));
+        }
+    }
+    if let Some(forms) = after["forms"].as_object() {
+        let changed: Vec<&str> = forms
+            .iter()
+            .filter(|(name, content)| before["forms"].get(name.as_str()) != Some(*content))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if !changed.is_empty() {
+            parts.push(format!("forms ({})", changed.join(", ")));
         }
     }
     let revision = after["revision"].as_str().map(|r| format!("revision {r}: ")).unwrap_or_default();
@@ -649,13 +753,22 @@ impl Publishing for PublishingService {
         if standing == Standing::None {
             return Err(ApiError::Forbidden);
         }
-        let ((publication, published_revision), revisions, changes, glossary, project) = tokio::try_join!(
+        let ((publication, published_revision), revisions, changes, glossary, project, form_types) = tokio::try_join!(
             self.publication(&asset),
             self.revisions(&asset.id),
             self.changes("asset", &asset.id),
             self.aws.search_terms(""),
             self.aws.project(&asset.owning_project_id),
+            self.form_types(),
         )?;
+        let business_forms = asset
+            .forms
+            .iter()
+            .filter_map(|(name, type_name, content)| {
+                let form_type = form_types.iter().find(|t| &t.name == type_name || &t.name == name)?;
+                Some(form_values(form_type, content))
+            })
+            .collect();
         let subscribers = match &asset.listing {
             Some((listing, _)) => self.aws.listing_subscribers(listing).await?,
             None => Vec::new(),
@@ -687,6 +800,8 @@ impl Publishing for PublishingService {
             published_revision,
             listing_id: asset.listing.map(|(id, _)| id),
             subscribers,
+            form_types,
+            business_forms,
             revisions,
             changes,
             may_edit: standing == Standing::Producer,
