@@ -70,7 +70,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/catalog/:id") view=AssetPage ssr=SsrMode::Async/>
                     <Route path=path!("/data") view=MyDataPage ssr=SsrMode::Async/>
                     <Route path=path!("/data/:id") view=ProducerAssetPage ssr=SsrMode::Async/>
-                    <Route path=path!("/data/products") view=ProductPage ssr=SsrMode::Async/>
                     <Route path=path!("/data/products/:id") view=ProductPage ssr=SsrMode::Async/>
                     <Route path=path!("/subscriptions") view=MyAccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/subscriptions/:id") view=SubscriptionRequestPage ssr=SsrMode::Async/>

@@ -68,6 +68,7 @@ const MATRIX: &[Row] = &[
     Row { endpoint: "data_product", args: Args::Form(&[("id", "nosuchproduct"), ("project", "")]), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "save_data_product", args: Args::Json(r#"{"edit":{"id":"","project_id":"","base_revision":"","name":"","description":"","asset_ids":[],"token":""}}"#), expect: [401, 422, 422, 422, 422] },
     Row { endpoint: "publish_data_product", args: Args::Form(&[("id", "nosuchproduct"), ("revision", "1"), ("publish", "true")]), expect: [401, 404, 404, 404, 404] },
+    Row { endpoint: "set_access_terms", args: Args::Json(r#"{"terms":{"entity_id":"nosuchasset00","approval_required":true,"default_days":null,"max_days":null}}"#), expect: [401, 404, 404, 404, 404] },
     Row { endpoint: "preview_description", args: Args::Form(&[("text", "**bold**")]), expect: [401, 200, 200, 200, 200] },
     Row { endpoint: "request_access", args: Args::Json(r#"{"form":{"listing_id":"l","project_id":"","reason":"","days":null,"token":""}}"#), expect: [401, 422, 422, 422, 422] },
     Row { endpoint: "steward_inbox", args: Args::Json(r#"{"query":{"status":"","q":"","sort":"","offset":0}}"#), expect: [401, 403, 200, 200, 200] },

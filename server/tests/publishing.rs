@@ -281,3 +281,50 @@ async fn a_metadata_form_is_typed_by_its_form_type_and_required_fields_are_enfor
     assert!(values.as_array().unwrap().contains(&json!(["lastReviewed", "2026-11-02"])), "{values}");
     assert_eq!(asset["changes"][0]["what"], "revision 2: forms (DataQualityForm)");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn access_terms_bound_the_period_and_can_spare_the_steward(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let trent = app.signed_in("trent").await;
+    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
+    let id = inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == "support_tickets_daily").unwrap()
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let terms = |approval: bool, default: Option<u32>, max: Option<u32>| json!({"terms": {"entity_id": id, "approval_required": approval, "default_days": default, "max_days": max}});
+    let (status, body) =
+        status_of(app.call_json(&trent, "set_access_terms", &terms(false, Some(120), Some(90))).await).await;
+    assert_eq!((status, body["Invalid"]["field"].as_str()), (422, Some("default_days")), "{body}");
+    let zoe = app.signed_in("zoe").await;
+    assert_eq!(app.call_json(&zoe, "set_access_terms", &terms(false, Some(30), Some(90))).await.status(), 403);
+    ok(app.call_json(&trent, "set_access_terms", &terms(false, Some(30), Some(90))).await).await;
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    assert_eq!(asset["access_terms"]["max_days"], 90);
+    assert_eq!(asset["changes"][0]["what"], "access terms: no approval needed, default 30 days, at most 90 days");
+
+    // A consumer reads the terms before asking; a period beyond them is refused.
+    let erin = app.signed_in("erin").await;
+    let search = json!({"query": {"q": "support_tickets_daily", "unit": "", "project": "", "asset_type": "", "term": "", "sort": "", "page": ""}});
+    let found = ok(app.call_json(&erin, "catalog_search", &search).await).await;
+    let listing = found["items"][0]["listing_id"].as_str().unwrap().to_owned();
+    let detail = ok(app.call(&erin, "catalog_asset", &[("listing_id", &listing)]).await).await;
+    assert_eq!(detail["access_terms"]["default_days"], 30);
+    let dev = detail["access"].as_array().unwrap().iter().find(|a| a["project_name"] == "CustomerChurnModel-v2 Dev");
+    let dev = dev.unwrap()["project_id"].as_str().unwrap().to_owned();
+    let form = |days: Option<u32>, token: &str| json!({"form": {"listing_id": listing, "project_id": dev, "reason": "Support load as churn signal", "days": days, "token": token}});
+    for days in [None, Some(91)] {
+        let (status, body) = status_of(app.call_json(&erin, "request_access", &form(days, "t")).await).await;
+        assert_eq!((status, body["Invalid"]["field"].as_str()), (422, Some("days")), "{body}");
+    }
+    // Within the terms, no steward is needed.
+    let request = ok(app.call_json(&erin, "request_access", &form(Some(60), "t2")).await).await;
+    let mut decided = Value::Null;
+    support::wait_until("the terms' decision", 30, async || {
+        decided = ok(app.call(&erin, "subscription_request", &[("id", request.as_str().unwrap())]).await).await;
+        decided["row"]["status"] != "PENDING"
+    })
+    .await;
+    assert_eq!(decided["row"]["status"], "ACCEPTED", "{decided}");
+    assert!(decided["decision_comment"].as_str().unwrap().contains("access terms"), "{decided}");
+}

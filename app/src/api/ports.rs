@@ -7,12 +7,12 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::model::{
-    AccessQuery, AccessReport, AccessRequestForm, ApiError, AssetDetail, AssetEdit, AuditEntry, AuditLogPage,
-    AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport, DryRun, InboxPage,
-    InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset, NewProfileGrant, Principal, ProducerAsset,
-    ProducerProduct, ProductEdit, ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail,
-    RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary, UnitChoice,
-    UnitDetail, UsageRow,
+    AccessQuery, AccessReport, AccessRequestForm, AccessTerms, ApiError, AssetDetail, AssetEdit, AuditEntry,
+    AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport,
+    DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset, NewProfileGrant, Principal,
+    ProducerAsset, ProducerProduct, ProductEdit, ProfileSummary, ProjectRequestForm, ProjectSubscriptions,
+    RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary,
+    UnitChoice, UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -155,6 +155,8 @@ pub trait Publishing: Send + Sync + 'static {
     /// Publishes the product's `revision` (and any of its assets the catalog does not list),
     /// or takes it out.
     async fn publish_product(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError>;
+    /// Sets what the producers of an asset or data product promise about access.
+    async fn set_access_terms(&self, caller: &Caller, terms: AccessTerms) -> Result<(), ApiError>;
     /// A Markdown description as the asset page will show it (safe HTML).
     fn preview(&self, markdown: &str) -> String;
 }

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use crate::model::{ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, ProducerProduct, ProductEdit};
+use crate::model::{
+    AccessTerms, ApiError, AssetEdit, Inventory, NewGlueAsset, ProducerAsset, ProducerProduct, ProductEdit,
+};
 
 #[cfg(feature = "ssr")]
 use super::ports::{require, respond, services};
@@ -97,4 +99,15 @@ pub async fn publish_data_product(id: String, revision: String, publish: bool) -
     let caller = require(Role::TeamLead).await?;
     respond(capped(&[("id", &id, ID_MAX), ("revision", &revision, ID_MAX)]))?;
     respond(services()?.publishing.publish_product(&caller, id.trim(), revision.trim(), publish).await)
+}
+
+/// Sets whether requests for an asset or data product need a steward's approval and the
+/// access periods Meshgate applies (owners and contributors of its project).
+#[server(endpoint = "set_access_terms", input = Json)]
+pub async fn set_access_terms(terms: AccessTerms) -> Result<(), ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    if let Some((field, message)) = terms.problem() {
+        return respond(Err(ApiError::Invalid { field: field.to_owned(), message }));
+    }
+    respond(services()?.publishing.set_access_terms(&caller, terms).await)
 }

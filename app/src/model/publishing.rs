@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FormTypeView, FormValues, TermSummary};
+use super::{AccessTerms, FormTypeView, FormValues, TermSummary};
 
 /// DataZone's limits on a revision: name 1..256 characters, description ≤ 2,048,
 /// at most 20 glossary terms.
@@ -202,6 +202,8 @@ pub struct ProducerAsset {
     /// Projects, people and groups with approved access: who an unpublish or a new
     /// revision affects.
     pub subscribers: Vec<String>,
+    /// What its producers promise about access.
+    pub access_terms: AccessTerms,
     /// The domain's metadata form types Meshgate can edit, offered to be attached.
     pub form_types: Vec<FormTypeView>,
     /// The attached forms of those types, with their values.
@@ -316,6 +318,8 @@ pub struct ProducerProduct {
     pub listing_id: Option<String>,
     /// Projects, people and groups with approved access to the product.
     pub subscribers: Vec<String>,
+    /// What its producers promise about access (standard terms for a new product).
+    pub access_terms: AccessTerms,
     /// Changes made through Meshgate, newest first.
     pub changes: Vec<AssetChange>,
     pub may_edit: bool,

@@ -137,10 +137,75 @@ pub struct AssetDetail {
     pub forms: Vec<FormView>,
     /// For a data product: its assets in the catalog, as (listing id, name).
     pub product_assets: Vec<(String, String)>,
+    /// What its producers promise about access.
+    pub access_terms: AccessTerms,
     /// The viewer's projects: those with a request or subscription first.
     pub access: Vec<ProjectAccess>,
     /// A fresh idempotency token for the request form shown with this page.
     pub form_token: String,
+}
+
+/// What a producing team promises about access to one of its assets or data products
+/// (`entity_id`, DataZone's id): whether a steward must approve, and the access periods
+/// Meshgate applies — `default_days` offered on the request form, `max_days` the longest
+/// that may be asked (then "no end date" may not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessTerms {
+    pub entity_id: String,
+    pub approval_required: bool,
+    pub default_days: Option<u32>,
+    pub max_days: Option<u32>,
+}
+
+impl AccessTerms {
+    /// The terms of an entity nobody set terms for: a steward approves, any period.
+    pub fn standard(entity_id: &str) -> Self {
+        Self { entity_id: entity_id.to_owned(), approval_required: true, default_days: None, max_days: None }
+    }
+
+    /// The first field problem of the terms themselves, as (field, message).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if self.entity_id.is_empty() || self.entity_id.len() > super::ID_MAX {
+            return Some(("entity_id", "These terms are not for an asset.".into()));
+        }
+        if self.default_days.is_some_and(|d| d == 0 || d > DAYS_MAX) {
+            return Some(("default_days", format!("The default period is 1 to {DAYS_MAX} days, or none.")));
+        }
+        if self.max_days.is_some_and(|d| d == 0 || d > DAYS_MAX) {
+            return Some(("max_days", format!("The longest period is 1 to {DAYS_MAX} days, or none.")));
+        }
+        if let (Some(default), Some(max)) = (self.default_days, self.max_days) {
+            if default > max {
+                return Some(("default_days", "The default period cannot be longer than the longest one.".into()));
+            }
+        }
+        None
+    }
+
+    /// Why a request for `days` (`None`: no end date) does not fit the terms.
+    pub fn refuses(&self, days: Option<u32>) -> Option<String> {
+        match (self.max_days, days) {
+            (Some(max), None) => Some(format!("Access is for at most {max} days: ask for a period.")),
+            (Some(max), Some(d)) if d > max => Some(format!("Access is for at most {max} days.")),
+            _ => None,
+        }
+    }
+
+    /// The terms in one sentence, as a consumer reads them before asking.
+    pub fn summary(&self) -> String {
+        let approval = if self.approval_required {
+            "A steward approves each request"
+        } else {
+            "Requests within these terms are granted without waiting for a steward"
+        };
+        let period = match (self.default_days, self.max_days) {
+            (None, None) => String::new(),
+            (Some(d), None) => format!("; access runs {d} days unless you ask otherwise"),
+            (None, Some(m)) => format!("; access is for at most {m} days"),
+            (Some(d), Some(m)) => format!("; access runs {d} days by default, at most {m}"),
+        };
+        format!("{approval}{period}.")
+    }
 }
 
 /// Asking for access to an asset for one of the viewer's projects.
@@ -529,6 +594,23 @@ pub struct ProjectSubscriptions {
     pub project_id: String,
     pub project_name: String,
     pub items: Vec<MySubscription>,
+}
+
+#[cfg(test)]
+mod access_terms_tests {
+    use super::*;
+
+    #[test]
+    fn terms_check_themselves_and_the_periods_asked_for() {
+        let terms = AccessTerms { default_days: Some(30), max_days: Some(90), ..AccessTerms::standard("a1") };
+        assert_eq!(terms.problem(), None);
+        assert_eq!(AccessTerms { default_days: Some(120), ..terms.clone() }.problem().unwrap().0, "default_days");
+        assert_eq!(AccessTerms { max_days: Some(0), ..terms.clone() }.problem().unwrap().0, "max_days");
+        assert_eq!(terms.refuses(Some(90)), None);
+        assert!(terms.refuses(Some(91)).is_some() && terms.refuses(None).is_some());
+        assert_eq!(AccessTerms::standard("a1").refuses(None), None);
+        assert_eq!(terms.summary(), "A steward approves each request; access runs 30 days by default, at most 90.");
+    }
 }
 
 #[cfg(test)]

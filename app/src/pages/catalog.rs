@@ -13,7 +13,7 @@ use crate::components::{
     BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
-    AccessRequestForm, AccessState, ApiError, AssetDetail, CatalogItem, CatalogPage, CatalogQuery, Facet,
+    AccessRequestForm, AccessState, AccessTerms, ApiError, AssetDetail, CatalogItem, CatalogPage, CatalogQuery, Facet,
     ProjectAccess, Role, REASON_MAX,
 };
 use crate::pages::url::query_string;
@@ -247,6 +247,7 @@ fn AssetView(detail: AssetDetail) -> impl IntoView {
         terms,
         forms,
         product_assets,
+        access_terms,
         access,
         form_token,
         ..
@@ -302,7 +303,7 @@ fn AssetView(detail: AssetDetail) -> impl IntoView {
             </div>
             <div class="space-y-6">
                 <AccessPanel access=access.clone()/>
-                <RequestForm listing_id token=form_token access/>
+                <RequestForm listing_id token=form_token access terms=access_terms/>
             </div>
         </div>
     }
@@ -339,7 +340,7 @@ fn AccessPanel(access: Vec<ProjectAccess>) -> impl IntoView {
 }
 
 #[component]
-fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) -> impl IntoView {
+fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>, terms: AccessTerms) -> impl IntoView {
     let choices: Vec<ProjectAccess> = access
         .into_iter()
         .filter(|a| matches!(a.state, AccessState::None | AccessState::Ended | AccessState::Rejected))
@@ -347,7 +348,9 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) ->
     let submit = ServerAction::<RequestAccess>::new();
     let project = RwSignal::new(choices.first().map(|c| c.project_id.clone()).unwrap_or_default());
     let reason = RwSignal::new(String::new());
-    let days = RwSignal::new(String::new());
+    let days = RwSignal::new(terms.default_days.map(|d| d.to_string()).unwrap_or_default());
+    let summary = terms.summary();
+    let terms = StoredValue::new(terms);
     // Chosen by the server for this showing of the form: sending it twice asks DataZone once.
     let token = StoredValue::new(token);
     let state = FormState::new();
@@ -371,7 +374,11 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) ->
             days: parsed,
             token: token.get_value(),
         };
-        if state.check(form.problem()) {
+        let problem = form
+            .problem()
+            .map(|(f, m)| (f.to_owned(), m))
+            .or_else(|| terms.with_value(|t| t.refuses(form.days)).map(|m| ("days".to_owned(), m)));
+        if state.check(problem) {
             submit.dispatch(RequestAccess { form });
         }
     };
@@ -379,6 +386,7 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>) ->
     view! {
         <section class=PANEL aria-labelledby="request-title">
             <h2 id="request-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"Request access"</h2>
+            <p class="border-b border-slate-100 px-4 py-2 text-sm text-slate-600" data-testid="access-terms">{summary}</p>
             {if choices.is_empty() {
                 view! { <p class="px-4 py-3 text-sm text-slate-500">"Every project of yours already has or awaits access."</p> }.into_any()
             } else {

@@ -6,14 +6,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::api::{data_asset, my_data, preview_description, AddGlueAsset, PublishAsset, ReviseAsset};
+use crate::api::{data_asset, my_data, preview_description, AddGlueAsset, PublishAsset, ReviseAsset, SetAccessTerms};
 use crate::components::{
     on_result, page_resource, ActionError, EmptyState, FieldError, FormState, Loaded, RequireRole, BUTTON_DANGER,
     BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4, PANEL_MT6,
 };
 use crate::model::{
-    form_field_key, ApiError, AssetChange, AssetEdit, FieldKind, FormTypeView, FormValues, Inventory, NewGlueAsset,
-    ProducerAsset, ProductSummary, Publication, Role, ASSET_DESCRIPTION_MAX, ASSET_NAME_MAX, FORM_TEXT_MAX,
+    form_field_key, AccessTerms, ApiError, AssetChange, AssetEdit, FieldKind, FormTypeView, FormValues, Inventory,
+    NewGlueAsset, ProducerAsset, ProductSummary, Publication, Role, ASSET_DESCRIPTION_MAX, ASSET_NAME_MAX,
+    FORM_TEXT_MAX,
 };
 use crate::pages::url::query_string;
 
@@ -129,7 +130,7 @@ fn ProductList(products: Vec<ProductSummary>, project: String, may_add: bool) ->
             <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 px-4 py-3">
                 <h2 id="products-title" class="font-semibold">"Data products"</h2>
                 {may_add.then(|| view! {
-                    <a href=format!("/data/products?{}", query_string(&[("project", &project)])) class=BUTTON_SECONDARY>"New data product"</a>
+                    <a href=format!("/data/products/new?{}", query_string(&[("project", &project)])) class=BUTTON_SECONDARY>"New data product"</a>
                 })}
             </div>
             {if products.is_empty() {
@@ -290,6 +291,7 @@ fn AssetEditor(
             </div>
             <div class="space-y-6">
                 <PublishPanel data=data.clone() on_saved/>
+                <AccessTermsPanel terms=data.access_terms.clone() may_edit=data.may_edit on_saved/>
                 <History data/>
             </div>
         </div>
@@ -431,6 +433,98 @@ fn MetadataForm(
                 })}
             </div>
         </form>
+    }
+}
+
+/// What the producers promise about access: a steward's approval or none, and the access
+/// periods Meshgate applies to requests. Shown to consumers on the catalog page.
+#[component]
+pub(super) fn AccessTermsPanel(terms: AccessTerms, may_edit: bool, on_saved: Callback<()>) -> impl IntoView {
+    let save = ServerAction::<SetAccessTerms>::new();
+    let state = FormState::new();
+    let approval = RwSignal::new(terms.approval_required);
+    let text = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
+    let (default_days, max_days) = (RwSignal::new(text(terms.default_days)), RwSignal::new(text(terms.max_days)));
+    let entity = StoredValue::new(terms.entity_id.clone());
+    let done = RwSignal::new(false);
+    state.follow(save.value(), move |()| {
+        done.set(true);
+        on_saved.run(());
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        done.set(false);
+        let days = |field: &'static str, value: RwSignal<String>| -> Result<Option<u32>, (String, String)> {
+            let value = value.get_untracked();
+            if value.trim().is_empty() {
+                return Ok(None);
+            }
+            value
+                .trim()
+                .parse::<u32>()
+                .map(Some)
+                .map_err(|_| (field.to_owned(), "Give a whole number of days, or leave it empty.".to_owned()))
+        };
+        let terms = days("default_days", default_days).and_then(|d| {
+            days("max_days", max_days).map(|m| AccessTerms {
+                entity_id: entity.get_value(),
+                approval_required: approval.get_untracked(),
+                default_days: d,
+                max_days: m,
+            })
+        });
+        match terms {
+            Err(problem) => {
+                state.check(Some(problem));
+            }
+            Ok(terms) => {
+                if state.check(terms.problem()) {
+                    save.dispatch(SetAccessTerms { terms });
+                }
+            }
+        }
+    };
+    let busy = save.pending();
+    let summary = terms.summary();
+    view! {
+        <section class=format!("p-4 {PANEL}") aria-labelledby="terms-title">
+            <h2 id="terms-title" class="font-semibold">"Access terms"</h2>
+            <p class="mt-1 text-sm text-slate-600" data-testid="terms-summary">{summary}</p>
+            {may_edit.then(|| view! {
+                <form class="mt-3 space-y-3" on:submit=on_submit novalidate aria-label="Access terms">
+                    <div class="flex items-start gap-2 text-sm">
+                        <input id="terms-approval" type="checkbox" class="mt-0.5" prop:checked=move || approval.get()
+                            on:change=move |ev| approval.set(event_target_checked(&ev))/>
+                        <label for="terms-approval">"Requests need a steward's approval"</label>
+                    </div>
+                    <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-1 xl:grid-cols-2">
+                        <div>
+                            <label for="terms-default" class=LABEL>"Default period (days)"</label>
+                            <input id="terms-default" class=INPUT inputmode="numeric" placeholder="None"
+                                aria-invalid=move || state.field("default_days").get().is_some().to_string() aria-describedby="terms-default-error"
+                                prop:value=move || default_days.get() on:input=move |ev| default_days.set(event_target_value(&ev))/>
+                            <FieldError id="terms-default-error" message=state.field("default_days")/>
+                        </div>
+                        <div>
+                            <label for="terms-max" class=LABEL>"Longest period (days)"</label>
+                            <input id="terms-max" class=INPUT inputmode="numeric" placeholder="No limit"
+                                aria-invalid=move || state.field("max_days").get().is_some().to_string() aria-describedby="terms-max-error"
+                                prop:value=move || max_days.get() on:input=move |ev| max_days.set(event_target_value(&ev))/>
+                            <FieldError id="terms-max-error" message=state.field("max_days")/>
+                        </div>
+                    </div>
+                    <ActionError error=state.error.into()/>
+                    <div class="flex flex-wrap items-center gap-3">
+                        <button type="submit" class=BUTTON_SECONDARY disabled=move || busy.get()>
+                            {move || if busy.get() { "Saving…" } else { "Save terms" }}
+                        </button>
+                        <Show when=move || done.get()>
+                            <p class="text-sm text-emerald-700" role="status">"Terms saved."</p>
+                        </Show>
+                    </div>
+                </form>
+            })}
+        </section>
     }
 }
 

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
-use super::data::{ChangeList, PublicationBadge};
+use super::data::{AccessTermsPanel, ChangeList, PublicationBadge};
 use crate::api::{data_product, PublishDataProduct, SaveDataProduct};
 use crate::components::{
     on_result, page_resource, ActionError, FieldError, FormState, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
@@ -17,13 +17,15 @@ use crate::model::{
 };
 use crate::pages::url::query_string;
 
-/// `/data/products/:id`, or `/data/products?project=…` for a new product of that project.
+/// `/data/products/:id`, or `/data/products/new?project=…` for a new product of that project.
 #[component]
 pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let key = move || {
-        (params.with(|p| p.get("id").unwrap_or_default()), query.with(|q| q.get("project").unwrap_or_default()))
+        let id = params.with(|p| p.get("id").unwrap_or_default());
+        let id = if id == "new" { String::new() } else { id };
+        (id, query.with(|q| q.get("project").unwrap_or_default()))
     };
     let product = page_resource(Role::TeamLead, key, |(id, project)| data_product(id, project));
     // Above the data: a save reloads the product, and the confirmation must outlive that.
@@ -65,6 +67,7 @@ fn ProductEditor(data: ProducerProduct, saved: RwSignal<Option<String>>, on_save
             {(!is_new).then(|| view! {
                 <div class="space-y-6">
                     <ProductPublishPanel data=data.clone() on_saved/>
+                    <AccessTermsPanel terms=data.access_terms.clone() may_edit=data.may_edit on_saved/>
                     <section class=PANEL aria-labelledby="product-changes-title">
                         <h2 id="product-changes-title" class="border-b border-slate-200 px-4 py-3 font-semibold">"Changes made in Meshgate"</h2>
                         <ChangeList changes=data.changes/>

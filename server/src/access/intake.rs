@@ -100,24 +100,45 @@ impl Access {
             "kind": row.kind, "extends": row.extends_id,
         });
         record(&mut *conn, actor, "subscription.requested", &row.id, after).await?;
-        if row.status == "PENDING" {
-            self.apply_rules(conn, row).await?;
+        if row.status == "PENDING" && !self.apply_rules(conn, row).await? {
+            self.apply_terms(conn, row).await?;
         }
         Ok(true)
     }
 
+    /// A request no rule decided, for an asset or product whose producers need no approval
+    /// and within its longest period, is accepted on their terms.
+    async fn apply_terms(&self, conn: &mut PgConnection, row: &SubRow) -> Result<(), AppError> {
+        let terms = crate::store::terms::get(&mut *conn, &row.asset_id).await?;
+        let days = row.requested_days.and_then(|d| u32::try_from(d).ok());
+        if terms.approval_required || terms.refuses(days).is_some() {
+            return Ok(());
+        }
+        let comment = format!("Granted on the access terms of {}: no approval needed.", row.asset_name);
+        record(
+            &mut *conn,
+            "meshgate (access terms)",
+            "subscription.terms_matched",
+            &row.id,
+            json!({"terms": "no approval"}),
+        )
+        .await?;
+        store::queue_decision(&mut *conn, &row.id, true, Some(&comment), "access terms", None, None).await?;
+        self.kick(conn, &row.id).await
+    }
+
     /// The first enabled rule covering the request that matches it decides: accept and
-    /// reject are queued, "leave to a steward" stops there.
-    async fn apply_rules(&self, conn: &mut PgConnection, row: &SubRow) -> Result<(), AppError> {
+    /// reject are queued, "leave to a steward" stops there. `true` when a rule matched.
+    async fn apply_rules(&self, conn: &mut PgConnection, row: &SubRow) -> Result<bool, AppError> {
         let rules = store::rules(&mut *conn).await?;
-        let Some((rule, why)) = first_match(&rules, row) else { return Ok(()) };
+        let Some((rule, why)) = first_match(&rules, row) else { return Ok(false) };
         let action = RuleAction::parse(&rule.action).unwrap_or(RuleAction::Review);
         let after = json!({ "rule": rule.name, "rule_id": rule.id, "action": rule.action, "why": why });
         record(&mut *conn, "meshgate (rules)", "subscription.rule_matched", &row.id, after).await?;
         let accept = match action {
             RuleAction::Accept => true,
             RuleAction::Reject => false,
-            RuleAction::Review => return Ok(()),
+            RuleAction::Review => return Ok(true),
         };
         let comment = if rule.comment.trim().is_empty() {
             format!("Decided by rule \"{}\": {why}.", rule.name)
@@ -127,7 +148,8 @@ impl Access {
         store::set_rule_match(&mut *conn, &row.id, rule.id, &format!("Rule \"{}\": {why}", rule.name)).await?;
         let actor = format!("rule: {}", rule.name);
         store::queue_decision(&mut *conn, &row.id, accept, Some(&comment), &actor, Some(rule.id), None).await?;
-        self.kick(conn, &row.id).await
+        self.kick(conn, &row.id).await?;
+        Ok(true)
     }
 }
 

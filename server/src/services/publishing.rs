@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use app::api::ports::Publishing;
 use app::model::{
-    ApiError, AssetChange, AssetEdit, Caller, FieldKind, FormTypeView, FormValues, Inventory, InventoryItem,
-    NewGlueAsset, ProducerAsset, ProducerProduct, ProductEdit, ProductPart, ProductSummary, ProjectChoice, Publication,
-    RevisionView, TermSummary,
+    AccessTerms, ApiError, AssetChange, AssetEdit, Caller, FieldKind, FormTypeView, FormValues, Inventory,
+    InventoryItem, NewGlueAsset, ProducerAsset, ProducerProduct, ProductEdit, ProductPart, ProductSummary,
+    ProjectChoice, Publication, RevisionView, TermSummary,
 };
 use async_trait::async_trait;
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -416,6 +416,11 @@ impl PublishingService {
             publication,
             listing_id: listing,
             subscribers,
+            access_terms: if id.is_empty() {
+                AccessTerms::standard("")
+            } else {
+                store::terms::get(&self.pool, id).await?
+            },
             changes,
             may_edit: standing == Standing::Producer,
             form_token: uuid::Uuid::new_v4().to_string(),
@@ -566,6 +571,41 @@ impl PublishingService {
     }
 }
 
+impl PublishingService {
+    /// Sets an asset's or data product's access terms: owners and contributors of the
+    /// project that owns it (an asset, else a product, as DataZone holds it now). Audited.
+    async fn save_terms(&self, caller: &Caller, terms: AccessTerms) -> Result<(), AppError> {
+        let (project, kind) = match self.aws.asset_state(&terms.entity_id).await {
+            Ok(asset) => (asset.owning_project_id, "asset"),
+            Err(AppError::NotFound(_)) => {
+                (self.aws.product_state(&terms.entity_id).await?.owning_project_id, "product")
+            }
+            Err(other) => return Err(other),
+        };
+        if self.standing(caller, &project).await? != Standing::Producer {
+            return Err(AppError::Forbidden);
+        }
+        let mut tx = self.pool.begin().await?;
+        let before = store::terms::get(&mut *tx, &terms.entity_id).await?;
+        if before == terms {
+            return Ok(());
+        }
+        store::terms::put(&mut *tx, &terms, &caller.username).await?;
+        let json = |t: &AccessTerms| json!({"approval_required": t.approval_required, "default_days": t.default_days, "max_days": t.max_days});
+        super::audit_event(
+            &mut *tx,
+            &caller.username,
+            "access_terms.changed",
+            (kind, &terms.entity_id),
+            Some(json(&before)),
+            Some(json(&terms)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// DataZone's refusal of a data product as a field problem the form can show.
 fn refused_product(error: AppError) -> AppError {
     match error {
@@ -665,6 +705,15 @@ fn describe_change(before: Option<&serde_json::Value>, after: Option<&serde_json
     };
     if let (Some(from), Some(to)) = (before["publication"].as_str(), after["publication"].as_str()) {
         return format!("{from} → {to}");
+    }
+    if let Some(approval) = after["approval_required"].as_bool() {
+        let period = |v: &serde_json::Value| v.as_u64().map_or_else(|| "none".to_owned(), |d| format!("{d} days"));
+        return format!(
+            "access terms: {}, default {}, at most {}",
+            if approval { "approval required" } else { "no approval needed" },
+            period(&after["default_days"]),
+            period(&after["max_days"])
+        );
     }
     let mut parts = Vec::new();
     for field in ["name", "description"] {
@@ -800,6 +849,7 @@ impl Publishing for PublishingService {
             published_revision,
             listing_id: asset.listing.map(|(id, _)| id),
             subscribers,
+            access_terms: store::terms::get(&self.pool, id).await.map_err(AppError::from)?,
             form_types,
             business_forms,
             revisions,
@@ -830,6 +880,10 @@ impl Publishing for PublishingService {
 
     async fn publish_product(&self, caller: &Caller, id: &str, revision: &str, publish: bool) -> Result<(), ApiError> {
         Ok(self.change_product_listing(caller, id, revision, publish).await?)
+    }
+
+    async fn set_access_terms(&self, caller: &Caller, terms: AccessTerms) -> Result<(), ApiError> {
+        Ok(self.save_terms(caller, terms).await?)
     }
 
     fn preview(&self, markdown: &str) -> String {

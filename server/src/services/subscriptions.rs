@@ -369,8 +369,10 @@ impl Catalog for SubscriptionService {
                 Err(other) => return Err(other.into()),
             }
         }
+        let access_terms = crate::store::terms::get(&self.pool, &listing.hit.asset_id).await.map_err(AppError::from)?;
         Ok(AssetDetail {
             product_assets,
+            access_terms,
             owner_project: index.project_name(owner).unwrap_or(owner).to_owned(),
             owner_unit: unit_names.join(" / "),
             terms: listing
@@ -404,6 +406,12 @@ impl Catalog for SubscriptionService {
             )
             .into());
         };
+        // The producers' terms bound the period asked for.
+        let entity = self.aws.listing(listing).await?.hit.asset_id.clone();
+        let terms = crate::store::terms::get(&self.pool, &entity).await.map_err(AppError::from)?;
+        if let Some(message) = terms.refuses(form.days) {
+            return Err(AppError::invalid("days", message).into());
+        }
         let token =
             if form.token.trim().is_empty() { Uuid::new_v4().to_string() } else { form.token.trim().to_owned() };
         let token = format!("{}-{}", token.chars().take(64).collect::<String>(), project.id);

@@ -5,6 +5,7 @@ pub mod drift;
 pub mod projects;
 pub mod reports;
 pub mod subscriptions;
+pub mod terms;
 
 use std::time::{Duration, Instant};
 
