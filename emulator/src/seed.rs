@@ -254,6 +254,9 @@ pub struct AssetSeed {
     /// Whether the asset is listed in the catalog (and so subscribable).
     #[serde(default = "default_true")]
     pub published: bool,
+    /// The table's columns as `name:type`; a key and a load time when not given.
+    #[serde(default)]
+    pub columns: Vec<String>,
 }
 
 fn default_asset_type() -> String {
@@ -725,7 +728,7 @@ impl<'a> Builder<'a> {
                 name: a.name.clone(),
                 description: a.description.clone(),
                 glossary_terms,
-                forms: vec![glue_form(&database, &a.name, &d.region, &d.account_id)],
+                forms: vec![glue_form(&database, &a.name, &d.region, &d.account_id, &a.columns)],
                 created_at: at,
                 created_by: SEED_CREATOR.into(),
             };
@@ -842,13 +845,24 @@ pub fn environment_id(project_id: &str, configuration: &str) -> String {
 }
 
 /// The technical metadata form every Glue table asset carries.
-pub fn glue_form(database: &str, table: &str, region: &str, account: &str) -> Form {
+/// A GlueTableForm as a Glue data source writes it, with the table's `columns`
+/// (`columnName`, `dataType`); `columns` are `name:type`, a key and a load time when empty.
+pub fn glue_form(database: &str, table: &str, region: &str, account: &str, columns: &[String]) -> Form {
+    let standard = [format!("{table}_id:string"), "loaded_at:timestamp".to_owned()];
+    let columns: Vec<Value> = (if columns.is_empty() { &standard[..] } else { columns })
+        .iter()
+        .map(|c| {
+            let (name, kind) = c.split_once(':').unwrap_or((c.as_str(), "string"));
+            json!({"columnName": name, "dataType": kind})
+        })
+        .collect();
     let content = json!({
         "catalogId": account,
         "region": region,
         "databaseName": database,
         "tableName": table,
         "tableArn": format!("arn:aws:glue:{region}:{account}:table/{database}/{table}"),
+        "columns": columns,
     });
     Form {
         name: "GlueTableForm".into(),

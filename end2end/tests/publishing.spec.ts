@@ -105,9 +105,11 @@ test("a producing lead fills a metadata form, groups assets into a data product 
   await page.getByRole("button", { name: "Create data product" }).click();
   await expect(page).toHaveURL(/\/data\/products\/[\w-]+$/);
   await expect(page.getByTestId("product-name")).toHaveText("Customer health signals");
-  await expect(page.getByTestId("publication")).toHaveText("Draft");
+  // The product's own badge sits by its name, before those of its assets.
+  const state = page.getByTestId("publication").first();
+  await expect(state).toHaveText("Draft");
   await page.getByRole("button", { name: "Publish revision 1" }).click();
-  await expect(page.getByTestId("publication")).toHaveText("Published");
+  await expect(state).toHaveText("Published");
   // Its access terms: a steward still approves; 30 days unless asked otherwise, at most 90.
   const terms = page.getByRole("form", { name: "Access terms" });
   await terms.getByLabel("Default period (days)").fill("120");

@@ -328,3 +328,43 @@ async fn access_terms_bound_the_period_and_can_spare_the_steward(pool: PgPool) {
     assert_eq!(decided["row"]["status"], "ACCEPTED", "{decided}");
     assert!(decided["decision_comment"].as_str().unwrap().contains("access terms"), "{decided}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_revision_that_drops_listed_columns_is_flagged_before_publishing(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    let trent = app.signed_in("trent").await;
+    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
+    let id = inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == "support_tickets_daily").unwrap()
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    assert_eq!(asset["dropped_columns"], json!([]));
+
+    // A data source run in SageMaker Unified Studio brings a revision without `severity`.
+    let dz = app.datazone().await;
+    let domain = dz.list_domains().send().await.unwrap().items()[0].id().to_owned();
+    let now = dz.get_asset().domain_identifier(&domain).identifier(&id).send().await.unwrap();
+    let glue = now.forms_output().iter().find(|f| f.form_name() == "GlueTableForm").unwrap();
+    let mut content: Value = serde_json::from_str(glue.content().unwrap()).unwrap();
+    content["columns"].as_array_mut().unwrap().retain(|c| c["columnName"] != "severity");
+    dz.create_asset_revision()
+        .domain_identifier(&domain)
+        .identifier(&id)
+        .name("support_tickets_daily")
+        .forms_input(
+            aws_sdk_datazone::types::FormInput::builder()
+                .form_name("GlueTableForm")
+                .type_identifier("amazon.datazone.GlueTableFormType")
+                .content(content.to_string())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
+    assert_eq!(asset["publication"], "Changed");
+    assert_eq!(asset["dropped_columns"], json!(["severity"]));
+}

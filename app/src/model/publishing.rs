@@ -202,6 +202,9 @@ pub struct ProducerAsset {
     /// Projects, people and groups with approved access: who an unpublish or a new
     /// revision affects.
     pub subscribers: Vec<String>,
+    /// Table columns the catalog lists that the latest revision no longer has: publishing
+    /// it takes them from subscribers.
+    pub dropped_columns: Vec<String>,
     /// What its producers promise about access.
     pub access_terms: AccessTerms,
     /// The domain's metadata form types Meshgate can edit, offered to be attached.

@@ -350,6 +350,7 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>, te
     let reason = RwSignal::new(String::new());
     let days = RwSignal::new(terms.default_days.map(|d| d.to_string()).unwrap_or_default());
     let summary = terms.summary();
+    let period_required = terms.max_days.is_some();
     let terms = StoredValue::new(terms);
     // Chosen by the server for this showing of the form: sending it twice asks DataZone once.
     let token = StoredValue::new(token);
@@ -409,9 +410,9 @@ fn RequestForm(listing_id: String, token: String, access: Vec<ProjectAccess>, te
                             <FieldError id="access-reason-error" message=field_error("reason")/>
                         </div>
                         <div>
-                            <label for="access-days" class=LABEL>"Days of access "<span class="font-normal text-slate-500">"(optional)"</span></label>
+                            <label for="access-days" class=LABEL>"Days of access "{(!period_required).then(|| view! { <span class="font-normal text-slate-500">"(optional)"</span> })}</label>
                             <input id="access-days" type="number" min="1" max="3650" inputmode="numeric" class=INPUT
-                                placeholder="No end date"
+                                placeholder=if period_required { "" } else { "No end date" }
                                 aria-invalid=move || field_error("days").get().is_some().to_string()
                                 aria-describedby="access-days-error"
                                 prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/>

@@ -43,7 +43,7 @@ pub fn MyDataPage() -> impl IntoView {
         <RequireRole>
             <h1 class="text-2xl font-bold tracking-tight">"My data"</h1>
             <p class="mt-1 text-slate-600">
-                "The assets your projects own: describe them, tag them with glossary terms and publish them to the catalog."
+                "The assets and data products your projects own: describe them, tag them with glossary terms and publish them to the catalog."
             </p>
             <Loaded resource=inventory class=PANEL_MT6 let:data>
                 <InventoryView data text=text.get_untracked()/>
@@ -600,7 +600,11 @@ fn TypedForm(form_type: FormTypeView, forms: RwSignal<Vec<FormValues>>, state: F
                             <select id=id.clone() class=INPUT aria-invalid=invalid aria-describedby=error_id.clone()
                                 prop:value=value on:change=move |ev| set(event_target_value(&ev))>
                                 <option value="">"—"</option>
-                                {options.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+                                // `selected` too: the page's HTML shows the saved choice before it is interactive.
+                                {options.into_iter().map(|o| {
+                                    let chosen = o.clone();
+                                    view! { <option value=o.clone() selected=move || value() == chosen>{o.clone()}</option> }
+                                }).collect_view()}
                             </select>
                         }.into_any(),
                         kind => {
@@ -651,7 +655,6 @@ fn PublishPanel(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
     let may_publish = data.may_edit && data.publication != Publication::Published;
     let may_unpublish = data.may_edit && matches!(data.publication, Publication::Published | Publication::Changed);
     let subscribers = data.subscribers.clone();
-    let affected = !subscribers.is_empty();
     let shown = match (data.publication, data.published_revision.clone()) {
         (Publication::Draft, _) => "Not in the catalog yet.".to_owned(),
         (Publication::Unpublished, _) => "Taken out of the catalog; existing subscriptions stay.".to_owned(),
@@ -662,38 +665,71 @@ fn PublishPanel(data: ProducerAsset, on_saved: Callback<()>) -> impl IntoView {
         <section class=format!("p-4 {PANEL}") aria-labelledby="publish-title">
             <h2 id="publish-title" class="font-semibold">"Catalog"</h2>
             <p class="mt-1 text-sm text-slate-600" data-testid="catalog-state">{shown}</p>
-            {affected.then(|| view! {
-                <div class="mt-3 rounded bg-amber-50 p-3 text-sm text-amber-900" data-testid="subscribers">
-                    <p class="font-medium">{format!("{} with access", subscribers.len())}</p>
-                    <p>"A new publication or unpublishing affects them:"</p>
-                    <ul class="mt-1 list-inside list-disc">{subscribers.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul>
+            <SubscribersNote subscribers/>
+            {(may_publish && !data.dropped_columns.is_empty()).then(|| view! {
+                <div class="mt-3 rounded bg-red-50 p-3 text-sm text-red-900" role="alert" data-testid="dropped-columns">
+                    <p class="font-medium">{format!("Revision {} drops columns the catalog lists", data.revision)}</p>
+                    <p>{format!("Publishing it removes {} for everyone with access.", data.dropped_columns.join(", "))}</p>
                 </div>
             })}
             {may_publish.then(|| view! { <EntryPreview data=data.clone()/> })}
             <ActionError error=error.into()/>
-            <div class="mt-3 flex flex-wrap gap-2">
-                {may_publish.then(|| view! {
-                    <button type="button" class=BUTTON_PRIMARY disabled=move || busy.get() on:click=move |_| run(true)>
-                        {format!("Publish revision {}", data.revision)}
-                    </button>
-                })}
-                {may_unpublish.then(|| view! {
-                    <button type="button" class=BUTTON_SECONDARY disabled=move || busy.get() on:click=move |_| confirming.set(true)>
-                        "Unpublish…"
-                    </button>
-                })}
-            </div>
-            <Show when=move || confirming.get()>
-                <div class="mt-3 rounded p-3 ring-1 ring-red-200" role="alertdialog" aria-labelledby="unpublish-title">
-                    <p id="unpublish-title" class="text-sm font-medium">"Take this asset out of the catalog?"</p>
-                    <p class="text-sm text-slate-600">"Nobody new can request it. Existing subscriptions keep their access."</p>
-                    <div class="mt-2 flex gap-2">
-                        <button type="button" class=BUTTON_DANGER disabled=move || busy.get() on:click=move |_| run(false)>"Unpublish"</button>
-                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| confirming.set(false)>"Keep it published"</button>
-                    </div>
-                </div>
-            </Show>
+            <PublishButtons revision=data.revision.clone() may_publish may_unpublish busy=busy.into() confirming
+                run=Callback::new(run) what="asset" keeps="Nobody new can request it. Existing subscriptions keep their access."/>
         </section>
+    }
+}
+
+/// Who has approved access, since a new publication or an unpublish affects them.
+#[component]
+pub(super) fn SubscribersNote(subscribers: Vec<String>) -> impl IntoView {
+    (!subscribers.is_empty()).then(|| {
+        view! {
+            <div class="mt-3 rounded bg-amber-50 p-3 text-sm text-amber-900" data-testid="subscribers">
+                <p class="font-medium">{format!("{} with access", subscribers.len())}</p>
+                <p>"A new publication or unpublishing affects them:"</p>
+                <ul class="mt-1 list-inside list-disc">{subscribers.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+            </div>
+        }
+    })
+}
+
+/// "Publish revision N" and "Unpublish…" with its confirmation, for an asset or a data
+/// product (`what`); `keeps` says what an unpublish leaves in place.
+#[component]
+pub(super) fn PublishButtons(
+    revision: String,
+    may_publish: bool,
+    may_unpublish: bool,
+    busy: Signal<bool>,
+    confirming: RwSignal<bool>,
+    run: Callback<bool>,
+    what: &'static str,
+    keeps: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="mt-3 flex flex-wrap gap-2">
+            {may_publish.then(|| view! {
+                <button type="button" class=BUTTON_PRIMARY disabled=move || busy.get() on:click=move |_| run.run(true)>
+                    {format!("Publish revision {revision}")}
+                </button>
+            })}
+            {may_unpublish.then(|| view! {
+                <button type="button" class=BUTTON_SECONDARY disabled=move || busy.get() on:click=move |_| confirming.set(true)>
+                    "Unpublish…"
+                </button>
+            })}
+        </div>
+        <Show when=move || confirming.get()>
+            <div class="mt-3 rounded p-3 ring-1 ring-red-200" role="alertdialog" aria-labelledby="unpublish-title">
+                <p id="unpublish-title" class="text-sm font-medium">{format!("Take this {what} out of the catalog?")}</p>
+                <p class="text-sm text-slate-600">{keeps}</p>
+                <div class="mt-2 flex gap-2">
+                    <button type="button" class=BUTTON_DANGER disabled=move || busy.get() on:click=move |_| run.run(false)>"Unpublish"</button>
+                    <button type="button" class=BUTTON_SECONDARY on:click=move |_| confirming.set(false)>"Keep it published"</button>
+                </div>
+            </div>
+        </Show>
     }
 }
 

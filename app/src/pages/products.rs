@@ -6,11 +6,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
-use super::data::{AccessTermsPanel, ChangeList, PublicationBadge};
+use super::data::{AccessTermsPanel, ChangeList, PublicationBadge, PublishButtons, SubscribersNote};
 use crate::api::{data_product, PublishDataProduct, SaveDataProduct};
 use crate::components::{
-    on_result, page_resource, ActionError, FieldError, FormState, Loaded, RequireRole, BUTTON_DANGER, BUTTON_PRIMARY,
-    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT4,
+    on_result, page_resource, ActionError, FieldError, FormState, Loaded, RequireRole, BUTTON_PRIMARY, INPUT, LABEL,
+    LINK, PANEL, PANEL_MT4,
 };
 use crate::model::{
     ApiError, ProducerProduct, ProductEdit, Publication, Role, PRODUCT_DESCRIPTION_MAX, PRODUCT_NAME_MAX,
@@ -232,41 +232,16 @@ fn ProductPublishPanel(data: ProducerProduct, on_saved: Callback<()>) -> impl In
         <section class=format!("p-4 {PANEL}") aria-labelledby="product-publish-title">
             <h2 id="product-publish-title" class="font-semibold">"Catalog"</h2>
             <p class="mt-1 text-sm text-slate-600" data-testid="catalog-state">{shown}</p>
-            {(!subscribers.is_empty()).then(|| view! {
-                <div class="mt-3 rounded bg-amber-50 p-3 text-sm text-amber-900" data-testid="subscribers">
-                    <p class="font-medium">{format!("{} with access", subscribers.len())}</p>
-                    <p>"A new publication or unpublishing affects them:"</p>
-                    <ul class="mt-1 list-inside list-disc">{subscribers.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul>
-                </div>
-            })}
+            <SubscribersNote subscribers/>
             {(may_publish && !along.is_empty()).then(|| view! {
                 <p class="mt-3 text-sm text-slate-700" data-testid="published-along">
                     "Publishing also lists these assets in the catalog: "{along.join(", ")}"."
                 </p>
             })}
             <ActionError error=error.into()/>
-            <div class="mt-3 flex flex-wrap gap-2">
-                {may_publish.then(|| view! {
-                    <button type="button" class=BUTTON_PRIMARY disabled=move || busy.get() on:click=move |_| run(true)>
-                        {format!("Publish revision {}", data.revision)}
-                    </button>
-                })}
-                {may_unpublish.then(|| view! {
-                    <button type="button" class=BUTTON_SECONDARY disabled=move || busy.get() on:click=move |_| confirming.set(true)>
-                        "Unpublish…"
-                    </button>
-                })}
-            </div>
-            <Show when=move || confirming.get()>
-                <div class="mt-3 rounded p-3 ring-1 ring-red-200" role="alertdialog" aria-labelledby="product-unpublish-title">
-                    <p id="product-unpublish-title" class="text-sm font-medium">"Take this data product out of the catalog?"</p>
-                    <p class="text-sm text-slate-600">"Nobody new can request it; its assets stay listed. Existing subscriptions keep their access."</p>
-                    <div class="mt-2 flex gap-2">
-                        <button type="button" class=BUTTON_DANGER disabled=move || busy.get() on:click=move |_| run(false)>"Unpublish"</button>
-                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| confirming.set(false)>"Keep it published"</button>
-                    </div>
-                </div>
-            </Show>
+            <PublishButtons revision=data.revision.clone() may_publish may_unpublish busy=busy.into() confirming
+                run=Callback::new(run) what="data product"
+                keeps="Nobody new can request it; its assets stay listed. Existing subscriptions keep their access."/>
             <p class="mt-3 text-xs text-slate-500">
                 <a href=format!("/data?{}", query_string(&[("project", &data.project_id)])) class=LINK>"All data of "{data.project_name.clone()}</a>
             </p>

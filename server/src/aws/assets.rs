@@ -55,6 +55,26 @@ pub struct BusinessMetadata {
     pub glossary_terms: Vec<String>,
 }
 
+/// The column names of a GlueTableForm's content (`columns[].columnName`).
+pub fn table_columns(form: &serde_json::Value) -> Vec<String> {
+    form["columns"]
+        .as_array()
+        .map(|columns| columns.iter().filter_map(|c| c["columnName"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+impl AssetState {
+    /// The table columns of its GlueTableForm, if it has one.
+    pub fn columns(&self) -> Vec<String> {
+        self.forms
+            .iter()
+            .find(|(name, _, _)| name == "GlueTableForm")
+            .and_then(|(_, _, content)| serde_json::from_str::<serde_json::Value>(content).ok())
+            .map(|form| table_columns(&form))
+            .unwrap_or_default()
+    }
+}
+
 fn time(t: Option<&aws_sdk_datazone::primitives::DateTime>) -> Option<DateTime<Utc>> {
     t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
 }
@@ -245,9 +265,10 @@ impl Aws {
         Ok(change.listing_id().to_owned())
     }
 
-    /// The asset revision a listing shows now and whether it is active (GetListing, read
-    /// now: a producer must see what the catalog holds, not a cached copy).
-    pub async fn listed_revision(&self, listing: &str) -> Result<(String, bool), AppError> {
+    /// The asset revision a listing shows now, whether it is active, and the table columns
+    /// it lists (GetListing, read now: a producer must see what the catalog holds, not a
+    /// cached copy).
+    pub async fn listed_revision(&self, listing: &str) -> Result<(String, bool, Vec<String>), AppError> {
         let l = self
             .datazone
             .get_listing()
@@ -256,13 +277,14 @@ impl Aws {
             .send()
             .await
             .map_err(|e| upstream("GetListing", e))?;
-        let revision = l
-            .item()
-            .and_then(|i| i.as_asset_listing().ok())
-            .and_then(|a| a.asset_revision())
-            .unwrap_or_default()
-            .to_owned();
-        Ok((revision, l.status() == Some(&ListingStatus::Active)))
+        let asset = l.item().and_then(|i| i.as_asset_listing().ok());
+        let revision = asset.and_then(|a| a.asset_revision()).unwrap_or_default().to_owned();
+        let columns = asset
+            .and_then(|a| a.forms())
+            .and_then(|forms| serde_json::from_str::<serde_json::Value>(forms).ok())
+            .map(|forms| table_columns(&forms["GlueTableForm"]))
+            .unwrap_or_default();
+        Ok((revision, l.status() == Some(&ListingStatus::Active), columns))
     }
 
     /// Names of the principals with an approved subscription to the listing, at most 50

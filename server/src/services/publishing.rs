@@ -66,10 +66,17 @@ impl PublishingService {
 
     /// Where the asset stands in the catalog, and the revision the catalog shows.
     async fn publication(&self, asset: &AssetState) -> Result<(Publication, Option<String>), AppError> {
-        let Some((listing, _)) = &asset.listing else { return Ok((Publication::Draft, None)) };
-        let (shown, active) = self.aws.listed_revision(listing).await?;
+        let (publication, shown, _) = self.listed(asset).await?;
+        Ok((publication, shown))
+    }
+
+    /// [`Self::publication`], with the columns of the table the catalog lists (empty when
+    /// it lists none).
+    async fn listed(&self, asset: &AssetState) -> Result<(Publication, Option<String>, Vec<String>), AppError> {
+        let Some((listing, _)) = &asset.listing else { return Ok((Publication::Draft, None, Vec::new())) };
+        let (shown, active, columns) = self.aws.listed_revision(listing).await?;
         let publication = Publication::of(&asset.revision, Some((&shown, active)));
-        Ok((publication, active.then_some(shown)))
+        Ok((publication, active.then_some(shown), if active { columns } else { Vec::new() }))
     }
 
     /// Serialises changes to one asset across replicas for the rest of `tx`, so a read,
@@ -275,12 +282,7 @@ impl PublishingService {
                 current.revision
             )));
         }
-        let nothing_to_do = if publish {
-            before == Publication::Published
-        } else {
-            matches!(before, Publication::Draft | Publication::Unpublished)
-        };
-        if nothing_to_do {
+        if already(publish, before) {
             return Ok(());
         }
         // The lock and the state read above make a repeated click a no-op.
@@ -519,12 +521,7 @@ impl PublishingService {
                 current.revision
             )));
         }
-        let nothing_to_do = if publish {
-            before == Publication::Published
-        } else {
-            matches!(before, Publication::Draft | Publication::Unpublished)
-        };
-        if nothing_to_do {
+        if already(publish, before) {
             return Ok(());
         }
         if publish {
@@ -674,6 +671,15 @@ fn forms_json(forms: &[(String, String, String)]) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
+/// Whether publishing (`publish`) or unpublishing would change nothing: a repeated click.
+fn already(publish: bool, now: Publication) -> bool {
+    if publish {
+        now == Publication::Published
+    } else {
+        matches!(now, Publication::Draft | Publication::Unpublished)
+    }
+}
+
 fn sorted(ids: &[String]) -> Vec<&String> {
     let mut ids: Vec<&String> = ids.iter().collect();
     ids.sort();
@@ -802,14 +808,16 @@ impl Publishing for PublishingService {
         if standing == Standing::None {
             return Err(ApiError::Forbidden);
         }
-        let ((publication, published_revision), revisions, changes, glossary, project, form_types) = tokio::try_join!(
-            self.publication(&asset),
+        let ((publication, published_revision, listed_columns), revisions, changes, glossary, project, form_types) = tokio::try_join!(
+            self.listed(&asset),
             self.revisions(&asset.id),
             self.changes("asset", &asset.id),
             self.aws.search_terms(""),
             self.aws.project(&asset.owning_project_id),
             self.form_types(),
         )?;
+        let columns_now = asset.columns();
+        let dropped_columns: Vec<String> = listed_columns.into_iter().filter(|c| !columns_now.contains(c)).collect();
         let business_forms = asset
             .forms
             .iter()
@@ -849,6 +857,7 @@ impl Publishing for PublishingService {
             published_revision,
             listing_id: asset.listing.map(|(id, _)| id),
             subscribers,
+            dropped_columns,
             access_terms: store::terms::get(&self.pool, id).await.map_err(AppError::from)?,
             form_types,
             business_forms,
