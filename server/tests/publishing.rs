@@ -13,6 +13,13 @@ async fn status_of(response: reqwest::Response) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// The id of one of the caller's first project's assets, as My data lists it.
+async fn asset_id(app: &support::TestApp, client: &reqwest::Client, name: &str) -> String {
+    let inventory = ok(app.call(client, "my_data", &[("project", ""), ("query", "")]).await).await;
+    let item = inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == name).expect("listed");
+    item["id"].as_str().unwrap().to_owned()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn an_owner_revises_and_publishes_an_asset_and_outsiders_cannot(pool: PgPool) {
     let app = spawn(pool.clone()).await;
@@ -225,12 +232,7 @@ async fn a_data_product_groups_assets_is_published_and_requested_like_an_asset(p
 async fn a_metadata_form_is_typed_by_its_form_type_and_required_fields_are_enforced(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     let trent = app.signed_in("trent").await;
-    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
-    let id = inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == "support_tickets_daily").unwrap()
-        ["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = asset_id(&app, &trent, "support_tickets_daily").await;
     let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
     let quality = asset["form_types"].as_array().unwrap().iter().find(|t| t["name"] == "DataQualityForm").unwrap();
     let kinds: Vec<String> = quality["fields"].as_array().unwrap().iter().map(|f| f["kind"].to_string()).collect();
@@ -286,12 +288,7 @@ async fn a_metadata_form_is_typed_by_its_form_type_and_required_fields_are_enfor
 async fn access_terms_bound_the_period_and_can_spare_the_steward(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     let trent = app.signed_in("trent").await;
-    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
-    let id = inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == "support_tickets_daily").unwrap()
-        ["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = asset_id(&app, &trent, "support_tickets_daily").await;
     let terms = |approval: bool, default: Option<u32>, max: Option<u32>| json!({"terms": {"entity_id": id, "approval_required": approval, "default_days": default, "max_days": max}});
     let (status, body) =
         status_of(app.call_json(&trent, "set_access_terms", &terms(false, Some(120), Some(90))).await).await;
@@ -333,12 +330,7 @@ async fn access_terms_bound_the_period_and_can_spare_the_steward(pool: PgPool) {
 async fn a_revision_that_drops_listed_columns_is_flagged_before_publishing(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     let trent = app.signed_in("trent").await;
-    let inventory = ok(app.call(&trent, "my_data", &[("project", ""), ("query", "")]).await).await;
-    let id = inventory["items"].as_array().unwrap().iter().find(|i| i["name"] == "support_tickets_daily").unwrap()
-        ["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = asset_id(&app, &trent, "support_tickets_daily").await;
     let asset = ok(app.call(&trent, "data_asset", &[("id", &id)]).await).await;
     assert_eq!(asset["dropped_columns"], json!([]));
 
