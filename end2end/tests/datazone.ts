@@ -42,9 +42,12 @@ export async function openRequests(plan: RequestPlan, count: number): Promise<nu
   const byName = new Map<string, string>(projects.map((p: { id: string; name: string }) => [p.name, p.id]));
   const owners = plan.owners.map((n) => byName.get(n));
   const subscribers = plan.subscribers.map((n) => byName.get(n)!);
+  type AssetListing = { listingId: string; owningProjectId: string; name: string };
+  // Each item is a union: an asset listing or a data product listing; only assets are asked for.
   const listings = (await datazone("POST", `/v2/domains/${domain}/listings/search`, user, { maxResults: 50 })).json.items
-    .map((i: { assetListing: { listingId: string; owningProjectId: string; name: string } }) => i.assetListing)
-    .filter((l: { owningProjectId: string; name: string }) => owners.includes(l.owningProjectId) && !plan.skip?.(l.name));
+    .map((i: { assetListing?: AssetListing }) => i.assetListing)
+    .filter((l?: AssetListing): l is AssetListing => l !== undefined)
+    .filter((l: AssetListing) => owners.includes(l.owningProjectId) && !plan.skip?.(l.name));
   let made = 0;
   for (const listing of listings) {
     for (const project of subscribers) {
