@@ -142,9 +142,9 @@ test("a producing lead fills a metadata form, groups assets into a data product 
   await expect(consumer).toHaveURL(/\/subscriptions\//);
   await expect(consumer.getByTestId("subscription-asset")).toHaveText("Customer health signals");
 
-  // The unit's steward decides it from the inbox like any request.
+  // One of the unit's stewards decides it from the inbox like any request.
   const steward = await browser.newPage();
-  await signIn(steward, "dave");
+  await signIn(steward, "rupert");
   await open(steward, "/inbox");
   await steward.getByTestId("inbox").getByRole("link", { name: "Customer health signals" }).click();
   await expect(steward.getByTestId("subscription-asset")).toHaveText("Customer health signals");
