@@ -435,8 +435,13 @@ impl PublishingService {
         if self.standing(caller, &project).await? != Standing::Producer {
             return Err(AppError::Forbidden);
         }
-        let mut asset_ids = edit.asset_ids.clone();
-        asset_ids.dedup();
+        // Each asset once, in the order chosen (`dedup` alone drops only neighbours).
+        let mut asset_ids: Vec<String> = Vec::new();
+        for id in &edit.asset_ids {
+            if !asset_ids.contains(id) {
+                asset_ids.push(id.clone());
+            }
+        }
         self.own_assets(&project, &asset_ids).await?;
         let content = ProductContent {
             name: edit.name.trim().to_owned(),
