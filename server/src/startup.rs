@@ -15,7 +15,7 @@ use axum_prometheus::{EndpointLabel, PrometheusMetricLayer, PrometheusMetricLaye
 use leptos::config::LeptosOptions;
 use leptos::nonce::use_nonce;
 use leptos::prelude::{provide_context, use_context};
-use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -81,12 +81,19 @@ impl Application {
 
     /// Connects to AWS and binds the listener around an existing, migrated pool.
     pub async fn build_with_pool(config: Config, pool: PgPool) -> anyhow::Result<Self> {
-        let aws = Aws::connect(&config)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot use the DataZone domain {}: {e}", config.aws_domain))?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        Box::pin(Self::build_on(config, pool, listener)).await
+    }
+
+    /// Connects to AWS around an existing, migrated pool and serves on `listener` (already
+    /// bound, so a caller that needs the address first never races another process for the
+    /// port); `config.listen` is not used.
+    pub async fn build_on(config: Config, pool: PgPool, listener: TcpListener) -> anyhow::Result<Self> {
+        let aws = Aws::connect(&config)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot use the DataZone domain {}: {e}", config.aws_domain))?;
         let leptos_options = LeptosOptions::builder()
             .output_name("meshgate")
             .hash_files(site_files_hashed())
@@ -140,8 +147,17 @@ impl Application {
     }
 }
 
+/// The pages of the app, found once per process. Finding them renders the app with every
+/// resource load held back by a process-wide flag (Leptos's `SuppressResourceLoad`): a page
+/// rendering on another thread meanwhile would wait forever for its data. A second portal
+/// in one process (as the tests build) must never find them again.
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState, web: Web) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let services = state.services.clone();
     let options = state.leptos_options.clone();
     let options_hashed = state.leptos_options.hash_files;

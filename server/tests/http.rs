@@ -8,11 +8,11 @@ use sqlx::PgPool;
 
 mod support;
 
-use support::{spawn, Setup, TestApp};
+use support::{plain, spawn, Setup, TestApp};
 
 impl TestApp {
     async fn get(&self, path: &str) -> reqwest::Response {
-        reqwest::get(self.url(path)).await.unwrap()
+        plain().get(self.url(path)).send().await.unwrap()
     }
 }
 
@@ -66,7 +66,7 @@ async fn an_unreachable_database_gives_503_readiness_and_a_clear_page() {
     assert_eq!(app.get("/readyz").await.status(), 503);
     // A returning visitor's session cannot be read, and the page says why.
     let cookie = ("cookie", format!("meshgate_session={}", tower_sessions::session::Id::default()));
-    let client = reqwest::Client::new();
+    let client = plain();
     let page = client.get(app.url("/")).header(cookie.0, &cookie.1).send().await.unwrap();
     assert_eq!(page.status(), 503, "the page is sent whole, with the status of what it could not load");
     let html = page.text().await.unwrap();
@@ -84,6 +84,38 @@ async fn an_unreachable_database_gives_503_readiness_and_a_clear_page() {
     assert_eq!(error, serde_json::json!("DatabaseUnavailable"));
 }
 
+/// Finding the app's pages holds back every resource load in the process while it runs
+/// (Leptos's `SuppressResourceLoad`), so a page rendering meanwhile would never get its data.
+/// It happens once per process: pages keep coming while more portals start beside them, as
+/// the tests' own portals do.
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_arrive_while_other_portals_start_in_the_process(pool: PgPool) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let app = spawn(pool).await;
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let starting = std::thread::spawn({
+        let done = done.clone();
+        move || {
+            // A portal starts inside a Tokio runtime, as on any other thread.
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let _inside = runtime.enter();
+            let mut started = 0;
+            while !done.load(Ordering::Relaxed) {
+                assert!(!meshgate::startup::route_list().is_empty());
+                started += 1;
+            }
+            started
+        }
+    });
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    for _ in 0..20 {
+        let page = client.get(app.url("/")).send().await.expect("the page arrives").text().await;
+        assert!(page.expect("the page arrives whole").contains("Sign in"));
+    }
+    done.store(true, Ordering::Relaxed);
+    assert!(starting.join().unwrap() > 0);
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn every_response_carries_a_request_id_and_keeps_a_given_one(pool: PgPool) {
     let app = spawn(pool).await;
@@ -91,14 +123,14 @@ async fn every_response_carries_a_request_id_and_keeps_a_given_one(pool: PgPool)
     let id = generated.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
-    let given = reqwest::Client::new().get(app.url("/healthz")).header("x-request-id", "lb-1234").send().await.unwrap();
+    let given = plain().get(app.url("/healthz")).header("x-request-id", "lb-1234").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "lb-1234");
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_request_id_that_is_not_a_short_token_is_replaced(pool: PgPool) {
     let app = spawn(pool.clone()).await;
-    let client = reqwest::Client::new();
+    let client = plain();
     for sent in ["x".repeat(200_000), "x".repeat(65), "a b".to_owned(), "id;drop".to_owned()] {
         // An anonymous server-function call: refused, and the refusal is an audit event.
         let answer = client
@@ -137,7 +169,7 @@ async fn metrics_ask_for_the_token_when_one_is_set(pool: PgPool) {
     let setup = Setup { extra: vec![("metrics_token", "s3cret-scraper".into())], ..Setup::default() };
     let app = support::spawn_with(pool, setup).await;
     assert_eq!(app.get("/metrics").await.status(), 401);
-    let client = reqwest::Client::new();
+    let client = plain();
     let wrong = client.get(app.url("/metrics")).bearer_auth("s3cret-scrapes").send().await.unwrap();
     assert_eq!(wrong.status(), 401);
     let right = client.get(app.url("/metrics")).bearer_auth("s3cret-scraper").send().await.unwrap();

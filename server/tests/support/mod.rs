@@ -31,10 +31,6 @@ pub struct Setup {
     pub extra: Vec<(&'static str, serde_json::Value)>,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// The local IdP with its client registered for a portal at `portal`. A start that has not
 /// answered within ten seconds (seen now and then under a loaded test run, never when
 /// started alone) is killed and tried again.
@@ -94,12 +90,13 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
         config.seed = seed;
     }
     let aws = emulator::spawn(config).await.unwrap();
-    let port = free_port();
+    // The portal's port is held from here on: the IdP needs its address before it starts.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let (idp_process, idp) = start_idp(&base, setup.idp_seed.as_deref()).await;
     let mut figment = Config::figment(None)
         .unwrap()
-        .merge(("listen", format!("127.0.0.1:{port}")))
         .merge(("database_url", "postgres://postgres@127.0.0.1/pool-given-by-the-test"))
         .merge(("database_timeout_ms", 1000))
         .merge(("aws_domain", "enterprise-data-mesh"))
@@ -128,7 +125,7 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
     if let Err(error) = underway::run_migrations(&pool).await {
         eprintln!("job queue schema not created: {error}");
     }
-    let app = Application::build_with_pool(Config::from_figment(figment).unwrap(), pool).await.unwrap();
+    let app = Application::build_on(Config::from_figment(figment).unwrap(), pool, listener).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp { base, idp, aws, _idp_process: idp_process }
 }
@@ -156,7 +153,12 @@ pub async fn identity_store(endpoint: &str) -> (aws_sdk_identitystore::Client, S
     (aws_sdk_identitystore::Client::new(&sdk), store)
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects on its own.
+/// A plain client (follows redirects, keeps no cookies). Like every test client, it gives up
+/// on a request after a minute, so a stalled answer fails its test instead of the suite.
+pub fn plain() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_mins(1)).build().unwrap()
+}
+
 /// A client that keeps cookies and shows redirects, as the tests follow them by hand. A
 /// request that gets no answer within a minute fails the test instead of hanging the suite.
 pub fn browser() -> reqwest::Client {
