@@ -15,10 +15,10 @@ use leptos_router::{path, SsrMode};
 
 use components::Layout;
 use pages::{
-    AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, DriftPage,
-    GlossaryPage, HomePage, InboxPage, MyAccessPage, MyDataPage, MyProjectsPage, NewProjectPage, NotFound,
+    AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, DevelopersPage,
+    DriftPage, GlossaryPage, HomePage, InboxPage, MyAccessPage, MyDataPage, MyProjectsPage, NewProjectPage, NotFound,
     ProducerAssetPage, ProductPage, RequestPage, RulesPage, SignInPage, SignedOutPage, SubscriptionRequestPage,
-    TermPage, UnitPage, UsagePage,
+    TermPage, TokensPage, UnitPage, UsagePage,
 };
 
 /// Holds clicks and typing made before hydration and hands them over after it (see the
@@ -82,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports/usage") view=UsagePage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/access") view=AccessReportPage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/drift") view=DriftPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/developers") view=DevelopersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/units/:id") view=UnitPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>

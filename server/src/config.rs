@@ -56,6 +56,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "membership_cache_seconds", default: Some("30"), help: "How long the projects a person belongs to (DataZone ListProjects by user and by group) are reused; the portal's own membership changes clear it; 0 reads DataZone every time." },
     Setting { key: "read_cache_seconds", default: Some("30"), help: "How long DataZone reads that pages share are reused: catalog searches (SearchListings), glossary term searches (Search), asset listings (GetListing) and a project's subscription grants on My access (ListSubscriptionGrants; the portal's own grant retries and revokes clear them); 0 reads DataZone every time." },
     Setting { key: "identity_cache_seconds", default: Some("300"), help: "How long a person's Identity Center mapping and roles are reused." },
+    Setting { key: "token_max_days", default: Some("90"), help: "The longest life, in days, people may give a personal access token for the /api/v1 API (1 to 366)." },
     Setting { key: "metrics_token", default: Some(""), help: "When set, /metrics answers only requests with `Authorization: Bearer <token>` (secret)." },
     Setting { key: "log_format", default: Some("text"), help: "Log format: text or json." },
     Setting { key: "log_filter", default: Some("info"), help: "Log filter, in tracing-subscriber EnvFilter syntax." },
@@ -119,6 +120,7 @@ pub struct Config {
     pub person_calls_per_second: f64,
     pub sign_in_starts_per_minute: u32,
     pub identity_cache_seconds: u64,
+    pub token_max_days: u32,
     pub membership_cache_seconds: u64,
     pub read_cache_seconds: u64,
     pub log_format: LogFormat,
@@ -238,6 +240,9 @@ impl Config {
         // more connection while it runs.
         if self.job_workers * 4 + 2 > self.database_max_connections {
             return invalid("job_workers (MESHGATE_JOB_WORKERS) can be at most (database_max_connections - 2) / 4");
+        }
+        if !(1..=366).contains(&self.token_max_days) {
+            return invalid("token_max_days (MESHGATE_TOKEN_MAX_DAYS) must be between 1 and 366");
         }
         if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
             return invalid("session_idle_minutes and session_max_hours must be at least 1");

@@ -35,7 +35,7 @@ use crate::aws::Aws;
 use crate::config::Config;
 use crate::jobs::Jobs;
 use crate::routes::security::{self, origin_of, Policy};
-use crate::routes::{audit, health, reports};
+use crate::routes::{api, audit, health, reports};
 use crate::state::AppState;
 use crate::{services, store};
 use secrecy::ExposeSecret;
@@ -182,6 +182,7 @@ fn router(state: AppState, web: Web) -> Router {
         .route("/audit/export.csv", get(audit::export))
         .route("/reports/access.csv", get(reports::access_csv))
         .merge(auth::routes::router())
+        .nest("/api/v1", api::router(state.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state)

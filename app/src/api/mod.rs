@@ -12,6 +12,7 @@ mod publishing;
 mod reports;
 mod session;
 mod subscriptions;
+mod tokens;
 
 pub use activity::*;
 pub use admin::*;
@@ -22,3 +23,4 @@ pub use publishing::*;
 pub use reports::*;
 pub use session::*;
 pub use subscriptions::*;
+pub use tokens::*;

@@ -7,12 +7,12 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::model::{
-    AccessQuery, AccessReport, AccessRequestForm, AccessTerms, ApiError, AssetDetail, AssetEdit, AuditEntry,
-    AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DomainInfo, DriftReport,
-    DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset, NewProfileGrant, Principal,
-    ProducerAsset, ProducerProduct, ProductEdit, ProfileSummary, ProjectRequestForm, ProjectSubscriptions,
-    RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary,
-    UnitChoice, UnitDetail, UsageRow,
+    AccessQuery, AccessReport, AccessRequestForm, AccessTerms, ApiError, ApiReference, AssetDetail, AssetEdit,
+    AuditEntry, AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, CreatedToken, Dashboard,
+    DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset,
+    NewProfileGrant, NewToken, Principal, ProducerAsset, ProducerProduct, ProductEdit, ProfileSummary,
+    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress,
+    SubscriptionDetail, TermDetail, TermSummary, TokensPage, UnitChoice, UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -177,6 +177,14 @@ pub trait Drift: Send + Sync + 'static {
     async fn check_now(&self, caller: &Caller) -> Result<DriftReport, ApiError>;
 }
 
+/// Personal access tokens, managed by their owner from a signed-in browser.
+#[async_trait]
+pub trait Tokens: Send + Sync + 'static {
+    async fn page(&self, caller: &Caller) -> Result<TokensPage, ApiError>;
+    async fn create(&self, caller: &Caller, form: NewToken) -> Result<CreatedToken, ApiError>;
+    async fn revoke(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
+}
+
 /// Everything the server provides to server functions, built once at start.
 #[derive(Clone)]
 pub struct Services {
@@ -191,6 +199,9 @@ pub struct Services {
     pub subscriptions: Arc<dyn Subscriptions>,
     pub reports: Arc<dyn Reports>,
     pub drift: Arc<dyn Drift>,
+    pub tokens: Arc<dyn Tokens>,
+    /// The `/api/v1` reference, made once from the OpenAPI document.
+    pub api_reference: Arc<ApiReference>,
 }
 
 /// The services of the running portal. A server function called outside the portal's

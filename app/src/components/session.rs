@@ -121,6 +121,12 @@ fn SignedInAs(caller: Caller) -> impl IntoView {
                 // Shown where the header has room beside a long navigation.
                 <p class="hidden text-xs text-slate-300 2xl:block" data-testid="roles">{roles.clone()}</p>
             </div>
+            <a
+                href="/tokens"
+                class="whitespace-nowrap rounded px-2 py-1.5 text-sm text-slate-200 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400"
+            >
+                "API tokens"
+            </a>
             <form method="post" action="/auth/logout">
                 <button
                     type="submit"

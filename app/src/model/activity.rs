@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Times arrive formatted by the server, so the browser bundle carries no date library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     /// RFC 3339, for machines (`<time datetime>`).
@@ -24,6 +25,7 @@ pub struct AuditEntry {
 /// The audit log's filters as the page and the CSV export take them: empty means "any".
 /// Dates are `YYYY-MM-DD` (UTC), both ends included.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditQuery {
     #[serde(default)]
     pub actor: String,
@@ -59,6 +61,7 @@ impl AuditQuery {
 
 /// An audit event with what changed, for the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditRow {
     pub entry: AuditEntry,
     /// Pretty-printed JSON documents.
@@ -67,6 +70,7 @@ pub struct AuditRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditLogPage {
     pub rows: Vec<AuditRow>,
     /// The cursor of the next (older) page, when there is one.

@@ -7,6 +7,7 @@ use crate::model::{Environment, Principal};
 
 /// A CREATE_PROJECT_FROM_PROJECT_PROFILE grant, on the unit itself or inherited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileGrantView {
     /// The unit the grant is made on.
     pub unit_id: String,
@@ -23,6 +24,7 @@ pub struct ProfileGrantView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileSummary {
     pub id: String,
     pub name: String,
@@ -33,6 +35,7 @@ pub struct ProfileSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UnitDetail {
     pub id: String,
     pub name: String,
@@ -53,6 +56,7 @@ pub struct UnitDetail {
 
 /// A grant to add on a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewProfileGrant {
     pub unit_id: String,
     /// `*`, `user:ID` or `group:ID`.
@@ -63,6 +67,7 @@ pub struct NewProfileGrant {
 
 /// A glossary term in lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TermSummary {
     pub id: String,
     pub name: String,
@@ -72,6 +77,7 @@ pub struct TermSummary {
 
 /// An asset carrying a glossary term.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TermAsset {
     pub id: String,
     pub name: String,
@@ -80,6 +86,7 @@ pub struct TermAsset {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TermDetail {
     pub term: TermSummary,
     pub glossary_name: String,

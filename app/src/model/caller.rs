@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Any signed-in person known to IAM Identity Center.
     TeamLead,
@@ -24,6 +25,7 @@ impl Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Caller {
     pub username: String,
     pub display_name: String,
@@ -49,6 +51,10 @@ pub struct Caller {
     /// role groups IAM Identity Center does not list them in), for the sign-in page.
     #[serde(default)]
     pub role_note: Option<String>,
+    /// The name of the personal access token the call came with (`/api/v1`), `None` for a
+    /// signed-in browser; server side only.
+    #[serde(skip)]
+    pub token: Option<String>,
 }
 
 impl Caller {

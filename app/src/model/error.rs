@@ -8,6 +8,7 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 /// server logs that under the request id, and `Internal` hands the id to the person so
 /// support can find it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ApiError {
     #[error("Please sign in to continue.")]
     NotSignedIn,

@@ -10,6 +10,7 @@ pub const FORM_TEXT_MAX: usize = 2048;
 
 /// What a field holds, from its Smithy target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum FieldKind {
     /// `String`.
     Text,
@@ -26,6 +27,7 @@ pub enum FieldKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FormField {
     /// The member name, as the form's JSON content keys it.
     pub name: String,
@@ -37,6 +39,7 @@ pub struct FormField {
 
 /// A metadata form type of the domain and its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FormTypeView {
     pub name: String,
     pub description: String,
@@ -46,6 +49,7 @@ pub struct FormTypeView {
 /// One attached form's values as edited: (member name, text as typed); a form of type
 /// `type_name` is attached under that name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FormValues {
     pub type_name: String,
     pub values: Vec<(String, String)>,

@@ -11,6 +11,7 @@ mod projects;
 mod publishing;
 mod reports;
 mod subscriptions;
+mod tokens;
 
 pub use activity::{AuditEntry, AuditLogPage, AuditQuery, AuditRow};
 pub use admin::*;
@@ -23,3 +24,4 @@ pub use projects::*;
 pub use publishing::*;
 pub use reports::*;
 pub use subscriptions::*;
+pub use tokens::*;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A product's environments, each created from its own project profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     Dev,
@@ -51,6 +52,7 @@ impl Environment {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Designation {
     Owner,
@@ -78,6 +80,7 @@ impl Designation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PrincipalKind {
     User,
@@ -86,6 +89,7 @@ pub enum PrincipalKind {
 
 /// A person or group as DataZone knows them (user or group profile id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Principal {
     pub id: String,
     pub kind: PrincipalKind,
@@ -95,6 +99,7 @@ pub struct Principal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberInput {
     pub principal: Principal,
     pub designation: Designation,
@@ -102,6 +107,7 @@ pub struct MemberInput {
 
 /// What a team lead submits. The requester always becomes an owner; `members` are the others.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectRequestForm {
     pub product: String,
     pub project_name: String,
@@ -114,6 +120,7 @@ pub struct ProjectRequestForm {
 
 /// One thing wrong with a form field, shown next to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
@@ -183,6 +190,7 @@ impl ProjectRequestForm {
 
 /// A domain unit in the picker: the tree flattened in display order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UnitChoice {
     pub id: String,
     /// The parent unit (the domain's root unit for top-level units).
@@ -198,6 +206,7 @@ pub struct UnitChoice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     PendingApproval,
@@ -275,6 +284,7 @@ impl RequestStatus {
 
 /// A request in lists: "my projects", the approval queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RequestSummary {
     pub id: String,
     pub product: String,
@@ -294,6 +304,7 @@ pub struct RequestSummary {
 
 /// One step of the request's progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Step {
     pub label: String,
     pub state: StepState,
@@ -301,6 +312,7 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum StepState {
     Done,
@@ -310,6 +322,7 @@ pub enum StepState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberRow {
     pub principal: Principal,
     pub designation: Designation,
@@ -319,6 +332,7 @@ pub struct MemberRow {
 
 /// An owner adding, re-designating or removing a member of an active project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberChange {
     pub principal: Principal,
     pub designation: Designation,
@@ -327,6 +341,7 @@ pub struct MemberChange {
 
 /// What the caller may do with a request right now.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[allow(clippy::struct_excessive_bools)]
 pub struct Allowed {
     pub decide: bool,
@@ -339,6 +354,7 @@ pub struct Allowed {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RequestDetail {
     pub summary: RequestSummary,
     pub description: String,
@@ -357,6 +373,7 @@ pub struct RequestDetail {
 
 /// A product with its environments side by side, for "My projects".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductRow {
     pub product: String,
     pub environments: Vec<RequestSummary>,
@@ -364,6 +381,7 @@ pub struct ProductRow {
 
 /// A DataZone project the person belongs to that the portal did not create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExternalProject {
     pub id: String,
     pub name: String,
@@ -372,6 +390,7 @@ pub struct ExternalProject {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MyProjects {
     pub products: Vec<ProductRow>,
     pub other_projects: Vec<ExternalProject>,

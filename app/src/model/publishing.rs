@@ -19,6 +19,7 @@ pub const PRODUCT_ASSETS_MAX: usize = 50;
 
 /// Where an asset stands in the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Publication {
     /// Never published: only its project sees it.
     Draft,
@@ -54,6 +55,7 @@ impl Publication {
 
 /// A project a person may see the assets of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectChoice {
     pub id: String,
     pub name: String,
@@ -61,6 +63,7 @@ pub struct ProjectChoice {
 
 /// One asset in a project's inventory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InventoryItem {
     pub id: String,
     pub name: String,
@@ -73,6 +76,7 @@ pub struct InventoryItem {
 
 /// The "My data" page: the person's projects, the one shown, and its assets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Inventory {
     pub projects: Vec<ProjectChoice>,
     /// The project shown (the first when none was asked for); `None` without projects.
@@ -91,6 +95,7 @@ pub struct Inventory {
 /// A Glue table to add to a project as a draft asset (CreateAsset, GlueTableAssetType),
 /// before any data source has brought it in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewGlueAsset {
     pub project_id: String,
     /// The AWS account holding the Glue Data Catalog: 12 digits.
@@ -161,6 +166,7 @@ impl NewGlueAsset {
 
 /// One revision of an asset: who made it and when (from DataZone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RevisionView {
     pub revision: String,
     pub created_at: String,
@@ -170,6 +176,7 @@ pub struct RevisionView {
 /// A change made through Meshgate, from the audit trail: who, when, and what changed
 /// (e.g. "description; glossary terms: + Churn").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssetChange {
     pub at_text: String,
     pub actor: String,
@@ -179,6 +186,7 @@ pub struct AssetChange {
 
 /// An asset as its producers edit it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProducerAsset {
     pub id: String,
     pub name: String,
@@ -221,6 +229,7 @@ pub struct ProducerAsset {
 /// A new revision's business metadata, made on top of `base_revision` (the one the editor
 /// showed; a newer one in DataZone means someone else saved first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssetEdit {
     pub asset_id: String,
     pub base_revision: String,
@@ -283,6 +292,7 @@ impl AssetEdit {
 
 /// One data product of a project's inventory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductSummary {
     pub id: String,
     pub name: String,
@@ -293,6 +303,7 @@ pub struct ProductSummary {
 
 /// One asset as a data product shows it (or offers it to be grouped in).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductPart {
     pub id: String,
     pub name: String,
@@ -301,6 +312,7 @@ pub struct ProductPart {
 
 /// A data product as its producers see it, or a new one (`id` empty) for a project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProducerProduct {
     /// Empty for a product not made yet.
     pub id: String,
@@ -333,6 +345,7 @@ pub struct ProducerProduct {
 /// A data product to create (`id` empty) or its next revision, made on top of
 /// `base_revision`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductEdit {
     pub id: String,
     pub project_id: String,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One named row of numbers, one per category of a chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Series {
     pub label: String,
     pub values: Vec<u32>,
@@ -12,6 +13,7 @@ pub struct Series {
 
 /// Columns (categories) stacked from several series.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StackedChart {
     pub categories: Vec<String>,
     pub series: Vec<Series>,
@@ -34,6 +36,7 @@ impl StackedChart {
 
 /// One bar of a horizontal bar chart, with a note shown beside the value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BarItem {
     pub label: String,
     pub value: f64,
@@ -45,6 +48,7 @@ pub struct BarItem {
 
 /// How long decisions took for one group of requests, in hours.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DecisionTime {
     pub group: String,
     pub decided: u32,
@@ -53,6 +57,7 @@ pub struct DecisionTime {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Dashboard {
     /// Project requests per week (last 12 weeks), by environment.
     pub project_weeks_by_environment: StackedChart,
@@ -72,6 +77,7 @@ pub struct Dashboard {
 
 /// Usage of one data product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsageRow {
     pub listing_id: String,
     pub asset_name: String,
@@ -87,6 +93,7 @@ pub struct UsageRow {
 /// An access report: by asset (listing id or name), by subscribing project (id or name) or
 /// by person (user name), as it appears in the URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessQuery {
     /// `asset`, `project` or `person`.
     pub by: String,
@@ -95,6 +102,7 @@ pub struct AccessQuery {
 
 /// One request or subscription in an access report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessRow {
     pub request_id: String,
     pub asset_name: String,
@@ -115,6 +123,7 @@ pub struct AccessRow {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessReport {
     pub title: String,
     pub rows: Vec<AccessRow>,
@@ -141,6 +150,7 @@ mod tests {
 
 /// One difference between the portal and DataZone, found by the drift check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DriftFinding {
     pub id: i64,
     /// e.g. `project_deleted`, `member_removed`, `subscription_ended`, `grant_failed`.
@@ -159,6 +169,7 @@ pub struct DriftFinding {
 
 /// The Drift report: open findings, recently resolved ones, and how the last check went.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DriftReport {
     pub open: Vec<DriftFinding>,
     pub resolved: Vec<DriftFinding>,

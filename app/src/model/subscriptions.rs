@@ -13,6 +13,8 @@ pub const DAYS_MAX: u32 = 3650;
 
 /// A catalog search, as it appears in the URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
 pub struct CatalogQuery {
     pub q: String,
     /// Domain unit id of the owning project.
@@ -29,6 +31,7 @@ pub struct CatalogQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Facet {
     pub value: String,
     pub label: String,
@@ -36,6 +39,7 @@ pub struct Facet {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CatalogItem {
     pub listing_id: String,
     pub name: String,
@@ -48,6 +52,7 @@ pub struct CatalogItem {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CatalogPage {
     pub items: Vec<CatalogItem>,
     pub total: u32,
@@ -60,6 +65,7 @@ pub struct CatalogPage {
 
 /// Where a project stands with one asset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AccessState {
     None,
@@ -98,6 +104,7 @@ impl AccessState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TermRef {
     pub name: String,
     pub short_description: String,
@@ -105,6 +112,7 @@ pub struct TermRef {
 
 /// One metadata form of an asset (its technical description, e.g. the Glue table).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FormView {
     pub name: String,
     pub fields: Vec<(String, String)>,
@@ -112,6 +120,7 @@ pub struct FormView {
 
 /// One of the viewer's projects and where it stands with the asset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectAccess {
     pub project_id: String,
     pub project_name: String,
@@ -122,6 +131,7 @@ pub struct ProjectAccess {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssetDetail {
     pub listing_id: String,
     pub asset_id: String,
@@ -150,6 +160,7 @@ pub struct AssetDetail {
 /// Meshgate applies — `default_days` offered on the request form, `max_days` the longest
 /// that may be asked (then "no end date" may not).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessTerms {
     pub entity_id: String,
     pub approval_required: bool,
@@ -210,13 +221,16 @@ impl AccessTerms {
 
 /// Asking for access to an asset for one of the viewer's projects.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessRequestForm {
     pub listing_id: String,
     pub project_id: String,
     pub reason: String,
     /// Days of access wanted; `None`: no end date.
     pub days: Option<u32>,
-    /// Chosen by the form when it is shown; a resubmitted form creates nothing new.
+    /// Chosen by the form when it is shown; a resubmitted form creates nothing new. The API
+    /// fills it from the call's `Idempotency-Key` when left out.
+    #[serde(default)]
     pub token: String,
 }
 
@@ -242,6 +256,8 @@ impl AccessRequestForm {
 
 /// Filters of the steward inbox, as they appear in the URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
 pub struct InboxQuery {
     /// `pending` (default), `accepted`, `rejected` or `all`.
     pub status: String,
@@ -255,6 +271,7 @@ pub struct InboxQuery {
 
 /// Where a request stands in the portal's decision queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QueuedDecision {
     pub accept: bool,
     /// queued, sent, done or failed
@@ -263,6 +280,7 @@ pub struct QueuedDecision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InboxRow {
     pub id: String,
     /// `access` or `extension`.
@@ -281,6 +299,7 @@ pub struct InboxRow {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InboxPage {
     pub rows: Vec<InboxRow>,
     pub total: u32,
@@ -294,6 +313,7 @@ pub struct InboxPage {
 
 /// The last sync with DataZone, as the inbox tells it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SyncNote {
     /// How long ago the last sync succeeded ("2 min"), if one did.
     pub synced_ago: Option<String>,
@@ -304,6 +324,7 @@ pub struct SyncNote {
 
 /// What the caller may do with a request right now: each flag is a button.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[allow(clippy::struct_excessive_bools)]
 pub struct SubscriptionDetail {
     pub row: InboxRow,
@@ -336,6 +357,7 @@ pub struct SubscriptionDetail {
 
 /// Many requests decided at once.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkDecision {
     pub ids: Vec<String>,
     pub accept: bool,
@@ -343,6 +365,7 @@ pub struct BulkDecision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunProgress {
     pub id: String,
     pub total: u32,
@@ -360,6 +383,7 @@ impl RunProgress {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RuleAction {
     Accept,
@@ -394,6 +418,7 @@ impl RuleAction {
 
 /// What a rule looks at; every condition given must hold, an empty one always does.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleConditions {
     /// DataZone ids of domain units of the subscribing project (its unit or one above it
     /// counts). A saved rule holds ids; a form may also name a unit the server can resolve.
@@ -486,6 +511,7 @@ impl RuleConditions {
 
 /// A rule as edited: `id` empty for a new one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleForm {
     pub id: String,
     pub name: String,
@@ -514,6 +540,7 @@ impl RuleForm {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleView {
     pub form: RuleForm,
     /// The label of the unit the rule is scoped to, or "Whole domain".
@@ -526,6 +553,7 @@ pub struct RuleView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RulesPage {
     pub rules: Vec<RuleView>,
     /// Units the viewer may scope rules to (all, for admins: empty `scope_unit` allowed).
@@ -537,6 +565,7 @@ pub struct RulesPage {
 
 /// A domain unit a rule can be scoped to: its id (what the rule keeps) and its label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScopeChoice {
     pub id: String,
     /// `Parent / Child`.
@@ -545,6 +574,7 @@ pub struct ScopeChoice {
 
 /// What a rule would do to the pending queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DryRunRow {
     pub id: String,
     pub asset_name: String,
@@ -556,6 +586,7 @@ pub struct DryRunRow {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DryRun {
     pub examined: u32,
     pub matches: Vec<DryRunRow>,
@@ -563,6 +594,7 @@ pub struct DryRun {
 
 /// A grant of a subscription to one target (environment) of the subscribing project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GrantView {
     pub target: String,
     /// SubscriptionGrantStatus of the asset at this target.
@@ -572,6 +604,7 @@ pub struct GrantView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MySubscription {
     pub request_id: String,
     pub listing_id: String,
@@ -590,6 +623,7 @@ pub struct MySubscription {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectSubscriptions {
     pub project_id: String,
     pub project_name: String,

@@ -17,6 +17,7 @@ mod reports;
 mod request;
 mod rules;
 mod sign_in;
+mod tokens;
 mod url;
 
 pub use access::MyAccessPage;
@@ -35,3 +36,4 @@ pub use reports::{AccessReportPage, DashboardPage, DriftPage, UsagePage};
 pub use request::RequestPage;
 pub use rules::RulesPage;
 pub use sign_in::{SignInPage, SignedOutPage};
+pub use tokens::{DevelopersPage, TokensPage};

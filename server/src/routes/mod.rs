@@ -1,6 +1,7 @@
 //! Plain HTTP endpoints beside the Leptos pages (health, readiness) and the browser
 //! protections around all of them.
 
+pub mod api;
 pub mod audit;
 pub mod health;
 pub mod reports;

@@ -10,6 +10,7 @@ mod projects;
 pub mod publishing;
 pub mod reports;
 pub mod subscriptions;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -47,10 +48,12 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
         subscriptions,
         projects: projects.clone(),
         admin: projects,
-        auth: Arc::new(Guard { auth: auth.clone(), access: jobs.access().clone() }),
+        auth: Arc::new(Guard::new(auth.clone(), jobs.access().clone())),
         activity: Arc::new(activity::AuditTrail { pool: pool.clone() }),
         domain: Arc::new(domain::DomainDescription { aws: aws.clone() }),
         glossary: Arc::new(glossary::GlossaryService { aws: aws.clone() }),
+        tokens: Arc::new(tokens::TokenService { pool: pool.clone(), max_days: config.token_max_days }),
+        api_reference: Arc::new(crate::routes::api::reference()),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod projects;
 pub mod reports;
 pub mod subscriptions;
 pub mod terms;
+pub mod tokens;
 
 use std::time::{Duration, Instant};
 

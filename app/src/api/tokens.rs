@@ -1,0 +1,51 @@
+//! Personal access tokens: listed, made and revoked by their owner in a signed-in browser
+//! (a token cannot make or revoke tokens).
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::model::{ApiError, ApiReference, CreatedToken, NewToken, TokensPage};
+
+#[cfg(feature = "ssr")]
+use super::ports::{require, respond, services};
+#[cfg(feature = "ssr")]
+use crate::model::{Caller, Role};
+
+/// The signed-in person in a browser; tokens are managed only there.
+#[cfg(feature = "ssr")]
+async fn browser_caller() -> Result<Caller, ApiError> {
+    let caller = require(Role::TeamLead).await?;
+    if caller.token.is_some() {
+        return respond(Err(ApiError::Forbidden));
+    }
+    Ok(caller)
+}
+
+/// The caller's tokens, newest first, with the scopes and life they may give a new one.
+#[server(endpoint = "my_tokens")]
+pub async fn my_tokens() -> Result<TokensPage, ApiError> {
+    let caller = browser_caller().await?;
+    respond(services()?.tokens.page(&caller).await)
+}
+
+/// Makes a token; the answer carries its secret, which is never shown again.
+#[server(endpoint = "create_token", input = Json)]
+pub async fn create_token(form: NewToken) -> Result<CreatedToken, ApiError> {
+    let caller = browser_caller().await?;
+    respond(services()?.tokens.create(&caller, form).await)
+}
+
+/// Revokes one of the caller's tokens at once.
+#[server(endpoint = "revoke_token")]
+pub async fn revoke_token(id: String) -> Result<(), ApiError> {
+    let caller = browser_caller().await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
+    respond(services()?.tokens.revoke(&caller, &id).await)
+}
+
+/// The API's operations, for the developers page; anyone may read it (it holds no data).
+#[server(endpoint = "api_reference")]
+#[allow(clippy::unused_async)] // a server function is async whether or not it waits
+pub async fn load_api_reference() -> Result<ApiReference, ApiError> {
+    Ok(services()?.api_reference.as_ref().clone())
+}

@@ -1,0 +1,70 @@
+//! Personal access tokens, made and revoked by their owner; each change is audited.
+
+use app::api::ports::Tokens;
+use app::model::{ApiError, Caller, CreatedToken, NewToken, TokenScope, TokensPage};
+use async_trait::async_trait;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::audit_event;
+use crate::error::AppError;
+use crate::store::tokens;
+
+pub struct TokenService {
+    pub pool: PgPool,
+    /// The longest life a token may have, in days (`token_max_days`).
+    pub max_days: u32,
+}
+
+/// The scopes `caller`'s roles allow on a token.
+fn allowed(caller: &Caller) -> Vec<TokenScope> {
+    TokenScope::ALL.into_iter().filter(|s| caller.has(s.needs())).collect()
+}
+
+#[async_trait]
+impl Tokens for TokenService {
+    async fn page(&self, caller: &Caller) -> Result<TokensPage, ApiError> {
+        let tokens = tokens::of_owner(&self.pool, &caller.username).await.map_err(AppError::from)?;
+        Ok(TokensPage { tokens, allowed_scopes: allowed(caller), max_days: self.max_days })
+    }
+
+    async fn create(&self, caller: &Caller, mut form: NewToken) -> Result<CreatedToken, ApiError> {
+        form.scopes.sort();
+        form.scopes.dedup();
+        if let Some((field, message)) = form.problem(&allowed(caller), self.max_days) {
+            return Err(AppError::invalid(field, message).into());
+        }
+        let name = form.name.trim();
+        let secret = tokens::new_secret();
+        let row = tokens::NewTokenRow {
+            owner: &caller.username,
+            owner_display_name: &caller.display_name,
+            owner_email: caller.email.as_deref(),
+            name,
+            scopes: &form.scopes,
+            days: form.days,
+        };
+        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        let Some(token) = tokens::insert(&mut *tx, &row, &secret).await.map_err(AppError::from)? else {
+            return Err(AppError::invalid("name", format!("You already have a token named “{name}”.")).into());
+        };
+        let after = json!({ "name": token.name, "scopes": form.scopes, "expires_at": token.expires_at });
+        audit_event(&mut *tx, &caller.username, "token.created", ("token", &token.id), None, Some(after)).await?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(CreatedToken { token, secret })
+    }
+
+    async fn revoke(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
+        let Ok(id) = uuid::Uuid::parse_str(id.trim()) else {
+            return Err(AppError::NotFound("The token".into()).into());
+        };
+        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        let Some(token) = tokens::revoke(&mut *tx, &caller.username, id).await.map_err(AppError::from)? else {
+            return Err(AppError::NotFound("The token".into()).into());
+        };
+        let before = json!({ "name": token.name, "scopes": token.scopes });
+        audit_event(&mut *tx, &caller.username, "token.revoked", ("token", &token.id), Some(before), None).await?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(())
+    }
+}
