@@ -492,7 +492,7 @@ async fn submit_project_request(State(s): State<AppState>, parts: Parts, bytes: 
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct Promotion {
-    /// `Staging` or `Prod`.
+    /// `staging` or `prod`.
     environment: String,
     justification: String,
 }

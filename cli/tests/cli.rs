@@ -1,0 +1,143 @@
+//! The command line run the way a GitLab CI or GitHub Actions job runs it: a token in
+//! `MESHGATE_TOKEN`, the portal in `MESHGATE_URL`, the exit code and output read by the
+//! next step. Against a real portal (Postgres, the stand-in over the SDK, the local IdP).
+
+#[path = "../../server/tests/support/mod.rs"]
+mod support;
+
+use std::process::Output;
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{ok, spawn, TestApp};
+
+async fn token(app: &TestApp, person: &str, scopes: &[&str]) -> String {
+    let client = app.signed_in(person).await;
+    let made =
+        ok(app.call_json(&client, "create_token", &json!({"form": {"name": "ci", "scopes": scopes, "days": 7}})).await)
+            .await;
+    made["secret"].as_str().unwrap().to_owned()
+}
+
+/// Runs `meshgate-cli` with the job's environment; answers (exit code, stdout, stderr).
+async fn cli(app: &TestApp, token: &str, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = tokio::process::Command::new(env!("CARGO_BIN_EXE_meshgate-cli"))
+        .args(args)
+        .env_clear()
+        .env("MESHGATE_URL", app.url(""))
+        .env("MESHGATE_TOKEN", token)
+        .envs(env.iter().copied())
+        .output()
+        .await
+        .unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_pipeline_asks_for_access_waits_and_a_steward_decides_from_the_command_line(pool: PgPool) {
+    let app = spawn(pool).await;
+    let erin = token(&app, "erin", &["read", "subscriptions"]).await;
+
+    let (code, out, err) = cli(&app, &erin, &[], &["whoami"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(erin)"), "{out}");
+    let (code, _, err) = cli(&app, "", &[], &["whoami"]).await;
+    assert_eq!(code, 3, "no token: {err}");
+    assert!(err.contains("MESHGATE_TOKEN"), "{err}");
+    let (code, _, _) = cli(&app, &format!("mgp_{}", "0".repeat(64)), &[], &["whoami"]).await;
+    assert_eq!(code, 3, "an unknown token");
+
+    // Scripts read JSON: the listing and the project that will use it.
+    let (code, out, err) = cli(&app, &erin, &[], &["--output", "json", "catalog", "pipeline"]).await;
+    assert_eq!(code, 0, "{err}");
+    let page: Value = serde_json::from_str(&out).unwrap();
+    let listing = page["items"].as_array().unwrap().iter().find(|i| i["name"] == "sales_pipeline_daily").unwrap()
+        ["listing_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, out, _) = cli(&app, &erin, &[], &["--output", "json", "access", "list"]).await;
+    let projects: Value = serde_json::from_str(&out).unwrap();
+    let project =
+        projects.as_array().unwrap().iter().find(|p| p["project_name"] == "CustomerChurnModel-v2 Dev").unwrap()
+            ["project_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+    let ask = [
+        "access",
+        "request",
+        "--listing",
+        &listing,
+        "--project",
+        &project,
+        "--reason",
+        "Nightly churn features",
+        "--days",
+        "30",
+    ];
+    let job = [("MESHGATE_IDEMPOTENCY_KEY", "pipeline-812-job-3")];
+    let (code, first, err) = cli(&app, &erin, &job, &ask).await;
+    assert_eq!(code, 0, "{err}");
+    let id = first.trim().strip_prefix("Requested: ").unwrap().to_owned();
+    let (code, again, _) = cli(&app, &erin, &job, &ask).await;
+    assert_eq!((code, again), (0, first.clone()), "a re-run job gets the same request");
+    let (code, _, err) =
+        cli(&app, &erin, &[], &["access", "request", "--listing", &listing, "--project", &project, "--reason", " "])
+            .await;
+    assert_eq!(code, 5, "invalid input: {err}");
+    assert!(err.contains("reason"), "the field is named: {err}");
+    let (code, _, _) = cli(&app, &erin, &[], &["access", "status", "nosuchrequest"]).await;
+    assert_eq!(code, 4);
+    let (code, out, _) = cli(&app, &erin, &[], &["access", "status", &id]).await;
+    assert_eq!((code, out.trim()), (0, format!("{id}: PENDING").as_str()));
+
+    // Waiting runs out while nobody decides; a read token cannot decide.
+    let (code, _, err) = cli(&app, &erin, &[], &["wait", &id, "--timeout", "1", "--every", "1"]).await;
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("PENDING"), "a progress line: {err}");
+    let (code, _, _) = cli(&app, &erin, &[], &["decide", &id, "--accept"]).await;
+    assert_eq!(code, 3, "no decide scope");
+
+    // The sales steward decides from a terminal; the pipeline's wait then ends well.
+    let dave = token(&app, "dave", &["read", "decide"]).await;
+    let (code, out, err) = cli(&app, &dave, &[], &["inbox"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&id), "{out}");
+    let (code, out, err) =
+        cli(&app, &dave, &[], &["decide", &id, "--accept", "--comment", "For the churn model"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Accepting 1 request"), "{out}");
+    let (code, out, err) = cli(&app, &erin, &[], &["wait", &id, "--timeout", "60", "--every", "1"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim().starts_with("ACCEPTED"), "{out}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_pipeline_requests_a_project_and_waits_until_it_is_active(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.aws
+        .emulator
+        .set_faults(emulator::FaultsPatch { deploy_delay_ms: Some(300), ..emulator::FaultsPatch::default() })
+        .unwrap();
+    let frank = app.signed_in("frank").await;
+    let unit = app.unit_id(&frank, "SalesOperations").await;
+    let secret = token(&app, "frank", &["read", "projects"]).await;
+    let request = ["request", "--product", "Churn Radar", "--unit", &unit, "--justification", "Launch"];
+    let (code, out, err) = cli(&app, &secret, &[], &request).await;
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().strip_prefix("Requested: ").unwrap().to_owned();
+    let (code, out, err) = cli(&app, &secret, &[], &["wait", &id, "--timeout", "60", "--every", "1"]).await;
+    assert_eq!((code, out.trim()), (0, "active"), "{err}");
+    let (code, out, _) = cli(&app, &secret, &[], &["projects"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("Churn Radar Dev") && out.contains("active"), "{out}");
+    let (code, _, err) =
+        cli(&app, &secret, &[], &["promote", &id, "--environment", "dev", "--justification", "x"]).await;
+    assert_eq!(code, 5, "a promotion goes to a later environment: {err}");
+}
