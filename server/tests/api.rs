@@ -57,8 +57,8 @@ async fn a_token_is_shown_once_acts_for_its_owner_and_stops_when_revoked(pool: P
     let (status, me) = get(&app, "/me", &secret).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["username"], "trent");
-    // The token acts with the roles its scopes leave: read only, so no steward role.
-    assert_eq!(me["roles"], json!(["TeamLead"]));
+    // The token acts with its owner's roles; its scopes limit which routes it may call.
+    assert_eq!(me["roles"], app.who_am_i(&trent).await["roles"]);
     let page = ok(app.call(&trent, "my_tokens", &[]).await).await;
     assert!(page["tokens"][0]["last_used_at"].is_string(), "last use is shown");
 
@@ -102,8 +102,8 @@ async fn a_token_is_shown_once_acts_for_its_owner_and_stops_when_revoked(pool: P
 async fn a_token_never_gets_more_than_its_owners_roles(pool: PgPool) {
     let app = spawn(pool).await;
     let zoe = app.signed_in("zoe").await;
-    // Zoe is a team lead only: deciding and admin are not hers to give.
-    for scope in ["decide", "admin"] {
+    // Zoe is a team lead only: the admin scope is not hers to give.
+    for scope in ["admin"] {
         let refused =
             app.call_json(&zoe, "create_token", &json!({"form": {"name": "x", "scopes": [scope], "days": 7}})).await;
         assert_eq!(refused.status(), 422);
@@ -118,14 +118,16 @@ async fn a_token_never_gets_more_than_its_owners_roles(pool: PgPool) {
         app.call_json(&zoe, "create_token", &json!({"form": {"name": "twice", "scopes": ["read"], "days": 7}})).await;
     assert_eq!(again.status(), 422, "one live token per name");
 
-    // Alice is a platform admin; her admin token reads the audit log, her read token cannot.
+    // Alice is a platform admin; her admin token reads the reports, her read token the
+    // audit log but not the reports.
     let alice = app.signed_in("alice").await;
-    let admin = token(&app, &alice, "audit export", &["read", "admin"]).await;
+    let admin = token(&app, &alice, "reports", &["read", "admin"]).await;
     let read = token(&app, &alice, "read only", &["read"]).await;
-    let (status, page) = get(&app, "/audit?action=token.created", &admin).await;
+    let (status, page) = get(&app, "/audit?action=token.created", &read).await;
     assert_eq!(status, 200, "{page}");
     assert!(page["rows"].as_array().is_some_and(|e| !e.is_empty()), "{page}");
-    let refused = api(&app, reqwest::Method::GET, "/audit", &read, None).await;
+    assert_eq!(get(&app, "/reports/dashboard", &admin).await.0, 200);
+    let refused = api(&app, reqwest::Method::GET, "/reports/dashboard", &read, None).await;
     assert_eq!(refused.status(), 403);
     let problem: Value = refused.json().await.unwrap();
     assert_eq!(problem["type"], "/api/v1/problems/missing-scope");

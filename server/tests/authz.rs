@@ -142,6 +142,86 @@ async fn every_persona_gets_what_the_matrix_says(pool: PgPool) {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// The `/api/v1` routes over the server functions of the matrix: (server function, method,
+/// path, JSON body). The API runs the same function, so each persona's token (with every
+/// scope its owner may give) gets the matrix's answer; without a token it is always 401.
+#[rustfmt::skip]
+const API: &[(&str, &str, &str, Option<&str>)] = &[
+    ("who_am_i", "GET", "/me", None),
+    ("my_projects", "GET", "/projects", None),
+    ("submit_project_request", "POST", "/project-requests", Some(r#"{"product":"","project_name":"","description":"","domain_unit_id":"","environment":null,"members":[],"justification":""}"#)),
+    ("project_request", "GET", "/project-requests/00000000-0000-4000-8000-000000000000", None),
+    ("promote_project", "POST", "/project-requests/00000000-0000-4000-8000-000000000000/promote", Some(r#"{"environment":"prod","justification":"x"}"#)),
+    ("retire_project", "POST", "/project-requests/00000000-0000-4000-8000-000000000000/retire", Some(r#"{"reason":""}"#)),
+    ("cancel_project_request", "POST", "/project-requests/00000000-0000-4000-8000-000000000000/cancel", None),
+    ("decide_project_request", "POST", "/project-requests/00000000-0000-4000-8000-000000000000/decision", Some(r#"{"approve":true,"comment":""}"#)),
+    ("catalog_search", "GET", "/catalog", None),
+    ("catalog_asset", "GET", "/catalog/00000000-0000-4000-8000-000000000000", None),
+    ("glossary_terms", "GET", "/glossary?q=customer", None),
+    ("request_access", "POST", "/subscription-requests", Some(r#"{"listing_id":"l","project_id":"","reason":"","days":null}"#)),
+    ("subscription_request", "GET", "/subscription-requests/00000000-0000-4000-8000-000000000000", None),
+    ("my_subscriptions", "GET", "/subscriptions", None),
+    ("steward_inbox", "GET", "/inbox", None),
+    ("decide_subscriptions", "POST", "/decisions", Some(r#"{"ids":["no-such"],"accept":true,"comment":""}"#)),
+    ("decision_progress", "GET", "/decisions/00000000-0000-4000-8000-000000000000", None),
+    ("approval_rules", "GET", "/rules", None),
+    ("dry_run_rule", "POST", "/rules/dry-run", Some(r#"{"id":"","name":"","scope_unit":"","conditions":{},"action":"accept","comment":"","enabled":true}"#)),
+    ("audit_log", "GET", "/audit", None),
+    ("report_dashboard", "GET", "/reports/dashboard", None),
+];
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_persona_gets_what_the_matrix_says_through_the_api(pool: PgPool) {
+    use serde_json::json;
+    let app = spawn(pool).await;
+    // Every route of the API has a row here.
+    let document = support::plain().get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    let document: serde_json::Value = document.json().await.unwrap();
+    let operations: usize =
+        document["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();
+    assert_eq!(operations, API.len(), "an /api/v1 route without a row here");
+
+    let mut wrong = Vec::new();
+    for (persona, column) in PERSONAS.iter().zip(0..) {
+        let secret = match persona {
+            None => String::new(),
+            Some(username) => {
+                let client = app.signed_in(username).await;
+                let allowed = support::ok(app.call(&client, "my_tokens", &[]).await).await["allowed_scopes"].clone();
+                let made = app
+                    .call_json(
+                        &client,
+                        "create_token",
+                        &json!({"form": {"name": "matrix", "scopes": allowed, "days": 1}}),
+                    )
+                    .await;
+                support::ok(made).await["secret"].as_str().unwrap().to_owned()
+            }
+        };
+        for (endpoint, method, path, body) in API {
+            let row = MATRIX.iter().find(|r| r.endpoint == *endpoint).expect("a matrix row");
+            let expected = if persona.is_none() { 401 } else { row.expect[column] };
+            let mut request = support::plain().request(method.parse().unwrap(), app.url(&format!("/api/v1{path}")));
+            if !secret.is_empty() {
+                request = request.bearer_auth(&secret);
+            }
+            if let Some(body) = body {
+                request = request.header("content-type", "application/json").body(*body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            if status != expected {
+                let body = response.text().await.unwrap_or_default();
+                wrong.push(format!(
+                    "{method} {path} as {}: {status}, expected {expected}: {body}",
+                    persona.unwrap_or("anonymous")
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// Who calls in the object matrix, in the order of each row's `expect`: anonymous; a team
 /// lead with no tie to the objects; the lead of another project; the project's former owner
 /// (who requested it, then was removed in DataZone); an owner through a group; a steward of

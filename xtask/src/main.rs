@@ -370,6 +370,9 @@ fn bench() -> Result {
     run(Command::new("cargo")
         .args(["bench", "-p", "server", "--bench", "subscriptions"])
         .env("DATABASE_URL", subscriptions_db))?;
+    // /api/v1 list and get latency beside the pages' server functions.
+    let api_db = cluster.fresh_database("meshgate_api_bench")?;
+    run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "api"]).env("DATABASE_URL", api_db))?;
     // 200 people browsing at once: DataZone calls per second per operation, page latency.
     let browsing_db = cluster.fresh_database("meshgate_browsing_bench")?;
     run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "browsing"]).env("DATABASE_URL", browsing_db))

@@ -71,40 +71,51 @@ pub fn Layout(children: Children) -> impl IntoView {
                     class:flex=move || menu_open.get()
                     class:hidden=move || !menu_open.get()
                 >
-                    <NavLinks/>
+                    <NavLinks phone=true/>
                 </nav>
             </header>
             <main id="main" class="mx-auto max-w-6xl px-4 py-8">
                 {children()}
             </main>
             <footer class="mx-auto max-w-6xl px-4 pb-8 text-xs text-slate-500">
-                "Meshgate — self-service for your data mesh"
+                "Meshgate — self-service for your data mesh · "
+                <a href="/developers" class="underline hover:text-slate-700">"API and command line"</a>
             </footer>
         </div>
     }
 }
 
-/// The entries the signed-in person may use; none for anonymous visitors.
+const LINK: &str = "whitespace-nowrap rounded px-2 py-2 text-sm 2xl:px-3 text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
+
+/// The entries the signed-in person may use; none for anonymous visitors. On a `phone`
+/// the menu also holds API tokens, which wider screens show beside the person's name.
 #[component]
-fn NavLinks() -> impl IntoView {
+fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
     let user = CurrentUser::get().0;
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let caller = user.await.ok().flatten();
-                NAV.iter()
+                let tokens = (phone && caller.is_some())
+                    .then(|| {
+                        view! {
+                            <A href="/tokens" attr:class=format!("{LINK} sm:hidden")>
+                                "API tokens"
+                            </A>
+                        }
+                    });
+                let links = NAV
+                    .iter()
                     .filter(|(_, _, role)| caller.as_ref().is_some_and(|c| c.has(*role)))
                     .map(|(href, label, _)| {
                         view! {
-                            <A
-                                href=*href
-                                attr:class="whitespace-nowrap rounded px-2 py-2 text-sm 2xl:px-3 text-slate-200 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
-                            >
+                            <A href=*href attr:class=LINK>
                                 {*label}
                             </A>
                         }
                     })
-                    .collect_view()
+                    .collect_view();
+                view! { {links} {tokens} }
             })}
         </Suspense>
     }

@@ -123,7 +123,7 @@ fn SignedInAs(caller: Caller) -> impl IntoView {
             </div>
             <a
                 href="/tokens"
-                class="whitespace-nowrap rounded px-2 py-1.5 text-sm text-slate-200 hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400"
+                class="hidden whitespace-nowrap rounded px-2 py-1.5 text-sm text-slate-200 sm:inline-block hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400"
             >
                 "API tokens"
             </a>

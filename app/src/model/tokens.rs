@@ -10,15 +10,15 @@ use super::Role;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenScope {
-    /// Read what the owner can read: projects, catalog, access, inbox, rules.
+    /// Read what the owner can read: projects, catalog, access, inbox, rules, audit log.
     Read,
     /// Request, promote, retire projects and change their members.
     Projects,
     /// Ask for access to data, extend and cancel it.
     Subscriptions,
-    /// Decide subscription and project requests (data stewards).
+    /// Decide the subscription and project requests the owner may decide.
     Decide,
-    /// The admin reads: audit log, reports, drift (platform admins).
+    /// Platform admins' reports.
     Admin,
 }
 
@@ -42,19 +42,20 @@ impl TokenScope {
 
     pub fn description(self) -> &'static str {
         match self {
-            Self::Read => "Read projects, the catalog, your access, the inbox and rules",
+            Self::Read => "Read projects, the catalog, your access, the inbox, rules and the audit log",
             Self::Projects => "Request, promote and retire projects; change members",
             Self::Subscriptions => "Ask for access to data; extend and cancel it",
-            Self::Decide => "Decide subscription and project requests",
-            Self::Admin => "Read the audit log, reports and drift",
+            Self::Decide => "Decide the subscription and project requests you may decide",
+            Self::Admin => "Read the platform reports",
         }
     }
 
-    /// The role a person needs to give a token this scope.
+    /// The role a person needs to give a token this scope. Who may decide a request is
+    /// settled per request (a unit's owners approve its projects, whoever is a team lead), so
+    /// any signed-in person may give `decide`; the portal still refuses what is not theirs.
     pub fn needs(self) -> Role {
         match self {
-            Self::Read | Self::Projects | Self::Subscriptions => Role::TeamLead,
-            Self::Decide => Role::Steward,
+            Self::Read | Self::Projects | Self::Subscriptions | Self::Decide => Role::TeamLead,
             Self::Admin => Role::Admin,
         }
     }

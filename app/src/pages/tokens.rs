@@ -17,6 +17,9 @@ use crate::model::{
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let page = page_resource(Role::TeamLead, || (), |()| my_tokens());
+    // Made here, not in the list below: the list is drawn again when it reloads after a
+    // change, and the secret must stay on screen.
+    let created = RwSignal::new(None::<CreatedToken>);
     view! {
         <Title text="API tokens · Meshgate"/>
         <RequireRole>
@@ -27,15 +30,14 @@ pub fn TokensPage() -> impl IntoView {
                 ") and the meshgate command line as you. It never does more than your roles allow when it is used, and only what its scopes name."
             </p>
             <Loaded resource=page let:data>
-                <Tokens data on_change=Callback::new(move |()| page.refetch())/>
+                <Tokens data created on_change=Callback::new(move |()| page.refetch())/>
             </Loaded>
         </RequireRole>
     }
 }
 
 #[component]
-fn Tokens(data: TokensPage, on_change: Callback<()>) -> impl IntoView {
-    let created = RwSignal::new(None::<CreatedToken>);
+fn Tokens(data: TokensPage, created: RwSignal<Option<CreatedToken>>, on_change: Callback<()>) -> impl IntoView {
     view! {
         <div class="mt-6 grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
             <NewTokenForm allowed=data.allowed_scopes.clone() max_days=data.max_days created on_change/>

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use app::api::ports::Auth;
-use app::model::{ApiError, Caller, Role, TokenScope};
+use app::model::{ApiError, Caller, Role};
 use async_trait::async_trait;
 use chrono::Utc;
 use tower_sessions::Session;
@@ -62,14 +62,10 @@ impl Guard {
             signed_in_at: now,
             checked_at: now,
         };
+        // The owner's roles as Identity Center gives them now; the token's scopes limit which
+        // /api/v1 routes it may call (each route names its scope).
         let mut caller = self.auth.caller_of(&person);
         caller.role_note = None;
-        caller.roles.retain(|role| match role {
-            Role::TeamLead => true,
-            // The audit log, an admin read, is open to stewards and admins alike.
-            Role::Steward => owner.scopes.contains(&TokenScope::Decide) || owner.scopes.contains(&TokenScope::Admin),
-            Role::Admin => owner.scopes.contains(&TokenScope::Admin),
-        });
         caller.token = Some(owner.token_name.clone());
         Ok(Some(caller))
     }
