@@ -17,7 +17,7 @@ test("a team lead makes a token for a pipeline, the pipeline calls the API with 
   await page.getByRole("button", { name: "Create token" }).click();
   const created = page.getByTestId("new-token");
   await expect(created).toContainText("Token “github: revenue-forecast deploy” created");
-  const secret = await page.getByLabel("Token").inputValue();
+  const secret = await page.getByRole("textbox", { name: "Token", exact: true }).inputValue();
   expect(secret).toMatch(/^mgp_[0-9a-f]{64}$/);
   const list = page.getByTestId("token-list");
   await expect(list).toContainText("github: revenue-forecast deploy");
