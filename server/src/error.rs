@@ -79,6 +79,12 @@ impl From<AppError> for ApiError {
             AppError::Conflict(message) => ApiError::Conflict { message },
             AppError::NotFound(what) => ApiError::NotFound { what },
             AppError::Forbidden => ApiError::Forbidden,
+            // DataZone refusing the shape of a value the caller gave (an id or page token that
+            // cannot exist) is the caller's to fix, not a failure of AWS.
+            AppError::Upstream { operation, code, detail, .. } if code == "ValidationException" => {
+                tracing::info!(operation, detail, "DataZone refused the input");
+                ApiError::Invalid { field: String::new(), message: "DataZone did not accept this input.".to_owned() }
+            }
             AppError::Upstream { operation, code, retryable, detail } => {
                 tracing::warn!(operation, code, retryable, detail, "AWS call failed");
                 ApiError::Upstream { retryable }

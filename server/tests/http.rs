@@ -286,6 +286,15 @@ async fn every_input_is_capped_with_a_clear_error(pool: PgPool) {
         let body = answer.text().await.unwrap();
         assert!(body.contains("characters or fewer"), "{endpoint}: {body}");
     }
+    // A NUL character, which neither Postgres text nor AWS takes, is refused in words.
+    let answer = app
+        .call(&alice, "audit_log", &[("actor", ""), ("action", "a\0b"), ("target", ""), ("from", ""), ("to", "")])
+        .await;
+    assert_eq!(answer.status(), 422);
+    assert!(answer.text().await.unwrap().contains("NUL character out of action"));
+    // An id DataZone could never have issued is the caller's mistake, not a failure of AWS.
+    let answer = app.call(&alice, "catalog_asset", &[("listing_id", "not an id!")]).await;
+    assert_eq!(answer.status(), 422, "{:?}", answer.text().await);
     // Nothing is half-made: a unit name DataZone would refuse is refused first, in words.
     let units_before = app.call(&alice, "project_units", &[]).await.text().await.unwrap();
     let root = "x";

@@ -62,17 +62,24 @@ pub const SEARCH_MAX: usize = 200;
 /// The longest id a server function takes (DataZone's and the portal's ids are far shorter).
 pub const ID_MAX: usize = 128;
 
-/// Refuses any of `fields` (name, value, most characters) that is longer than its cap,
-/// with an `Invalid` naming the field and the cap: every text a server function takes is
+/// Refuses any of `fields` (name, value, most characters) that is longer than its cap or
+/// holds a NUL character, with an `Invalid` naming the field (and the cap): every text a server function takes is
 /// bounded before it reaches a query, a log line or AWS.
 pub fn capped(fields: &[(&str, &str, usize)]) -> Result<(), ApiError> {
-    match fields.iter().find(|(_, value, max)| value.chars().count() > *max) {
-        Some((field, _, max)) => Err(ApiError::Invalid {
+    if let Some((field, _, max)) = fields.iter().find(|(_, value, max)| value.chars().count() > *max) {
+        return Err(ApiError::Invalid {
             field: (*field).to_owned(),
             message: format!("Keep {field} to {max} characters or fewer."),
-        }),
-        None => Ok(()),
+        });
     }
+    // A NUL character can be neither stored (Postgres text) nor sent to AWS.
+    if let Some((field, _, _)) = fields.iter().find(|(_, value, _)| value.contains('\0')) {
+        return Err(ApiError::Invalid {
+            field: (*field).to_owned(),
+            message: format!("Take the NUL character out of {field}."),
+        });
+    }
+    Ok(())
 }
 
 impl FromServerFnError for ApiError {
