@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Times arrive formatted by the server, so the browser bundle carries no date library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditEntry {
     pub id: i64,
     /// RFC 3339, for machines (`<time datetime>`).
@@ -25,7 +25,7 @@ pub struct AuditEntry {
 /// The audit log's filters as the page and the CSV export take them: empty means "any".
 /// Dates are `YYYY-MM-DD` (UTC), both ends included.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     #[serde(default)]
     pub actor: String,

@@ -10,9 +10,10 @@
 use std::future::Future;
 
 use app::model::{
-    AccessRequestForm, ApiError, ApiOperation, ApiReference, AssetDetail, AuditLogPage, BulkDecision, Caller,
-    CatalogPage, CatalogQuery, Dashboard, DryRun, FieldProblem, InboxPage, InboxQuery, MyProjects, ProjectRequestForm,
-    ProjectSubscriptions, RequestDetail, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermSummary, TokenScope,
+    AccessRequestForm, ApiError, ApiOperation, ApiReference, AssetDetail, AuditLogPage, AuditQuery, BulkDecision,
+    Caller, CatalogPage, CatalogQuery, Dashboard, DryRun, FieldProblem, InboxPage, InboxQuery, MyProjects,
+    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RuleForm, RulesPage, RunProgress, SubscriptionDetail,
+    TermSummary, TokenScope,
 };
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Query, Request, State};
@@ -211,6 +212,19 @@ struct ProblemDocument {
     request_id: Option<String>,
 }
 
+/// The failures every route may answer with, as problem documents.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // describes `Problem`'s answers for the OpenAPI document
+enum Problems {
+    /// A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409,
+    /// 422 field problems, 429 with Retry-After).
+    #[response(status = "4XX", content_type = "application/problem+json")]
+    Client(ProblemDocument),
+    /// The portal, its database or AWS failed.
+    #[response(status = "5XX", content_type = "application/problem+json")]
+    Server(ProblemDocument),
+}
+
 // ---- reads -------------------------------------------------------------------------
 
 #[utoipa::path(
@@ -221,8 +235,7 @@ struct ProblemDocument {
     summary = "The token's owner and the roles the token acts with",
     responses(
         (status = 200, description = "The caller", body = Caller),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -239,8 +252,7 @@ async fn me(State(s): State<AppState>, parts: Parts) -> Answer {
     summary = "The caller's projects and project requests",
     responses(
         (status = 200, description = "Projects and requests", body = MyProjects),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -257,8 +269,7 @@ async fn projects(State(s): State<AppState>, parts: Parts) -> Answer {
     params(("id" = String, Path, description = "The request's id")),
     responses(
         (status = 200, description = "The request", body = RequestDetail),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -275,8 +286,7 @@ async fn project_request(State(s): State<AppState>, Path(id): Path<String>, part
     params(CatalogQuery),
     responses(
         (status = 200, description = "One page of listings; `next_page` continues", body = CatalogPage),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -294,8 +304,7 @@ async fn catalog(State(s): State<AppState>, parts: Parts) -> Answer {
     params(("listing_id" = String, Path, description = "The DataZone listing id")),
     responses(
         (status = 200, description = "The listing", body = AssetDetail),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -312,8 +321,7 @@ async fn catalog_entry(State(s): State<AppState>, Path(id): Path<String>, parts:
     params(("id" = String, Path, description = "The DataZone subscription request id")),
     responses(
         (status = 200, description = "The request", body = SubscriptionDetail),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -329,8 +337,7 @@ async fn subscription_request(State(s): State<AppState>, Path(id): Path<String>,
     summary = "What the caller's projects subscribe to",
     responses(
         (status = 200, description = "Per project", body = Vec<ProjectSubscriptions>),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -347,8 +354,7 @@ async fn subscriptions(State(s): State<AppState>, parts: Parts) -> Answer {
     params(InboxQuery),
     responses(
         (status = 200, description = "One page; `offset` continues", body = InboxPage),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -366,8 +372,7 @@ async fn inbox(State(s): State<AppState>, parts: Parts) -> Answer {
     params(("run" = String, Path, description = "The run id a decision answered")),
     responses(
         (status = 200, description = "Progress", body = RunProgress),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -383,8 +388,7 @@ async fn decision_run(State(s): State<AppState>, Path(run): Path<String>, parts:
     summary = "Auto-approval rules the caller may see and edit",
     responses(
         (status = 200, description = "The rules, in order", body = RulesPage),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -407,8 +411,7 @@ struct TextQuery {
     params(("q" = Option<String>, Query, description = "Text in the term; all terms when empty")),
     responses(
         (status = 200, description = "Matching terms", body = Vec<TermSummary>),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
@@ -417,34 +420,21 @@ async fn glossary(State(s): State<AppState>, parts: Parts) -> Answer {
     ok(StatusCode::OK, &call(&s, parts, TokenScope::Read, || app::api::glossary_terms(q.q)).await?)
 }
 
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(default)]
-struct AuditParams {
-    actor: String,
-    action: String,
-    target: String,
-    from: String,
-    to: String,
-    before: Option<i64>,
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/audit",
     operation_id = "listAuditEvents",
     tag = "admin",
     summary = "The audit log, newest first, filtered: everything for platform admins, the requests they govern for data stewards",
-    params(AuditParams),
+    params(AuditQuery),
     responses(
         (status = 200, description = "One page; `before` continues", body = AuditLogPage),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
 async fn audit_log(State(s): State<AppState>, parts: Parts) -> Answer {
-    let q: AuditParams = query(&parts)?;
+    let q: AuditQuery = query(&parts)?;
     let page =
         call(&s, parts, TokenScope::Read, || app::api::audit_log(q.actor, q.action, q.target, q.from, q.to, q.before))
             .await?;
@@ -459,8 +449,7 @@ async fn audit_log(State(s): State<AppState>, parts: Parts) -> Answer {
     summary = "Workflow figures for platform admins",
     responses(
         (status = 200, description = "The dashboard", body = Dashboard),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["admin"])),
 )]
@@ -479,8 +468,7 @@ async fn dashboard(State(s): State<AppState>, parts: Parts) -> Answer {
     request_body(content = ProjectRequestForm, content_type = "application/json"),
     responses(
         (status = 201, description = "The new request's id", body = Created),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["projects"])),
 )]
@@ -507,8 +495,7 @@ struct Promotion {
     request_body(content = Promotion, content_type = "application/json"),
     responses(
         (status = 201, description = "The new request's id", body = Created),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["projects"])),
 )]
@@ -534,8 +521,7 @@ struct Retirement {
     request_body(content = Retirement, content_type = "application/json"),
     responses(
         (status = 200, description = "Retiring", body = Status),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["projects"])),
 )]
@@ -554,8 +540,7 @@ async fn retire(State(s): State<AppState>, Path(id): Path<String>, parts: Parts,
     params(("id" = String, Path, description = "The request's id")),
     responses(
         (status = 200, description = "Cancelled", body = Status),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["projects"])),
 )]
@@ -581,8 +566,7 @@ struct ProjectDecision {
     request_body(content = ProjectDecision, content_type = "application/json"),
     responses(
         (status = 200, description = "Decided", body = Status),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["decide"])),
 )]
@@ -606,8 +590,7 @@ async fn decide_project(
     request_body(content = AccessRequestForm, content_type = "application/json"),
     responses(
         (status = 201, description = "The new request's id", body = Created),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["subscriptions"])),
 )]
@@ -633,8 +616,7 @@ async fn request_access(State(s): State<AppState>, parts: Parts, bytes: axum::bo
     request_body(content = BulkDecision, content_type = "application/json"),
     responses(
         (status = 202, description = "The run that carries the decisions out", body = RunProgress),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["decide"])),
 )]
@@ -653,8 +635,7 @@ async fn decide(State(s): State<AppState>, parts: Parts, bytes: axum::body::Byte
     request_body(content = RuleForm, content_type = "application/json"),
     responses(
         (status = 200, description = "The outcome per request", body = DryRun),
-        (status = "4XX", description = "A problem with the call (401 no or bad token, 403 missing scope or role, 404, 409, 422 field problems, 429 with Retry-After)", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = "5XX", description = "The portal, its database or AWS failed", body = ProblemDocument, content_type = "application/problem+json"),
+        Problems,
     ),
     security(("token" = ["read"])),
 )]
