@@ -138,9 +138,11 @@ impl From<ApiError> for Problem {
 pub type Answer = Result<(StatusCode, axum::Json<Value>), Problem>;
 
 fn ok<T: Serialize>(status: StatusCode, value: &T) -> Answer {
-    serde_json::to_value(value)
-        .map(|v| (status, axum::Json(v)))
-        .map_err(|e| Problem::from(ApiError::Internal { request_id: Some(e.to_string()) }))
+    serde_json::to_value(value).map(|v| (status, axum::Json(v))).map_err(|error| {
+        // The reference a person quotes is the response's x-request-id, not this text.
+        tracing::error!(%error, "an API answer could not be written as JSON");
+        Problem::from(ApiError::Internal { request_id: None })
+    })
 }
 
 /// Runs a server function the way the pages' requests run it: in a reactive owner holding
