@@ -17,8 +17,8 @@ use components::Layout;
 use pages::{
     AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, DevelopersPage,
     DriftPage, GlossaryPage, HomePage, InboxPage, MyAccessPage, MyDataPage, MyProjectsPage, NewProjectPage, NotFound,
-    ProducerAssetPage, ProductPage, RequestPage, RulesPage, SignInPage, SignedOutPage, SubscriptionRequestPage,
-    TermPage, TokensPage, UnitPage, UsagePage,
+    PipelinesAdminPage, ProducerAssetPage, ProductPage, RequestPage, RulesPage, SignInPage, SignedOutPage,
+    SubscriptionRequestPage, TermPage, TokensPage, UnitPage, UsagePage,
 };
 
 /// Holds clicks and typing made before hydration and hands them over after it (see the
@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/developers") view=DevelopersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/units/:id") view=UnitPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/pipelines") view=PipelinesAdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async/>
                 </Routes>

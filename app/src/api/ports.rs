@@ -10,9 +10,10 @@ use crate::model::{
     AccessQuery, AccessReport, AccessRequestForm, AccessTerms, ApiError, ApiReference, AssetDetail, AssetEdit,
     AuditEntry, AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, CreatedToken, Dashboard,
     DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset,
-    NewProfileGrant, NewToken, Principal, ProducerAsset, ProducerProduct, ProductEdit, ProfileSummary,
-    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress,
-    SubscriptionDetail, TermDetail, TermSummary, TokensPage, UnitChoice, UnitDetail, UsageRow,
+    NewProfileGrant, NewToken, PipelineBinding, PipelineBindingForm, PipelinesPage, Principal, ProducerAsset,
+    ProducerProduct, ProductEdit, ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail,
+    RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary, TokensPage,
+    UnitChoice, UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -183,6 +184,12 @@ pub trait Tokens: Send + Sync + 'static {
     async fn page(&self, caller: &Caller) -> Result<TokensPage, ApiError>;
     async fn create(&self, caller: &Caller, form: NewToken) -> Result<CreatedToken, ApiError>;
     async fn revoke(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
+    /// The live pipeline bindings (admins).
+    async fn pipelines(&self, caller: &Caller) -> Result<PipelinesPage, ApiError>;
+    /// Binds a pipeline after reading its issuer's discovery document and finding the
+    /// person it acts for in Identity Center.
+    async fn bind_pipeline(&self, caller: &Caller, form: PipelineBindingForm) -> Result<PipelineBinding, ApiError>;
+    async fn unbind_pipeline(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
 }
 
 /// Everything the server provides to server functions, built once at start.

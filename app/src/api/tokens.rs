@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
-use crate::model::{ApiError, ApiReference, CreatedToken, NewToken, TokensPage};
+use crate::model::{
+    ApiError, ApiReference, CreatedToken, NewToken, PipelineBinding, PipelineBindingForm, PipelinesPage, TokensPage,
+};
 
 #[cfg(feature = "ssr")]
 use super::ports::{require, respond, services};
@@ -41,6 +43,41 @@ pub async fn revoke_token(id: String) -> Result<(), ApiError> {
     let caller = browser_caller().await?;
     respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
     respond(services()?.tokens.revoke(&caller, &id).await)
+}
+
+/// The CI/CD pipelines that may call the API with their jobs' OIDC ID tokens (admins, in a
+/// browser).
+#[server(endpoint = "pipeline_bindings")]
+pub async fn pipeline_bindings() -> Result<PipelinesPage, ApiError> {
+    let caller = admin_in_browser().await?;
+    respond(services()?.tokens.pipelines(&caller).await)
+}
+
+/// Lets a pipeline call the API: its issuer, repository and ref pattern, the product it
+/// works on, the person it acts for and its scopes. Reads the issuer's
+/// `/.well-known/openid-configuration`; 422 when it cannot be read or the person is unknown.
+#[server(endpoint = "bind_pipeline", input = Json)]
+pub async fn bind_pipeline(form: PipelineBindingForm) -> Result<PipelineBinding, ApiError> {
+    let caller = admin_in_browser().await?;
+    respond(services()?.tokens.bind_pipeline(&caller, form).await)
+}
+
+/// Stops a pipeline binding at once: ID tokens that matched it are refused from now on.
+#[server(endpoint = "unbind_pipeline")]
+pub async fn unbind_pipeline(id: String) -> Result<(), ApiError> {
+    let caller = admin_in_browser().await?;
+    respond(crate::model::capped(&[("id", &id, crate::model::ID_MAX)]))?;
+    respond(services()?.tokens.unbind_pipeline(&caller, &id).await)
+}
+
+/// A platform admin in a signed-in browser (not a token or a pipeline).
+#[cfg(feature = "ssr")]
+async fn admin_in_browser() -> Result<Caller, ApiError> {
+    let caller = require(Role::Admin).await?;
+    if caller.token.is_some() {
+        return respond(Err(ApiError::Forbidden));
+    }
+    Ok(caller)
 }
 
 /// The API's operations, for the developers page; anyone may read it (it holds no data).

@@ -51,9 +51,9 @@ pub struct Caller {
     /// role groups IAM Identity Center does not list them in), for the sign-in page.
     #[serde(default)]
     pub role_note: Option<String>,
-    /// The name of the personal access token the call came with (`/api/v1`), `None` for a
-    /// signed-in browser; server side only.
-    #[serde(skip)]
+    /// The personal access token the call came with (`/api/v1`), or `pipeline <name>` for a
+    /// CI/CD job's ID token; absent for a signed-in browser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
 

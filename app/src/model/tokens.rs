@@ -160,3 +160,110 @@ pub struct ApiOperation {
     /// The success status and its body's schema name.
     pub answer: String,
 }
+
+/// A CI/CD pipeline allowed to call `/api/v1` with the OIDC ID token its job is given
+/// (GitLab CI `id_tokens`, GitHub Actions `id-token: write`), so no secret is stored in the
+/// pipeline. Admins bind an issuer, a repository and a ref pattern to a product; the
+/// pipeline then acts for the person named, with that person's roles at the moment of use
+/// narrowed by the scopes, and may request and change only that product's projects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PipelineBinding {
+    pub id: String,
+    pub name: String,
+    /// The ID tokens' `iss`: `https://gitlab.example.com`, `https://token.actions.githubusercontent.com`.
+    pub issuer: String,
+    /// GitLab's `project_path` or GitHub's `repository` claim: `data/sales-orders`.
+    pub repository: String,
+    /// The full git ref the job runs for: `refs/heads/main`, `refs/tags/v*` (`*` at the end
+    /// matches any rest).
+    pub ref_pattern: String,
+    pub product: String,
+    /// The username the pipeline acts for.
+    pub acts_for: String,
+    pub scopes: Vec<TokenScope>,
+    pub created_by: String,
+    /// RFC 3339 times.
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// The pipelines page: the live bindings and the audience their ID tokens must name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PipelinesPage {
+    pub bindings: Vec<PipelineBinding>,
+    /// The `aud` a job's ID token must carry: the portal's address.
+    pub audience: String,
+}
+
+/// A new pipeline binding, as an admin fills it in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PipelineBindingForm {
+    pub name: String,
+    pub issuer: String,
+    pub repository: String,
+    pub ref_pattern: String,
+    pub product: String,
+    pub acts_for: String,
+    pub scopes: Vec<TokenScope>,
+}
+
+/// The longest issuer address, repository path and ref pattern, in characters.
+pub const PIPELINE_TEXT_MAX: usize = 256;
+
+impl PipelineBindingForm {
+    /// What is wrong with the form, as `(field, message)`, or `None`. The issuer's address
+    /// is checked further by the server, which reads its discovery document.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let too_long = |value: &str| value.chars().count() > PIPELINE_TEXT_MAX;
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Some(("name", "Name the pipeline, such as “sales-orders deploy”.".into()));
+        }
+        if name.chars().count() > TOKEN_NAME_MAX {
+            return Some(("name", format!("Keep the name to {TOKEN_NAME_MAX} characters or fewer.")));
+        }
+        let issuer = self.issuer.trim();
+        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| issuer.starts_with(p));
+        if !(issuer.starts_with("https://") || local) || too_long(issuer) || issuer.contains(char::is_whitespace) {
+            return Some((
+                "issuer",
+                "Enter the issuer's https address, such as https://gitlab.example.com or \
+                 https://token.actions.githubusercontent.com."
+                    .into(),
+            ));
+        }
+        let repository = self.repository.trim();
+        if repository.is_empty() || too_long(repository) || !repository.contains('/') {
+            return Some(("repository", "Enter the project path or repository, such as data/sales-orders.".into()));
+        }
+        let pattern = self.ref_pattern.trim();
+        if !pattern.starts_with("refs/") || too_long(pattern) || pattern[..pattern.len() - 1].contains('*') {
+            return Some((
+                "ref_pattern",
+                "Enter a full git ref such as refs/heads/main; a * may end it (refs/tags/v*).".into(),
+            ));
+        }
+        if let Some(message) = super::name_problem(&self.product, "product name", 64) {
+            return Some(("product", message));
+        }
+        if self.acts_for.trim().is_empty() || too_long(&self.acts_for) {
+            return Some(("acts_for", "Enter the username of the person the pipeline acts for.".into()));
+        }
+        if self.scopes.is_empty() {
+            return Some(("scopes", "Choose at least one scope.".into()));
+        }
+        None
+    }
+}
+
+/// Whether a git ref matches a binding's pattern: equal, or the pattern ends in `*` and the
+/// ref starts with the rest.
+pub fn ref_matches(pattern: &str, git_ref: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => git_ref.starts_with(prefix),
+        None => pattern == git_ref,
+    }
+}

@@ -26,7 +26,10 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin · Meshgate"/>
         <RequireRole role=Role::Admin>
             <h1 class="text-2xl font-bold tracking-tight">"Admin"</h1>
-            <p class="mt-1 text-slate-600">"Domain units, who may create which projects where, and project profiles."</p>
+            <p class="mt-1 text-slate-600">
+                "Domain units, who may create which projects where, and project profiles. CI/CD pipelines that call the API are bound on "
+                <a href="/admin/pipelines" class=LINK>"Pipelines"</a>"."
+            </p>
             <div class="mt-6 grid gap-6 lg:grid-cols-2">
                 <UnitTree units/>
                 <Profiles profiles/>

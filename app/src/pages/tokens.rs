@@ -239,6 +239,10 @@ pub fn DevelopersPage() -> impl IntoView {
                     " with the scopes the job needs. Keep it in your CI system's secret store."
                 </li>
                 <li>
+                    "A GitLab CI or GitHub Actions job can instead send the OIDC ID token its platform gives it, once a platform admin has bound the pipeline on "
+                    <a class="text-emerald-700 underline" href="/admin/pipelines">"Admin → Pipelines"</a>": no secret to keep."
+                </li>
+                <li>
                     "Send it with every call: "
                     <code class="break-all">"curl -H \"Authorization: Bearer $MESHGATE_TOKEN\" <portal>/api/v1/me"</code>
                 </li>

@@ -3,6 +3,7 @@
 
 mod guard;
 mod oidc;
+pub mod pipeline;
 pub mod roles;
 pub mod routes;
 mod session;
@@ -30,6 +31,8 @@ pub struct AuthService {
     pub session_idle_minutes: i64,
     pub sign_in_starts_per_minute: f64,
     pub person_calls_per_second: f64,
+    /// Checks the ID tokens of bound CI/CD pipelines.
+    pub pipelines: Arc<pipeline::PipelineVerifier>,
 }
 
 impl AuthService {
@@ -39,12 +42,13 @@ impl AuthService {
             aws,
             pool,
             roles: roles::RoleRules::from_config(config),
-            base_url,
+            base_url: base_url.clone(),
             identity_ttl_secs: i64::try_from(config.identity_cache_seconds).unwrap_or(i64::MAX),
             session_max_secs: i64::from(config.session_max_hours) * 3600,
             session_idle_minutes: i64::from(config.session_idle_minutes),
             sign_in_starts_per_minute: f64::from(config.sign_in_starts_per_minute),
             person_calls_per_second: config.person_calls_per_second,
+            pipelines: Arc::new(pipeline::PipelineVerifier::new(base_url)?),
         }))
     }
 }

@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::auth::pipeline::Refusal;
 use crate::error::request_id;
 use crate::state::AppState;
 use crate::store::audit;
@@ -165,6 +166,34 @@ where
     });
     let future = reactive.with(|| ScopedFuture::new(function()));
     future.await.map_err(Problem::from)
+}
+
+/// For a pipeline, which may work on one product only: refuses a product other than its
+/// own, named directly or as the product of project request `id`. People's tokens pass.
+async fn pipeline_product(
+    state: &AppState,
+    parts: &Parts,
+    product: Option<&str>,
+    id: Option<&str>,
+) -> Result<(), Problem> {
+    let Some(own) = parts.extensions.get::<TokenOwner>().and_then(|o| o.product.clone()) else { return Ok(()) };
+    let product = match (product, id) {
+        (Some(product), _) => product.trim().to_owned(),
+        (None, Some(id)) => {
+            let id = id.to_owned();
+            call(state, parts.clone(), TokenScope::Projects, || app::api::project_request(id)).await?.summary.product
+        }
+        (None, None) => return Ok(()),
+    };
+    if product.eq_ignore_ascii_case(&own) {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::FORBIDDEN,
+        "other-product",
+        "The pipeline works on another product",
+        format!("This pipeline may request and change the projects of {own} only, not {product}."),
+    ))
 }
 
 /// A JSON body, or a 400 problem naming what could not be read.
@@ -476,6 +505,7 @@ async fn dashboard(State(s): State<AppState>, parts: Parts) -> Answer {
 )]
 async fn submit_project_request(State(s): State<AppState>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
     let form: ProjectRequestForm = body(&bytes)?;
+    pipeline_product(&s, &parts, Some(&form.product), None).await?;
     let id = call(&s, parts, TokenScope::Projects, || app::api::submit_project_request(form)).await?;
     ok(StatusCode::CREATED, &Created { id })
 }
@@ -503,6 +533,7 @@ struct Promotion {
 )]
 async fn promote(State(s): State<AppState>, Path(id): Path<String>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
     let p: Promotion = body(&bytes)?;
+    pipeline_product(&s, &parts, None, Some(&id)).await?;
     let id =
         call(&s, parts, TokenScope::Projects, || app::api::promote_project(id, p.environment, p.justification)).await?;
     ok(StatusCode::CREATED, &Created { id })
@@ -529,6 +560,7 @@ struct Retirement {
 )]
 async fn retire(State(s): State<AppState>, Path(id): Path<String>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
     let r: Retirement = body(&bytes)?;
+    pipeline_product(&s, &parts, None, Some(&id)).await?;
     call(&s, parts, TokenScope::Projects, || app::api::retire_project(id, r.reason)).await?;
     status("retiring")
 }
@@ -547,6 +579,7 @@ async fn retire(State(s): State<AppState>, Path(id): Path<String>, parts: Parts,
     security(("token" = ["projects"])),
 )]
 async fn cancel(State(s): State<AppState>, Path(id): Path<String>, parts: Parts) -> Answer {
+    pipeline_product(&s, &parts, None, Some(&id)).await?;
     call(&s, parts, TokenScope::Projects, || app::api::cancel_project_request(id)).await?;
     status("cancelled")
 }
@@ -579,6 +612,7 @@ async fn decide_project(
     bytes: axum::body::Bytes,
 ) -> Answer {
     let d: ProjectDecision = body(&bytes)?;
+    pipeline_product(&s, &parts, None, Some(&id)).await?;
     call(&s, parts, TokenScope::Decide, || app::api::decide_project_request(id, d.approve, d.comment)).await?;
     status(if d.approve { "approved" } else { "rejected" })
 }
@@ -670,17 +704,32 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
     let request_id = request_id(request.headers()).map(str::to_owned);
     let problem = |p: Problem| p.into_response_for(Some(&path), request_id.as_deref());
     let Some(secret) = bearer(request.headers()) else {
-        return problem(Problem::unauthorized("Send a personal access token: Authorization: Bearer mgp_…"));
+        return problem(Problem::unauthorized(
+            "Send a personal access token (Authorization: Bearer mgp_…) or your CI job's OIDC ID token.",
+        ));
     };
-    if !secret.starts_with(tokens::SECRET_PREFIX) || secret.len() > 128 {
-        return problem(Problem::unauthorized("The token is not a Meshgate token."));
-    }
-    let owner = match tokens::authenticate(&state.pool, secret).await {
-        Ok(Some(owner)) => owner,
-        Ok(None) => return problem(Problem::unauthorized("The token is unknown, expired or revoked.")),
-        Err(error) => {
-            tracing::warn!(%error, "cannot check an API token");
-            return problem(ApiError::DatabaseUnavailable.into());
+    let (owner, job) = if secret.starts_with(tokens::SECRET_PREFIX) {
+        if secret.len() > 128 {
+            return problem(Problem::unauthorized("The token is not a Meshgate token."));
+        }
+        match tokens::authenticate(&state.pool, secret).await {
+            Ok(Some(owner)) => (owner, None),
+            Ok(None) => return problem(Problem::unauthorized("The token is unknown, expired or revoked.")),
+            Err(error) => {
+                tracing::warn!(%error, "cannot check an API token");
+                return problem(ApiError::DatabaseUnavailable.into());
+            }
+        }
+    } else {
+        match state.auth.pipelines.verify(&state.pool, secret).await {
+            Ok((owner, job)) => (owner, Some(job)),
+            Err(Refusal::Invalid(why)) => {
+                return problem(Problem::unauthorized(&format!("The pipeline's ID token was refused: {why}.")));
+            }
+            Err(Refusal::Database(error)) => {
+                tracing::warn!(%error, "cannot check a pipeline's ID token");
+                return problem(ApiError::DatabaseUnavailable.into());
+            }
         }
     };
     let key = idempotency_key(request.headers()).map(str::to_owned);
@@ -692,12 +741,15 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
     } else {
         next.run(Request::from_parts(parts, body)).await
     };
-    let after = json!({
+    let mut after = json!({
         "token": owner.token_name,
         "method": method.as_str(),
         "path": path,
         "status": response.status().as_u16(),
     });
+    if let Some(job) = job {
+        after["pipeline_job"] = job;
+    }
     let event = audit::NewEvent {
         actor: &owner.username,
         action: "api.call",

@@ -52,7 +52,12 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
         activity: Arc::new(activity::AuditTrail { pool: pool.clone() }),
         domain: Arc::new(domain::DomainDescription { aws: aws.clone() }),
         glossary: Arc::new(glossary::GlossaryService { aws: aws.clone() }),
-        tokens: Arc::new(tokens::TokenService { pool: pool.clone(), max_days: config.token_max_days }),
+        tokens: Arc::new(tokens::TokenService {
+            pool: pool.clone(),
+            max_days: config.token_max_days,
+            aws: aws.clone(),
+            pipelines: auth.pipelines.clone(),
+        }),
         api_reference: Arc::new(crate::routes::api::reference()),
     }
 }

@@ -1,7 +1,13 @@
-//! Personal access tokens, made and revoked by their owner; each change is audited.
+//! Personal access tokens, made and revoked by their owner, and the CI/CD pipelines admins
+//! let call the API with their jobs' ID tokens; each change is audited.
 
 use app::api::ports::Tokens;
-use app::model::{ApiError, Caller, CreatedToken, NewToken, TokenScope, TokensPage};
+use std::sync::Arc;
+
+use app::model::{
+    ApiError, Caller, CreatedToken, NewToken, PipelineBinding, PipelineBindingForm, PipelinesPage, TokenScope,
+    TokensPage,
+};
 use async_trait::async_trait;
 use serde_json::json;
 use sqlx::PgPool;
@@ -14,6 +20,9 @@ pub struct TokenService {
     pub pool: PgPool,
     /// The longest life a token may have, in days (`token_max_days`).
     pub max_days: u32,
+    /// Finds the person a pipeline acts for.
+    pub aws: crate::aws::Aws,
+    pub pipelines: Arc<crate::auth::pipeline::PipelineVerifier>,
 }
 
 /// The scopes `caller`'s roles allow on a token.
@@ -64,6 +73,52 @@ impl Tokens for TokenService {
         };
         let before = json!({ "name": token.name, "scopes": token.scopes });
         audit_event(&mut *tx, &caller.username, "token.revoked", ("token", &token.id), Some(before), None).await?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(())
+    }
+
+    async fn pipelines(&self, _caller: &Caller) -> Result<PipelinesPage, ApiError> {
+        let bindings = tokens::bindings(&self.pool).await.map_err(AppError::from)?;
+        Ok(PipelinesPage { bindings, audience: self.pipelines.audience.clone() })
+    }
+
+    async fn bind_pipeline(&self, caller: &Caller, mut form: PipelineBindingForm) -> Result<PipelineBinding, ApiError> {
+        form.scopes.sort();
+        form.scopes.dedup();
+        if let Some((field, message)) = form.problem() {
+            return Err(AppError::invalid(field, message).into());
+        }
+        if let Err(message) = self.pipelines.discover(form.issuer.trim()).await {
+            return Err(AppError::invalid("issuer", format!("The issuer could not be used: {message}.")).into());
+        }
+        let username = form.acts_for.trim();
+        if self.aws.find_identity(username, None).await?.is_none() {
+            return Err(AppError::invalid("acts_for", format!("Identity Center has no user {username}.")).into());
+        }
+        let acts_for = tokens::ActsFor { username, display_name: username, email: None };
+        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        let Some(binding) = tokens::bind(&mut *tx, &form, &acts_for, &caller.username).await.map_err(AppError::from)?
+        else {
+            let name = form.name.trim();
+            return Err(AppError::invalid("name", format!("A pipeline named “{name}” is already bound.")).into());
+        };
+        let after = serde_json::to_value(&binding).unwrap_or_default();
+        audit_event(&mut *tx, &caller.username, "pipeline.bound", ("pipeline", &binding.id), None, Some(after)).await?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(binding)
+    }
+
+    async fn unbind_pipeline(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
+        let Ok(id) = uuid::Uuid::parse_str(id.trim()) else {
+            return Err(AppError::NotFound("The pipeline".into()).into());
+        };
+        let mut tx = self.pool.begin().await.map_err(AppError::from)?;
+        let Some(binding) = tokens::unbind(&mut *tx, id).await.map_err(AppError::from)? else {
+            return Err(AppError::NotFound("The pipeline".into()).into());
+        };
+        let before = serde_json::to_value(&binding).unwrap_or_default();
+        audit_event(&mut *tx, &caller.username, "pipeline.unbound", ("pipeline", &binding.id), Some(before), None)
+            .await?;
         tx.commit().await.map_err(AppError::from)?;
         Ok(())
     }

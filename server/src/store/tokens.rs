@@ -1,7 +1,7 @@
 //! `api_tokens` and `api_idempotency`: personal access tokens (kept as SHA-256 of their
 //! secret) and the first answers to POSTs that carried an `Idempotency-Key`.
 
-use app::model::{ApiToken, TokenScope};
+use app::model::{ApiToken, PipelineBinding, PipelineBindingForm, TokenScope};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -32,6 +32,8 @@ pub struct TokenOwner {
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// For a pipeline: the one product whose projects it may request and change.
+    pub product: Option<String>,
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -135,6 +137,7 @@ pub async fn authenticate(db: impl PgExecutor<'_>, secret: &str) -> Result<Optio
         username: r.get("owner"),
         display_name: r.get("owner_display_name"),
         email: r.get("owner_email"),
+        product: None,
     }))
 }
 
@@ -221,4 +224,118 @@ pub async fn answer(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+// ---- pipeline bindings ---------------------------------------------------------------
+
+fn binding_of(row: &sqlx::postgres::PgRow) -> PipelineBinding {
+    PipelineBinding {
+        id: row.get::<Uuid, _>("id").to_string(),
+        name: row.get("name"),
+        issuer: row.get("issuer"),
+        repository: row.get("repository"),
+        ref_pattern: row.get("ref_pattern"),
+        product: row.get("product"),
+        acts_for: row.get("acts_for"),
+        scopes: scopes(row.get("scopes")),
+        created_by: row.get("created_by"),
+        created_at: rfc3339(row.get("created_at")),
+        last_used_at: row.get::<Option<DateTime<Utc>>, _>("last_used_at").map(rfc3339),
+    }
+}
+
+/// The person a new binding acts for, as Identity Center names them.
+pub struct ActsFor<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub email: Option<&'a str>,
+}
+
+/// Stores a binding; `Ok(None)` when a live binding already has that name.
+pub async fn bind(
+    db: impl PgExecutor<'_>,
+    form: &PipelineBindingForm,
+    acts_for: &ActsFor<'_>,
+    created_by: &str,
+) -> Result<Option<PipelineBinding>, sqlx::Error> {
+    let names: Vec<&str> = form.scopes.iter().map(|s| s.name()).collect();
+    let row = sqlx::query(
+        "INSERT INTO pipeline_bindings (id, name, issuer, repository, ref_pattern, product, acts_for, \
+         acts_for_display_name, acts_for_email, scopes, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING RETURNING *",
+    )
+    .bind(Uuid::new_v4())
+    .bind(form.name.trim())
+    .bind(form.issuer.trim().trim_end_matches('/'))
+    .bind(form.repository.trim())
+    .bind(form.ref_pattern.trim())
+    .bind(form.product.trim())
+    .bind(acts_for.username)
+    .bind(acts_for.display_name)
+    .bind(acts_for.email)
+    .bind(&names)
+    .bind(created_by)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| binding_of(&r)))
+}
+
+/// The live bindings, oldest first (at most 500).
+pub async fn bindings(db: impl PgExecutor<'_>) -> Result<Vec<PipelineBinding>, sqlx::Error> {
+    let rows =
+        sqlx::query("SELECT * FROM pipeline_bindings WHERE revoked_at IS NULL ORDER BY created_at, id LIMIT 500")
+            .fetch_all(db)
+            .await?;
+    Ok(rows.iter().map(binding_of).collect())
+}
+
+/// Ends the live binding `id`; the binding as it was, or `None`.
+pub async fn unbind(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<PipelineBinding>, sqlx::Error> {
+    let row =
+        sqlx::query("UPDATE pipeline_bindings SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING *")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|r| binding_of(&r)))
+}
+
+/// Whether any live binding trusts `issuer`.
+pub async fn issuer_is_bound(db: impl PgExecutor<'_>, issuer: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pipeline_bindings WHERE issuer = $1 AND revoked_at IS NULL)")
+        .bind(issuer.trim_end_matches('/'))
+        .fetch_one(db)
+        .await
+}
+
+/// The caller a verified ID token acts as: the oldest live binding of its issuer and
+/// repository whose ref pattern matches, its last use set to now; `None` when none does.
+pub async fn pipeline_caller(
+    db: &sqlx::PgPool,
+    issuer: &str,
+    repository: &str,
+    git_ref: &str,
+) -> Result<Option<TokenOwner>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT * FROM pipeline_bindings WHERE issuer = $1 AND lower(repository) = lower($2) \
+         AND revoked_at IS NULL ORDER BY created_at, id",
+    )
+    .bind(issuer.trim_end_matches('/'))
+    .bind(repository)
+    .fetch_all(db)
+    .await?;
+    let Some(row) = rows.iter().find(|r| app::model::ref_matches(r.get("ref_pattern"), git_ref)) else {
+        return Ok(None);
+    };
+    let id: Uuid = row.get("id");
+    sqlx::query("UPDATE pipeline_bindings SET last_used_at = now() WHERE id = $1").bind(id).execute(db).await?;
+    Ok(Some(TokenOwner {
+        token_id: id,
+        token_name: format!("pipeline {}", row.get::<String, _>("name")),
+        scopes: scopes(row.get("scopes")),
+        username: row.get("acts_for"),
+        display_name: row.get("acts_for_display_name"),
+        email: row.get("acts_for_email"),
+        product: Some(row.get("product")),
+    }))
 }
