@@ -23,6 +23,8 @@ use backon::{ExponentialBuilder, Retryable};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
+mod product;
+
 #[derive(Parser)]
 #[command(
     name = "meshgate-cli",
@@ -98,6 +100,25 @@ enum Command {
     },
     /// Accept or reject subscription requests (data stewards).
     Decide(Decision),
+    /// Compare a product file (meshgate.toml) with what Meshgate holds, and print the steps.
+    Plan {
+        #[arg(long, short, default_value = "meshgate.toml")]
+        file: std::path::PathBuf,
+    },
+    /// Take a product file's steps through the normal approval flow; `--wait` waits until
+    /// nothing is left to do or wait for (a Prod project waits for its approver).
+    Apply {
+        #[arg(long, short, default_value = "meshgate.toml")]
+        file: std::path::PathBuf,
+        #[arg(long)]
+        wait: bool,
+        /// With `--wait`: give up after this many seconds (exit code 6).
+        #[arg(long, default_value_t = 1800)]
+        timeout: u64,
+        /// With `--wait`: seconds between checks.
+        #[arg(long, default_value_t = 10)]
+        every: u64,
+    },
 }
 
 #[derive(Args)]
@@ -198,7 +219,13 @@ struct Client {
 impl Client {
     /// One call with retries (backoff, at most five tries) on what a retry can fix: no
     /// answer, a 429 or a 5xx. Changes carry the same `Idempotency-Key` on every try.
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, Failure> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        key: &str,
+    ) -> Result<Value, Failure> {
         let attempt = || async {
             let mut request = self
                 .http
@@ -206,7 +233,7 @@ impl Client {
                 .bearer_auth(&self.token)
                 .header("accept", "application/json");
             if let Some(body) = &body {
-                request = request.header("idempotency-key", &self.key).json(body);
+                request = request.header("idempotency-key", key).json(body);
             }
             let response = request
                 .send()
@@ -228,11 +255,19 @@ impl Client {
     }
 
     async fn get(&self, path: &str) -> Result<Value, Failure> {
-        self.call(reqwest::Method::GET, path, None).await
+        self.call(reqwest::Method::GET, path, None, "").await
     }
 
+    /// A change, with the run's `Idempotency-Key`.
     async fn post(&self, path: &str, body: Value) -> Result<Value, Failure> {
-        self.call(reqwest::Method::POST, path, Some(body)).await
+        self.call(reqwest::Method::POST, path, Some(body), &self.key).await
+    }
+
+    /// One of several changes of a run: its key is the run's key and `step`, so a re-run
+    /// of the same job replays each step's first answer.
+    async fn post_step(&self, path: &str, body: Value, step: &str) -> Result<Value, Failure> {
+        let key: String = format!("{}:{step}", self.key).chars().take(255).collect();
+        self.call(reqwest::Method::POST, path, Some(body), &key).await
     }
 }
 
@@ -430,6 +465,48 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     r["skipped"]
                 );
             });
+        }
+        Command::Plan { file } => {
+            let file = product::read(&file)?;
+            let plan = product::plan(&client, &file).await?;
+            print(&plan.to_json(), &|_| plan.print());
+        }
+        Command::Apply { file, wait, timeout, every } => {
+            let file = product::read(&file)?;
+            let started = Instant::now();
+            let mut applied = Vec::new();
+            loop {
+                let plan = product::plan(&client, &file).await?;
+                if !json && (applied.is_empty() || !plan.steps.is_empty()) {
+                    plan.print();
+                }
+                applied.extend(product::apply(&client, &plan, json).await?);
+                let settled = plan.steps.is_empty() && plan.waiting.is_empty();
+                if !wait || settled {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&json!({ "applied": applied, "left": plan.to_json() }))
+                                .unwrap_or_default()
+                        );
+                    } else if settled {
+                        println!("Meshgate holds what the file declares.");
+                    }
+                    return Ok(());
+                }
+                if started.elapsed() >= Duration::from_secs(timeout) {
+                    return Err(Failure::new(
+                        6,
+                        format!("still waiting after {timeout} s: {}", plan.waiting.join("; ")),
+                    ));
+                }
+                if !json {
+                    for wait in &plan.waiting {
+                        eprintln!("… {wait} ({} s)", started.elapsed().as_secs());
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(every.max(1))).await;
+            }
         }
     }
     Ok(())

@@ -141,3 +141,113 @@ async fn a_pipeline_requests_a_project_and_waits_until_it_is_active(pool: PgPool
         cli(&app, &secret, &[], &["promote", &id, "--environment", "dev", "--justification", "x"]).await;
     assert_eq!(code, 5, "a promotion goes to a later environment: {err}");
 }
+
+/// The product file a team keeps in its repository.
+const PRODUCT_FILE: &str = r#"
+[product]
+name = "Churn Radar"
+domain_unit = "SalesOperations"
+description = "Churn signals for the sales team."
+
+[[environment]]
+stage = "dev"
+justification = "First build"
+
+[[environment]]
+stage = "staging"
+justification = "Release candidate"
+
+[[member]]
+name = "grace"
+designation = "contributor"
+environments = ["dev"]
+
+[[subscription]]
+asset = "customer_churn_features"
+environment = "dev"
+reason = "Features for the churn radar"
+days = 30
+
+[[asset]]
+name = "churn_radar_scores"
+environment = "dev"
+description = "Weekly churn risk per account."
+glossary_terms = ["Churn"]
+publish = true
+"#;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_product_file_is_planned_and_applied_idempotently_through_the_approval_flow(pool: PgPool) {
+    let app = spawn(pool).await;
+    app.aws
+        .emulator
+        .set_faults(emulator::FaultsPatch { deploy_delay_ms: Some(300), ..emulator::FaultsPatch::default() })
+        .unwrap();
+    let secret = token(&app, "frank", &["read", "projects", "subscriptions"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("meshgate.toml");
+    std::fs::write(&path, PRODUCT_FILE).unwrap();
+    let file = path.to_str().unwrap();
+
+    // Nothing exists yet: the plan asks for Dev; Staging waits for it.
+    let (code, out, err) = cli(&app, &secret, &[], &["plan", "-f", file]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("+ request the dev project") && out.contains("staging: waits for dev"), "{out}");
+
+    // `apply --wait` requests Dev (with Grace), waits for it, then promotes to Staging and
+    // asks for access; it stops waiting at the timeout, since a steward must decide.
+    let ci = [("MESHGATE_IDEMPOTENCY_KEY", "pipeline-4711")];
+    let args = ["apply", "-f", file, "--wait", "--every", "1", "--timeout", "20"];
+    let (code, out, err) = cli(&app, &secret, &ci, &args).await;
+    assert_eq!(code, 6, "it waits for the steward and the approver: {out}\n{err}");
+    assert!(out.contains("+ request the dev project: done"), "{out}");
+    assert!(out.contains("+ promote to staging: done"), "{out}");
+    assert!(out.contains("+ dev: ask for access to customer_churn_features: done"), "{out}");
+    assert!(err.contains("access to customer_churn_features is pending"), "{err}");
+
+    // What is declared is now held: a plan has no steps, only what waits.
+    let (code, out, _) = cli(&app, &secret, &[], &["plan", "-f", file, "--output", "json"]).await;
+    assert_eq!(code, 0);
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plan["steps"], json!([]), "{plan}");
+    let projects = ok(app.call(&app.signed_in("frank").await, "my_projects", &[]).await).await;
+    let product = projects["products"].as_array().unwrap().iter().find(|p| p["product"] == "Churn Radar").unwrap();
+    let dev = product["environments"].as_array().unwrap().iter().find(|e| e["environment"] == "dev").unwrap();
+    assert_eq!(dev["status"], "active");
+    assert_eq!(product["environments"].as_array().unwrap().len(), 2, "one Dev and one Staging request: {product}");
+    let detail =
+        ok(app.call(&app.signed_in("frank").await, "project_request", &[("id", dev["id"].as_str().unwrap())]).await)
+            .await;
+    let members = detail["members"].as_array().unwrap();
+    assert!(
+        members.iter().any(|m| m["principal"]["name"] == "Grace Green" && m["designation"] == "contributor"),
+        "{members:?}"
+    );
+
+    // The team adds its table; the next apply describes and publishes it as declared.
+    let frank = app.signed_in("frank").await;
+    let project = dev["project_id"].as_str().unwrap();
+    let glue = json!({"form": {"project_id": project, "account_id": "123456789012", "region": "eu-west-1",
+        "database": "churn_radar", "table": "churn_radar_scores", "name": "", "description": "", "token": "t-1"}});
+    let asset_id = ok(app.call_json(&frank, "add_glue_asset", &glue).await).await;
+    let (code, out, err) = cli(&app, &secret, &[], &["apply", "-f", file]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("~ dev: new revision of churn_radar_scores: done"), "{out}");
+    assert!(out.contains("+ dev: publish churn_radar_scores: done"), "{out}");
+    let asset = ok(app.call(&frank, "data_asset", &[("id", asset_id.as_str().unwrap())]).await).await;
+    assert_eq!(asset["publication"], "Published");
+    assert_eq!(asset["description"], "Weekly churn risk per account.");
+    assert_eq!(asset["terms"][0]["name"], "Churn");
+
+    // Applying again changes nothing.
+    let (code, out, _) = cli(&app, &secret, &[], &["apply", "-f", file, "--output", "json"]).await;
+    assert_eq!(code, 0);
+    let again: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(again["applied"], json!([]), "{again}");
+
+    // A file with a mistake is refused with its line, before anything is called.
+    std::fs::write(&path, PRODUCT_FILE.replace("stage = \"staging\"", "stage = \"prod\"")).unwrap();
+    let (code, _, err) = cli(&app, &secret, &[], &["plan", "-f", file]).await;
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("in order from dev"), "{err}");
+}

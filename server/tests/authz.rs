@@ -171,6 +171,13 @@ const API: &[(&str, &str, &str, Option<&str>)] = &[
     ("dry_run_rule", "POST", "/rules/dry-run", Some(r#"{"id":"","name":"","scope_unit":"","conditions":{},"action":"accept","comment":"","enabled":true}"#)),
     ("audit_log", "GET", "/audit", None),
     ("report_dashboard", "GET", "/reports/dashboard", None),
+    ("change_project_member", "POST", "/project-requests/00000000-0000-4000-8000-000000000000/members", Some(r#"{"principal":{"id":"u","kind":"user","name":"U","detail":""},"designation":"owner","remove":false}"#)),
+    ("project_units", "GET", "/domain-units", None),
+    ("search_principals", "GET", "/principals?query=iv", None),
+    ("my_data", "GET", "/data", None),
+    ("data_asset", "GET", "/data/nosuchasset00", None),
+    ("revise_asset", "POST", "/data/nosuchasset00/revisions", Some(r#"{"asset_id":"nosuchasset00","base_revision":"1","name":"x","description":"","glossary_terms":[]}"#)),
+    ("publish_asset", "POST", "/data/nosuchasset00/publication", Some(r#"{"revision":"1","publish":true}"#)),
 ];
 
 #[sqlx::test(migrations = "../migrations")]

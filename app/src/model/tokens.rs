@@ -12,7 +12,8 @@ use super::Role;
 pub enum TokenScope {
     /// Read what the owner can read: projects, catalog, access, inbox, rules, audit log.
     Read,
-    /// Request, promote, retire projects and change their members.
+    /// Request, promote, retire projects and change their members; describe and publish
+    /// their assets.
     Projects,
     /// Ask for access to data, extend and cancel it.
     Subscriptions,
@@ -43,7 +44,7 @@ impl TokenScope {
     pub fn description(self) -> &'static str {
         match self {
             Self::Read => "Read projects, the catalog, your access, the inbox, rules and the audit log",
-            Self::Projects => "Request, promote and retire projects; change members",
+            Self::Projects => "Request, promote and retire projects; change members; describe and publish assets",
             Self::Subscriptions => "Ask for access to data; extend and cancel it",
             Self::Decide => "Decide the subscription and project requests you may decide",
             Self::Admin => "Read the platform reports",

@@ -10,10 +10,10 @@
 use std::future::Future;
 
 use app::model::{
-    AccessRequestForm, ApiError, ApiOperation, ApiReference, AssetDetail, AuditLogPage, AuditQuery, BulkDecision,
-    Caller, CatalogPage, CatalogQuery, Dashboard, DryRun, FieldProblem, InboxPage, InboxQuery, MyProjects,
-    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RuleForm, RulesPage, RunProgress, SubscriptionDetail,
-    TermSummary, TokenScope,
+    AccessRequestForm, ApiError, ApiOperation, ApiReference, AssetDetail, AssetEdit, AuditLogPage, AuditQuery,
+    BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DryRun, FieldProblem, InboxPage, InboxQuery, Inventory,
+    MemberChange, MyProjects, Principal, ProducerAsset, ProjectRequestForm, ProjectSubscriptions, RequestDetail,
+    RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermSummary, TokenScope, UnitChoice,
 };
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Query, Request, State};
@@ -680,6 +680,182 @@ async fn dry_run(State(s): State<AppState>, parts: Parts, bytes: axum::body::Byt
     ok(StatusCode::OK, &call(&s, parts, TokenScope::Read, || app::api::dry_run_rule(form)).await?)
 }
 
+// ---- members, units and people ------------------------------------------------------
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/project-requests/{id}/members",
+    operation_id = "changeProjectMember",
+    tag = "projects",
+    summary = "Add a member to the request's project, change their designation, or remove them (DataZone CreateProjectMembership / DeleteProjectMembership)",
+    params(("id" = String, Path, description = "The request's id")),
+    request_body(content = MemberChange, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed in DataZone", body = Status),
+        Problems,
+    ),
+    security(("token" = ["projects"])),
+)]
+async fn change_member(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    let change: MemberChange = body(&bytes)?;
+    pipeline_product(&s, &parts, None, Some(&id)).await?;
+    let removed = change.remove;
+    call(&s, parts, TokenScope::Projects, || app::api::change_project_member(id, change)).await?;
+    status(if removed { "removed" } else { "member" })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/domain-units",
+    operation_id = "listDomainUnits",
+    tag = "projects",
+    summary = "The domain units projects can be requested in, with the environments each allows",
+    responses(
+        (status = 200, description = "Units, parents first", body = Vec<UnitChoice>),
+        Problems,
+    ),
+    security(("token" = ["read"])),
+)]
+async fn domain_units(State(s): State<AppState>, parts: Parts) -> Answer {
+    ok(StatusCode::OK, &call(&s, parts, TokenScope::Read, app::api::project_units).await?)
+}
+
+/// `query`: part of a person's or group's name.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PrincipalQuery {
+    #[serde(default)]
+    query: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/principals",
+    operation_id = "searchPrincipals",
+    tag = "people",
+    summary = "People and groups of Identity Center, to name as project members",
+    params(PrincipalQuery),
+    responses(
+        (status = 200, description = "Matches, people first", body = Vec<Principal>),
+        Problems,
+    ),
+    security(("token" = ["read"])),
+)]
+async fn principals(State(s): State<AppState>, parts: Parts) -> Answer {
+    let q: PrincipalQuery = query(&parts)?;
+    ok(StatusCode::OK, &call(&s, parts, TokenScope::Read, || app::api::search_principals(q.query)).await?)
+}
+
+// ---- producers: assets and publishing -------------------------------------------------
+
+/// `project`: one of the caller's project ids (empty: the first); `query`: part of a name.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DataQuery {
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    query: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/data",
+    operation_id = "listProjectAssets",
+    tag = "publishing",
+    summary = "A project's assets as its producers see them: drafts, published and changed",
+    params(DataQuery),
+    responses(
+        (status = 200, description = "The project's inventory", body = Inventory),
+        Problems,
+    ),
+    security(("token" = ["read"])),
+)]
+async fn data(State(s): State<AppState>, parts: Parts) -> Answer {
+    let q: DataQuery = query(&parts)?;
+    ok(StatusCode::OK, &call(&s, parts, TokenScope::Read, || app::api::my_data(q.project, q.query)).await?)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/data/{id}",
+    operation_id = "getProjectAsset",
+    tag = "publishing",
+    summary = "One asset for its producers: metadata, glossary terms, forms, revisions, publication",
+    params(("id" = String, Path, description = "The asset's id")),
+    responses(
+        (status = 200, description = "The asset", body = ProducerAsset),
+        Problems,
+    ),
+    security(("token" = ["read"])),
+)]
+async fn data_asset(State(s): State<AppState>, Path(id): Path<String>, parts: Parts) -> Answer {
+    ok(StatusCode::OK, &call(&s, parts, TokenScope::Read, || app::api::data_asset(id)).await?)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/data/{id}/revisions",
+    operation_id = "reviseAsset",
+    tag = "publishing",
+    summary = "Save a new revision of the asset's name, description, glossary terms and forms (DataZone CreateAssetRevision)",
+    params(("id" = String, Path, description = "The asset's id; must equal asset_id in the body")),
+    request_body(content = AssetEdit, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new revision", body = Created),
+        Problems,
+    ),
+    security(("token" = ["projects"])),
+)]
+async fn revise(State(s): State<AppState>, Path(id): Path<String>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
+    let edit: AssetEdit = body(&bytes)?;
+    if edit.asset_id != id {
+        return Err(Problem::from(ApiError::Invalid {
+            field: "asset_id".into(),
+            message: "The body's asset_id is not the asset in the path.".into(),
+        }));
+    }
+    let revision = call(&s, parts, TokenScope::Projects, || app::api::revise_asset(edit)).await?;
+    ok(StatusCode::CREATED, &Created { id: revision })
+}
+
+/// Which revision to publish, or `publish: false` to take the asset out of the catalog.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct Publication {
+    revision: String,
+    publish: bool,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/data/{id}/publication",
+    operation_id = "publishAsset",
+    tag = "publishing",
+    summary = "Publish a revision of the asset in the catalog, or take it out (DataZone CreateListingChangeSet)",
+    params(("id" = String, Path, description = "The asset's id")),
+    request_body(content = Publication, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Published or unpublished", body = Status),
+        Problems,
+    ),
+    security(("token" = ["projects"])),
+)]
+async fn publication(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    let p: Publication = body(&bytes)?;
+    call(&s, parts, TokenScope::Projects, || app::api::publish_asset(id, p.revision, p.publish)).await?;
+    status(if p.publish { "published" } else { "unpublished" })
+}
+
 // ---- the layer around every route --------------------------------------------------
 
 fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
@@ -837,7 +1013,8 @@ async fn idempotent(
     paths(
         me, projects, project_request, submit_project_request, promote, retire, cancel, decide_project, catalog,
         catalog_entry, glossary, request_access, subscription_request, subscriptions, inbox, decide, decision_run,
-        rules, dry_run, audit_log, dashboard
+        rules, dry_run, audit_log, dashboard, change_member, domain_units, principals, data, data_asset, revise,
+        publication
     ),
     components(schemas(ProblemDocument, Created, Status)),
     modifiers(&TokenSecurity),
@@ -845,6 +1022,7 @@ async fn idempotent(
         (name = "people", description = "Who the token acts for"),
         (name = "projects", description = "Project requests, promotion through environments, retirement"),
         (name = "catalog", description = "Published assets and data products, and the glossary"),
+        (name = "publishing", description = "Producers: a project's assets, their metadata and publication"),
         (name = "access", description = "Subscription requests and what projects subscribe to"),
         (name = "decisions", description = "The steward inbox, decisions and auto-approval rules"),
         (name = "admin", description = "Audit log and reports for platform admins"),
@@ -945,6 +1123,13 @@ fn token_routes(state: AppState) -> Router<AppState> {
         .route("/project-requests/{id}/retire", post(retire))
         .route("/project-requests/{id}/cancel", post(cancel))
         .route("/project-requests/{id}/decision", post(decide_project))
+        .route("/project-requests/{id}/members", post(change_member))
+        .route("/domain-units", get(domain_units))
+        .route("/principals", get(principals))
+        .route("/data", get(data))
+        .route("/data/{id}", get(data_asset))
+        .route("/data/{id}/revisions", post(revise))
+        .route("/data/{id}/publication", post(publication))
         .route("/catalog", get(catalog))
         .route("/catalog/{listing_id}", get(catalog_entry))
         .route("/subscription-requests", post(request_access))
