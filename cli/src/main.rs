@@ -1,7 +1,9 @@
 //! `meshgate-cli`: Meshgate's `/api/v1` from a terminal or a CI job.
 //!
 //! The portal is `--url` (`MESHGATE_URL`), the caller a personal access token `--token`
-//! (`MESHGATE_TOKEN`) made on the portal's API tokens page. Output is for people by default,
+//! (`MESHGATE_TOKEN`) made on the portal's API tokens page, or the OIDC ID token a GitLab CI
+//! or GitHub Actions job is given for a pipeline an admin bound. `plan` and `apply` take a
+//! product file (`meshgate.toml`, see [`product`]). Output is for people by default,
 //! `--output json` prints the API's JSON for scripts. Exit codes a pipeline can branch on:
 //!
 //! | code | meaning |
@@ -12,7 +14,7 @@
 //! | 3 | no valid token, or the token or its owner may not do this |
 //! | 4 | not found |
 //! | 5 | the input is invalid (the message names the field) |
-//! | 6 | `wait` ran out of time |
+//! | 6 | `wait` or `apply --wait` ran out of time |
 //! | 7 | what was waited for ended badly (rejected, failed, cancelled) |
 //! | 8 | the portal, its database or AWS is unavailable (after retries) |
 
@@ -35,7 +37,8 @@ struct Cli {
     /// The portal's address, such as https://meshgate.example.com.
     #[arg(long, env = "MESHGATE_URL", global = true, default_value = "http://127.0.0.1:3000")]
     url: String,
-    /// A personal access token (mgp_…) from the portal's API tokens page.
+    /// A personal access token (mgp_…) from the portal's API tokens page, or a CI job's OIDC
+    /// ID token for a bound pipeline.
     #[arg(long, env = "MESHGATE_TOKEN", global = true, hide_env_values = true)]
     token: Option<String>,
     /// `human` (default) or `json` (the API's answer, for scripts).
@@ -298,7 +301,11 @@ fn subscription_settled(status: &str, grant: &str) -> Option<bool> {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let token = cli.token.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-        Failure::new(3, "Set MESHGATE_TOKEN (or --token) to a personal access token from the portal's API tokens page.")
+        Failure::new(
+            3,
+            "Set MESHGATE_TOKEN (or --token) to a personal access token from the portal's API tokens page, \
+             or to your CI job's ID token for a pipeline bound on Admin → Pipelines.",
+        )
     })?;
     let client = Client {
         http: reqwest::Client::builder()
