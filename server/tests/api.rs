@@ -203,6 +203,16 @@ async fn the_api_answers_what_the_pages_answer_and_a_retried_post_does_the_work_
         .await
         .unwrap();
     assert_eq!(reused.status(), 422, "the same key with another request");
+    // A key is kept 24 hours: after that it is free again, and the hourly sweep forgets it.
+    let age = "UPDATE api_idempotency SET created_at = now() - interval '25 hours' WHERE key = 'run-1842'";
+    sqlx::query(age).execute(&pool).await.unwrap();
+    let later = post("run-1842", json!({"listing_id": listing, "project_id": project, "reason": "other", "days": 30}))
+        .await
+        .unwrap();
+    assert_ne!(later.status(), 422, "an expired key is not a reused one");
+    assert!(later.headers().get("idempotent-replayed").is_none());
+    sqlx::query(age).execute(&pool).await.unwrap();
+    assert_eq!(meshgate::store::tokens::sweep(&pool).await.unwrap(), 1);
 
     // Field problems as the pages show them; a missing scope is a 403 problem.
     let invalid = post("run-1843", json!({"listing_id": listing, "project_id": project, "reason": " ", "days": 30}))

@@ -187,8 +187,8 @@ struct Every {
     drift: Duration,
 }
 
-/// The periodic work: syncing subscription requests from DataZone, ending expired access and
-/// the drift check. Every replica looks each second; the schedule rows let one of them run it.
+/// The periodic work: syncing subscription requests from DataZone, ending expired access,
+/// the drift check and (hourly) forgetting API answers kept past their 24 hours. Every replica looks each second; the schedule rows let one of them run it.
 async fn periodic(stop: CancellationToken, access: Access, every: Every) {
     let pool = access.pool().clone();
     while !stop.is_cancelled() {
@@ -213,6 +213,13 @@ async fn periodic(stop: CancellationToken, access: Access, every: Every) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(ended = n, "expired subscriptions revoked"),
                 Err(error) => tracing::warn!(%error, "expiry run failed"),
+            }
+        }
+        if let Ok(true) =
+            crate::store::subscriptions::claim(&pool, "idempotency_sweep", Duration::from_hours(1), false).await
+        {
+            if let Err(error) = crate::store::tokens::sweep(&pool).await {
+                tracing::warn!(%error, "could not forget old API answers");
             }
         }
         tokio::select! {

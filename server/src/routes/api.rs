@@ -1038,7 +1038,9 @@ impl utoipa::Modify for TokenSecurity {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.description = Some(
-            "A personal access token (mgp_…); its scopes are read, projects, subscriptions, decide and admin.".into(),
+            "A personal access token (mgp_…), or the OIDC ID token of a CI/CD job whose pipeline an admin \
+             bound; scopes: read, projects, subscriptions, decide and admin."
+                .into(),
         );
         components.add_security_scheme("token", SecurityScheme::Http(scheme));
     }

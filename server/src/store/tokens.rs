@@ -160,22 +160,21 @@ const IN_FLIGHT_SECS: i32 = 120;
 const KEEP_HOURS: i32 = 24;
 
 /// Claims `key` for this token and request, or finds what an earlier call with it left.
+/// A key older than 24 hours counts as unused (the periodic [`sweep`] deletes it later).
 pub async fn claim(pool: &sqlx::PgPool, token_id: Uuid, key: &str, fingerprint: &str) -> Result<Claim, sqlx::Error> {
-    sqlx::query("DELETE FROM api_idempotency WHERE created_at < now() - make_interval(hours => $1)")
-        .bind(KEEP_HOURS)
-        .execute(pool)
-        .await?;
     let claimed = sqlx::query(
         "INSERT INTO api_idempotency (token_id, key, fingerprint) VALUES ($1, $2, $3) \
-         ON CONFLICT (token_id, key) DO UPDATE SET created_at = now() \
-         WHERE api_idempotency.status IS NULL AND api_idempotency.fingerprint = $3 \
-           AND api_idempotency.created_at < now() - make_interval(secs => $4) \
+         ON CONFLICT (token_id, key) DO UPDATE SET created_at = now(), fingerprint = $3, status = NULL, body = NULL \
+         WHERE (api_idempotency.status IS NULL AND api_idempotency.fingerprint = $3 \
+                AND api_idempotency.created_at < now() - make_interval(secs => $4)) \
+            OR api_idempotency.created_at < now() - make_interval(hours => $5) \
          RETURNING key",
     )
     .bind(token_id)
     .bind(key)
     .bind(fingerprint)
     .bind(f64::from(IN_FLIGHT_SECS))
+    .bind(KEEP_HOURS)
     .fetch_optional(pool)
     .await?;
     if claimed.is_some() {
@@ -224,6 +223,15 @@ pub async fn answer(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Deletes answers kept longer than 24 hours; the number deleted.
+pub async fn sweep(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM api_idempotency WHERE created_at < now() - make_interval(hours => $1)")
+        .bind(KEEP_HOURS)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 // ---- pipeline bindings ---------------------------------------------------------------
