@@ -103,6 +103,17 @@ enum Command {
     },
     /// Accept or reject subscription requests (data stewards).
     Decide(Decision),
+    /// Any `/api/v1` call, as the OpenAPI document describes it: `api GET /reports/usage`,
+    /// `api POST /decisions --data '{…}'` (or `--data @file.json`). Prints the JSON answer.
+    Api {
+        /// `GET` or `POST`.
+        method: String,
+        /// The path under /api/v1, with its query string.
+        path: String,
+        /// The JSON body of a POST, or `@file` to read it from a file.
+        #[arg(long)]
+        data: Option<String>,
+    },
     /// Compare a product file (meshgate.toml) with what Meshgate holds, and print the steps.
     Plan {
         #[arg(long, short, default_value = "meshgate.toml")]
@@ -472,6 +483,28 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     r["skipped"]
                 );
             });
+        }
+        Command::Api { method, path, data } => {
+            let path = if path.starts_with('/') { path } else { format!("/{path}") };
+            let body = match data.as_deref() {
+                None => None,
+                Some(text) => {
+                    let text = match text.strip_prefix('@') {
+                        Some(file) => std::fs::read_to_string(file)
+                            .map_err(|e| Failure::new(2, format!("cannot read {file}: {e}")))?,
+                        None => text.to_owned(),
+                    };
+                    Some(serde_json::from_str(&text).map_err(|e| Failure::new(2, format!("--data is not JSON: {e}")))?)
+                }
+            };
+            let answer = match (method.to_ascii_uppercase().as_str(), body) {
+                ("GET", None) => client.get(&path).await?,
+                ("POST", Some(body)) => client.post(&path, body).await?,
+                ("POST", None) => return Err(Failure::new(2, "a POST needs --data")),
+                ("GET", Some(_)) => return Err(Failure::new(2, "a GET takes no --data")),
+                (other, _) => return Err(Failure::new(2, format!("the API has GET and POST calls, not {other}"))),
+            };
+            println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
         }
         Command::Plan { file } => {
             let file = product::read(&file)?;

@@ -251,3 +251,31 @@ async fn a_product_file_is_planned_and_applied_idempotently_through_the_approval
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("in order from dev"), "{err}");
 }
+
+/// Every read of the OpenAPI document answers through `meshgate-cli api` for a platform
+/// admin who is also a steward's peer (every scope), and a call the token may not make
+/// ends in the exit code a pipeline branches on.
+#[sqlx::test(migrations = "../migrations")]
+async fn every_api_read_answers_through_the_command_line(pool: PgPool) {
+    let app = spawn(pool).await;
+    let secret = token(&app, "alice", &["read", "projects", "subscriptions", "decide", "admin"]).await;
+    let document: Value =
+        support::plain().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut called = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        if item.get("get").is_none() || path.contains('{') {
+            continue;
+        }
+        let path = path.strip_prefix("/api/v1").unwrap();
+        let (code, out, err) = cli(&app, &secret, &[], &["api", "GET", path]).await;
+        assert_eq!(code, 0, "GET {path}: {err}");
+        serde_json::from_str::<Value>(&out).unwrap_or_else(|e| panic!("GET {path} printed no JSON ({e}): {out}"));
+        called += 1;
+    }
+    assert!(called >= 15, "{called} reads");
+    let reader = token(&app, "erin", &["read"]).await;
+    let (code, _, err) = cli(&app, &reader, &[], &["api", "POST", "/decisions", "--data", r#"{"ids":[],"accept":true,"comment":""}"#]).await;
+    assert_eq!(code, 3, "a missing scope: {err}");
+    let (code, _, _) = cli(&app, &reader, &[], &["api", "DELETE", "/me"]).await;
+    assert_eq!(code, 2);
+}

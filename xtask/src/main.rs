@@ -18,7 +18,7 @@ use util::{free_port, root, run, terminate, wait_for_ok, Result, Stages};
 const USAGE: &str = "usage: cargo xtask <command>
 
   run     start Postgres and the portal on http://127.0.0.1:3000 (Ctrl-C stops all)
-  test    formatting, sqlx offline data, clippy, every Rust test, Playwright
+  test    formatting, sqlx offline data, clippy, every Rust test (schemathesis on /api/v1 among them), Playwright
   bench   print the budgets: first-load bytes and hydration per page, start-up, memory, queries
   pg      start|stop|url: the throwaway Postgres cluster under target/pg";
 
@@ -230,13 +230,16 @@ fn test() -> Result {
 }
 
 fn test_stages(stages: &mut Stages) -> Result {
+    let mut schemathesis = PathBuf::new();
     stages.run("install missing tools", || {
         tools::debian(&[("postgresql", tools::postgres_present()), ("chromium", tools::chromium_present())])?;
         tools::rust()?;
         tools::sqlx_cli()?;
         tools::npm(&root())?;
         tools::npm(&root().join("idp"))?;
-        tools::npm(&root().join("end2end"))
+        tools::npm(&root().join("end2end"))?;
+        schemathesis = tools::schemathesis(&target_dir())?;
+        Ok(())
     })?;
     let mut running = Running::default();
     let cluster = running.cluster.insert(Cluster::start()?);
@@ -277,7 +280,9 @@ fn test_stages(stages: &mut Stages) -> Result {
     stages.run("cargo test", || {
         run(Command::new("cargo")
             .args(["test", "--workspace", "--exclude", "frontend"])
-            .env("DATABASE_URL", &admin_url))
+            .env("DATABASE_URL", &admin_url)
+            // server/tests/schemathesis.rs runs it against /api/v1.
+            .env("MESHGATE_SCHEMATHESIS", &schemathesis))
     })?;
     stages.run("build (release)", build_release)?;
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();

@@ -1,14 +1,18 @@
 //! Installs what the build and tests need when it is missing, from the package registries
 //! only: rustup's wasm target, cargo-leptos, the wasm-bindgen CLI matching Cargo.lock,
-//! sqlx-cli, npm packages, and Debian's PostgreSQL and Chromium.
+//! sqlx-cli, npm packages, Debian's PostgreSQL and Chromium, and schemathesis from PyPI.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::util::{is_root, output, root, run, Result};
 
 /// cargo-leptos 0.3.11 needs a newer rustc than this toolchain; 0.3.10 has the same code.
 const CARGO_LEPTOS: &str = "0.3.10";
+
+/// The property-based API client server/tests/schemathesis.rs runs against /api/v1: pinned,
+/// so that a new release's new checks fail a change of the pin and never an unrelated one.
+const SCHEMATHESIS: &str = "4.32.5";
 
 /// The version Cargo.lock pins for `package`, so the CLIs always match the libraries.
 fn locked_version(package: &str) -> Result<String> {
@@ -45,6 +49,35 @@ pub fn sqlx_cli() -> Result {
         cargo_install("sqlx-cli", &sqlx, &["--locked", "--no-default-features", "--features", "rustls,postgres"])?;
     }
     Ok(())
+}
+
+/// schemathesis in its own Python venv under `target`, installed once per target directory
+/// (again when [`SCHEMATHESIS`] changes); answers its binary, which the tests find in
+/// `MESHGATE_SCHEMATHESIS`.
+pub fn schemathesis(target: &Path) -> Result<PathBuf> {
+    // Absolute: the tests run in their package's directory, not this one.
+    let venv =
+        std::path::absolute(target.join("schemathesis-venv")).map_err(|e| format!("{}: {e}", target.display()))?;
+    let binary = venv.join("bin/schemathesis");
+    let wanted = format!("schemathesis, version {SCHEMATHESIS}");
+    if output(Command::new(&binary).arg("--version")).is_some_and(|v| v == wanted) {
+        return Ok(binary);
+    }
+    println!("installing schemathesis {SCHEMATHESIS} from PyPI into {} (once per target directory)", venv.display());
+    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv)).map_err(|e| {
+        format!("{e}: schemathesis needs python3 (3.9 or newer) with its venv module (on Debian: apt-get install python3-venv)")
+    })?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS}"),
+    ]))
+    .map_err(|e| format!("{e}: could not install schemathesis {SCHEMATHESIS} from PyPI"))?;
+    match output(Command::new(&binary).arg("--version")) {
+        Some(version) if version == wanted => Ok(binary),
+        other => Err(format!("{} answers {other:?} to --version after the install, not `{wanted}`", binary.display())),
+    }
 }
 
 /// `npm install` (not `npm ci`: the registry lacks the other platforms' optional packages

@@ -93,7 +93,8 @@ pub struct UsageRow {
 /// An access report: by asset (listing id or name), by subscribing project (id or name) or
 /// by person (user name), as it appears in the URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
 pub struct AccessQuery {
     /// `asset`, `project` or `person`.
     pub by: String,

@@ -238,6 +238,9 @@ impl AccessRequestForm {
     /// The first problem with the form, as (field, message).
     pub fn problem(&self) -> Option<(&'static str, String)> {
         let reason = self.reason.trim();
+        if self.listing_id.trim().is_empty() {
+            return Some(("listing_id", "Choose the data to ask for.".into()));
+        }
         if self.project_id.trim().is_empty() {
             return Some(("project_id", "Choose the project that will use the data.".into()));
         }

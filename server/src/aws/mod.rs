@@ -158,7 +158,13 @@ pub fn upstream<E: ProvideErrorMetadata + std::error::Error + 'static>(
         SdkError::ServiceError(e) => e.raw().status().is_server_error() || e.raw().status().as_u16() == 429,
         _ => false,
     };
-    let code = error.code().unwrap_or("unknown").to_owned();
+    // The SDK refuses to build a call with an input it can tell is wrong (an empty
+    // identifier), as DataZone would with a ValidationException.
+    let code = match &error {
+        SdkError::ConstructionFailure(_) => "ValidationException",
+        _ => error.code().unwrap_or("unknown"),
+    }
+    .to_owned();
     let detail = aws_sdk_datazone::error::DisplayErrorContext(&error).to_string();
     AppError::Upstream { operation, code, retryable, detail }
 }

@@ -10,10 +10,11 @@
 use std::future::Future;
 
 use app::model::{
-    AccessRequestForm, ApiError, ApiOperation, ApiReference, AssetDetail, AssetEdit, AuditLogPage, AuditQuery,
-    BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DryRun, FieldProblem, InboxPage, InboxQuery, Inventory,
-    MemberChange, MyProjects, Principal, ProducerAsset, ProjectRequestForm, ProjectSubscriptions, RequestDetail,
-    RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermSummary, TokenScope, UnitChoice,
+    AccessQuery, AccessReport, AccessRequestForm, ApiError, ApiOperation, ApiReference, AssetDetail, AssetEdit,
+    AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, Dashboard, DriftReport, DryRun,
+    FieldProblem, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, Principal, ProducerAsset,
+    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RuleForm, RulesPage, RunProgress, SubscriptionDetail,
+    TermSummary, TokenScope, UnitChoice, UsageRow,
 };
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Query, Request, State};
@@ -680,6 +681,56 @@ async fn dry_run(State(s): State<AppState>, parts: Parts, bytes: axum::body::Byt
     ok(StatusCode::OK, &call(&s, parts, TokenScope::Read, || app::api::dry_run_rule(form)).await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/usage",
+    operation_id = "getUsageReport",
+    tag = "admin",
+    summary = "Per asset: subscribers, requests, decisions and decision times",
+    responses(
+        (status = 200, description = "One row per listed asset", body = Vec<UsageRow>),
+        Problems,
+    ),
+    security(("token" = ["admin"])),
+)]
+async fn usage_report(State(s): State<AppState>, parts: Parts) -> Answer {
+    ok(StatusCode::OK, &call(&s, parts, TokenScope::Admin, app::api::report_usage).await?)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/access",
+    operation_id = "getAccessReport",
+    tag = "admin",
+    summary = "Who has or asked for access: by asset, by subscribing project or by person",
+    params(AccessQuery),
+    responses(
+        (status = 200, description = "The report", body = AccessReport),
+        Problems,
+    ),
+    security(("token" = ["admin"])),
+)]
+async fn access_report(State(s): State<AppState>, parts: Parts) -> Answer {
+    let q: AccessQuery = query(&parts)?;
+    ok(StatusCode::OK, &call(&s, parts, TokenScope::Admin, || app::api::load_access_report(q)).await?)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/drift",
+    operation_id = "getDriftReport",
+    tag = "admin",
+    summary = "Differences between Meshgate's records and DataZone, open and resolved",
+    responses(
+        (status = 200, description = "The drift report", body = DriftReport),
+        Problems,
+    ),
+    security(("token" = ["admin"])),
+)]
+async fn drift_report(State(s): State<AppState>, parts: Parts) -> Answer {
+    ok(StatusCode::OK, &call(&s, parts, TokenScope::Admin, app::api::report_drift).await?)
+}
+
 // ---- members, units and people ------------------------------------------------------
 
 #[utoipa::path(
@@ -826,7 +877,7 @@ async fn revise(State(s): State<AppState>, Path(id): Path<String>, parts: Parts,
 
 /// Which revision to publish, or `publish: false` to take the asset out of the catalog.
 #[derive(Deserialize, utoipa::ToSchema)]
-struct Publication {
+struct PublicationChange {
     revision: String,
     publish: bool,
 }
@@ -838,7 +889,7 @@ struct Publication {
     tag = "publishing",
     summary = "Publish a revision of the asset in the catalog, or take it out (DataZone CreateListingChangeSet)",
     params(("id" = String, Path, description = "The asset's id")),
-    request_body(content = Publication, content_type = "application/json"),
+    request_body(content = PublicationChange, content_type = "application/json"),
     responses(
         (status = 200, description = "Published or unpublished", body = Status),
         Problems,
@@ -851,7 +902,7 @@ async fn publication(
     parts: Parts,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    let p: Publication = body(&bytes)?;
+    let p: PublicationChange = body(&bytes)?;
     call(&s, parts, TokenScope::Projects, || app::api::publish_asset(id, p.revision, p.publish)).await?;
     status(if p.publish { "published" } else { "unpublished" })
 }
@@ -1014,7 +1065,7 @@ async fn idempotent(
         me, projects, project_request, submit_project_request, promote, retire, cancel, decide_project, catalog,
         catalog_entry, glossary, request_access, subscription_request, subscriptions, inbox, decide, decision_run,
         rules, dry_run, audit_log, dashboard, change_member, domain_units, principals, data, data_asset, revise,
-        publication
+        publication, usage_report, access_report, drift_report
     ),
     components(schemas(ProblemDocument, Created, Status)),
     modifiers(&TokenSecurity),
@@ -1145,5 +1196,8 @@ fn token_routes(state: AppState) -> Router<AppState> {
         .route("/glossary", get(glossary))
         .route("/audit", get(audit_log))
         .route("/reports/dashboard", get(dashboard))
+        .route("/reports/usage", get(usage_report))
+        .route("/reports/access", get(access_report))
+        .route("/reports/drift", get(drift_report))
         .layer(middleware::from_fn_with_state(state, guard))
 }
