@@ -274,7 +274,9 @@ async fn every_api_read_answers_through_the_command_line(pool: PgPool) {
     }
     assert!(called >= 15, "{called} reads");
     let reader = token(&app, "erin", &["read"]).await;
-    let (code, _, err) = cli(&app, &reader, &[], &["api", "POST", "/decisions", "--data", r#"{"ids":[],"accept":true,"comment":""}"#]).await;
+    let (code, _, err) =
+        cli(&app, &reader, &[], &["api", "POST", "/decisions", "--data", r#"{"ids":[],"accept":true,"comment":""}"#])
+            .await;
     assert_eq!(code, 3, "a missing scope: {err}");
     let (code, _, _) = cli(&app, &reader, &[], &["api", "DELETE", "/me"]).await;
     assert_eq!(code, 2);
