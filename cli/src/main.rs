@@ -195,11 +195,13 @@ struct Decision {
 struct Failure {
     code: u8,
     message: String,
+    /// The HTTP status of the answer that failed, 0 when there was none.
+    status: u16,
 }
 
 impl Failure {
     fn new(code: u8, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), status: 0 }
     }
 }
 
@@ -220,13 +222,40 @@ fn failure(status: u16, problem: &Value) -> Failure {
         429 | 500.. => 8,
         _ => 1,
     };
-    Failure::new(code, message)
+    Failure { status, ..Failure::new(code, message) }
+}
+
+/// GitHub Actions' ID-token endpoint for this job (`permissions: id-token: write`), when the
+/// CLI runs in one: the request URL and its bearer token.
+fn github_actions() -> Option<(String, String)> {
+    let url = std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL").ok().filter(|v| !v.is_empty())?;
+    let token = std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN").ok().filter(|v| !v.is_empty())?;
+    Some((url, token))
+}
+
+/// A fresh ID token from GitHub Actions for `audience` (they live minutes, so a long
+/// `apply --wait` asks again when the portal answers 401).
+async fn github_id_token(http: &reqwest::Client, (url, token): &(String, String), audience: &str) -> Result<String, Failure> {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let answer: Value = http
+        .get(format!("{url}{separator}audience={}", encode(audience)))
+        .bearer_auth(token)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| Failure::new(3, format!("GitHub Actions gave no ID token: {e}")))?
+        .json()
+        .await
+        .map_err(|e| Failure::new(3, format!("GitHub Actions gave no ID token: {e}")))?;
+    answer["value"].as_str().map(str::to_owned).ok_or_else(|| Failure::new(3, "GitHub Actions gave no ID token"))
 }
 
 struct Client {
     http: reqwest::Client,
     base: String,
-    token: String,
+    token: std::sync::Mutex<String>,
+    /// Set when the token is the GitHub Actions job's own ID token, asked for again on a 401.
+    github: Option<(String, String)>,
     key: String,
 }
 
@@ -240,11 +269,30 @@ impl Client {
         body: Option<Value>,
         key: &str,
     ) -> Result<Value, Failure> {
+        match self.call_once(method.clone(), path, body.clone(), key).await {
+            Err(failure) if failure.status == 401 => {
+                let Some(github) = &self.github else { return Err(failure) };
+                let fresh = github_id_token(&self.http, github, &self.base).await?;
+                *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+                self.call_once(method, path, body, key).await
+            }
+            answer => answer,
+        }
+    }
+
+    async fn call_once(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        key: &str,
+    ) -> Result<Value, Failure> {
         let attempt = || async {
+            let token = self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
             let mut request = self
                 .http
                 .request(method.clone(), format!("{}/api/v1{path}", self.base))
-                .bearer_auth(&self.token)
+                .bearer_auth(token)
                 .header("accept", "application/json");
             if let Some(body) = &body {
                 request = request.header("idempotency-key", key).json(body);
@@ -311,21 +359,31 @@ fn subscription_settled(status: &str, grant: &str) -> Option<bool> {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
-    let token = cli.token.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-        Failure::new(
-            3,
-            "Set MESHGATE_TOKEN (or --token) to a personal access token from the portal's API tokens page, \
-             or to your CI job's ID token for a pipeline bound on Admin → Pipelines.",
-        )
-    })?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_mins(1))
+        .user_agent(concat!("meshgate-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Failure::new(1, e.to_string()))?;
+    let base = cli.url.trim_end_matches('/').to_owned();
+    // A token given wins; in a GitHub Actions job without one, the job's own ID token.
+    let given = cli.token.clone().filter(|t| !t.trim().is_empty());
+    let github = if given.is_none() { github_actions() } else { None };
+    let token = match (&given, &github) {
+        (Some(token), _) => token.clone(),
+        (None, Some(github)) => github_id_token(&http, github, &base).await?,
+        (None, None) => {
+            return Err(Failure::new(
+                3,
+                "Set MESHGATE_TOKEN (or --token) to a personal access token from the portal's API tokens page, \
+                 or to your CI job's ID token for a pipeline bound on Admin → Pipelines.",
+            ))
+        }
+    };
     let client = Client {
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_mins(1))
-            .user_agent(concat!("meshgate-cli/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Failure::new(1, e.to_string()))?,
-        base: cli.url.trim_end_matches('/').to_owned(),
-        token,
+        http,
+        base,
+        token: std::sync::Mutex::new(token),
+        github,
         key: cli.idempotency_key.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
     };
     let json = cli.output == Output::Json;

@@ -170,8 +170,10 @@ impl Step {
     /// A stable name for the step, part of its `Idempotency-Key`.
     fn key(&self) -> String {
         match self {
-            Self::RequestProject { stage, .. } => format!("request:{stage}"),
-            Self::Promote { stage, .. } => format!("promote:{stage}"),
+            Self::RequestProject { stage, body } | Self::Promote { stage, body, .. } => {
+                let kind = if matches!(self, Self::RequestProject { .. }) { "request" } else { "promote" };
+                format!("{kind}:{stage}:{:016x}", fnv(text(body, "justification")))
+            }
             Self::AddMember { stage, name, .. } => format!("member:{stage}:{name}"),
             Self::Subscribe { stage, asset, .. } => format!("subscribe:{stage}:{asset}"),
             Self::Revise { asset_id, body, .. } => format!("revise:{asset_id}:{}", text(body, "base_revision")),
@@ -180,6 +182,12 @@ impl Step {
             }
         }
     }
+}
+
+/// A short, stable digest (FNV-1a) of a text, to tell steps with different inputs apart
+/// in their `Idempotency-Key`.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// What `plan` found: the steps to take now, what waits (for an approval, a project being
@@ -201,7 +209,7 @@ impl Plan {
     }
 
     pub fn print(&self) {
-        if self.steps.is_empty() && self.waiting.is_empty() {
+        if self.steps.is_empty() && self.waiting.is_empty() && self.attention.is_empty() {
             println!("No changes: Meshgate already holds what the file declares.");
         }
         for step in &self.steps {
@@ -231,21 +239,26 @@ async fn current(client: &Client, product: &str) -> Result<Vec<(String, Current)
         .into_iter()
         .flatten()
         .find(|p| text(p, "product").eq_ignore_ascii_case(product.trim()));
-    let mut found = Vec::new();
+    let mut found: Vec<(String, Current)> = Vec::new();
     for env in row.and_then(|r| r["environments"].as_array()).into_iter().flatten() {
         let status = text(env, "status");
-        // An ended request does not hold the stage; a new one may be made.
-        if matches!(status, "rejected" | "cancelled" | "failed" | "retired") {
+        // A cancelled, failed or retired request does not hold the stage: a new one may be
+        // made. A rejected one does, until the file asks differently (see `plan`).
+        if matches!(status, "cancelled" | "failed" | "retired") {
             continue;
         }
-        found.push((
-            text(env, "environment").to_owned(),
-            Current {
-                request: text(env, "id").to_owned(),
-                status: status.to_owned(),
-                project_id: env["project_id"].as_str().map(str::to_owned),
-            },
-        ));
+        let stage = text(env, "environment").to_owned();
+        let now = Current {
+            request: text(env, "id").to_owned(),
+            status: status.to_owned(),
+            project_id: env["project_id"].as_str().map(str::to_owned),
+        };
+        // A live request wins over a rejected one of the same stage.
+        match found.iter_mut().find(|(s, _)| *s == stage) {
+            Some((_, held)) if held.status == "rejected" => *held = now,
+            Some(_) => {}
+            None => found.push((stage, now)),
+        }
     }
     Ok(found)
 }
@@ -288,7 +301,24 @@ pub async fn plan(client: &Client, file: &ProductFile) -> Result<Plan, Failure> 
     let mut previous: Option<&str> = None;
     for env in &file.environments {
         let stage = env.stage.as_str();
-        if let Some((_, now)) = held.iter().find(|(s, _)| s == stage) {
+        let rejected = match held.iter().find(|(s, _)| s == stage) {
+            Some((_, now)) if now.status == "rejected" => {
+                // Asked again only when the file gives a new justification.
+                let detail = client.get(&format!("/project-requests/{}", now.request)).await?;
+                if text(&detail, "justification").trim() == env.justification.trim() {
+                    plan.attention.push(format!(
+                        "{stage}: {} was rejected ({}); give a new justification to ask again",
+                        now.request,
+                        detail["decision_comment"].as_str().unwrap_or("no comment")
+                    ));
+                    previous = Some(stage);
+                    continue;
+                }
+                true
+            }
+            _ => false,
+        };
+        if let Some((_, now)) = held.iter().find(|(s, _)| s == stage).filter(|_| !rejected) {
             if now.status != "active" {
                 plan.waiting.push(format!("{stage}: {} is {}", now.request, now.status.replace('_', " ")));
             }

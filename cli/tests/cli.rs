@@ -195,15 +195,16 @@ async fn a_product_file_is_planned_and_applied_idempotently_through_the_approval
     assert!(out.contains("+ request the dev project") && out.contains("staging: waits for dev"), "{out}");
 
     // `apply --wait` requests Dev (with Grace), waits for it, then promotes to Staging and
-    // asks for access; it stops waiting at the timeout, since a steward must decide.
+    // asks for access; it stops there, since the declared asset is not in the project yet
+    // and only a person can add it (exit 7, naming what is needed).
     let ci = [("MESHGATE_IDEMPOTENCY_KEY", "pipeline-4711")];
-    let args = ["apply", "-f", file, "--wait", "--every", "1", "--timeout", "20"];
+    let args = ["apply", "-f", file, "--wait", "--every", "1", "--timeout", "60"];
     let (code, out, err) = cli(&app, &secret, &ci, &args).await;
-    assert_eq!(code, 6, "it waits for the steward and the approver: {out}\n{err}");
+    assert_eq!(code, 7, "it needs a person for the asset: {out}\n{err}");
     assert!(out.contains("+ request the dev project: done"), "{out}");
     assert!(out.contains("+ promote to staging: done"), "{out}");
     assert!(out.contains("+ dev: ask for access to customer_churn_features: done"), "{out}");
-    assert!(err.contains("access to customer_churn_features is pending"), "{err}");
+    assert!(err.contains("no asset named churn_radar_scores"), "{err}");
 
     // What is declared is now held: a plan has no steps, only what waits.
     let (code, out, _) = cli(&app, &secret, &[], &["plan", "-f", file, "--output", "json"]).await;
@@ -280,4 +281,28 @@ async fn every_api_read_answers_through_the_command_line(pool: PgPool) {
     assert_eq!(code, 3, "a missing scope: {err}");
     let (code, _, _) = cli(&app, &reader, &[], &["api", "DELETE", "/me"]).await;
     assert_eq!(code, 2);
+}
+
+/// In a GitHub Actions job with `id-token: write` and no MESHGATE_TOKEN, the CLI asks the job's
+/// ID-token endpoint for a token whose audience is the portal, and the pipeline an admin
+/// bound acts for its person.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_github_actions_job_signs_in_with_its_own_id_token(pool: PgPool) {
+    let app = spawn(pool).await;
+    let issuer = support::issuer::start().await;
+    let alice = app.signed_in("alice").await;
+    let binding = json!({ "form": {
+        "name": "churn-radar deploy", "issuer": issuer.url, "repository": "data/churn-radar",
+        "ref_pattern": "refs/heads/main", "product": "Churn Radar", "acts_for": "frank", "scopes": ["read"],
+    }});
+    ok(app.call_json(&alice, "bind_pipeline", &binding).await).await;
+    let job = [
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/github-token?api-version=2.0", issuer.url)),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runner-secret".to_owned()),
+    ];
+    let job: Vec<(&str, &str)> = job.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, out, err) = cli(&app, "", &job, &["whoami", "--output", "json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let me: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((me["username"].as_str(), me["token"].as_str()), (Some("frank"), Some("pipeline churn-radar deploy")));
 }

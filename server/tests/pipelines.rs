@@ -4,63 +4,13 @@
 
 mod support;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use axum::routing::get;
-use axum::{Json, Router};
-use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use support::issuer::{now, start as start_issuer};
 use support::{ok, plain, spawn, TestApp};
 
-/// A key made for these tests only; it signs nothing anywhere else.
-const KEY: &str = include_str!("support/test_issuer_key.pem");
 const KID: &str = "test-key-1";
-
-struct Issuer {
-    url: String,
-    key: EncodingKey,
-}
-
-/// Serves `/.well-known/openid-configuration` and `/keys` on a free local port.
-async fn start_issuer() -> Issuer {
-    let key = EncodingKey::from_rsa_pem(KEY.as_bytes()).unwrap();
-    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
-    jwk.common.key_id = Some(KID.to_owned());
-    let keys = JwkSet { keys: vec![jwk] };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let discovery = json!({ "issuer": url, "jwks_uri": format!("{url}/keys") });
-    let router = Router::new()
-        .route("/.well-known/openid-configuration", get(move || async move { Json(discovery) }))
-        .route("/keys", get(move || async move { Json(keys) }));
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    Issuer { url, key }
-}
-
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
-}
-
-impl Issuer {
-    /// The ID token a GitLab CI job of `project_path` on branch `branch` is given, for
-    /// `audience`, with `changes` laid over its claims.
-    fn gitlab_job(&self, audience: &str, project_path: &str, branch: &str, changes: Value) -> String {
-        let mut claims = json!({
-            "iss": self.url, "aud": audience, "iat": now(), "nbf": now(), "exp": now() + 300,
-            "sub": format!("project_path:{project_path}:ref_type:branch:ref:{branch}"),
-            "project_path": project_path, "ref": branch, "ref_type": "branch",
-            "pipeline_id": "4711", "job_id": "90210", "namespace_path": "data",
-        });
-        for (k, v) in changes.as_object().unwrap() {
-            claims[k] = v.clone();
-        }
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(KID.to_owned());
-        jsonwebtoken::encode(&header, &claims, &self.key).unwrap()
-    }
-}
 
 async fn api(app: &TestApp, method: reqwest::Method, path: &str, bearer: &str, body: Option<Value>) -> (u16, Value) {
     let mut request = plain().request(method, app.url(&format!("/api/v1{path}"))).bearer_auth(bearer);
@@ -75,7 +25,7 @@ fn binding(issuer: &str) -> Value {
     json!({ "form": {
         "name": "churn-radar deploy", "issuer": issuer, "repository": "data/churn-radar",
         "ref_pattern": "refs/heads/main", "product": "Churn Radar", "acts_for": "frank",
-        "scopes": ["read", "projects"],
+        "scopes": ["read", "projects", "subscriptions"],
     }})
 }
 
@@ -130,7 +80,13 @@ async fn a_bound_pipeline_acts_for_its_person_on_its_product_only(pool: PgPool) 
     // Its scopes stop it deciding anything.
     let decision = json!({"ids": [], "accept": true, "comment": ""});
     let (status, problem) = api(&app, reqwest::Method::POST, "/decisions", &job, Some(decision)).await;
-    assert_eq!((status, &problem["type"]), (403, &json!("/api/v1/problems/missing-scope")));
+    assert_eq!((status, &problem["type"]), (403, &json!("/api/v1/problems/person-only")));
+    // Frank's other projects are not the pipeline's to ask access for, though Frank may.
+    let projects = ok(app.call(&frank, "my_projects", &[]).await).await;
+    let other = projects["other_projects"].as_array().unwrap().iter().find(|p| p["name"] == "SalesPipeline Dev").unwrap();
+    let access = json!({"listing_id": "any", "project_id": other["id"], "reason": "Not ours", "days": 30});
+    let (status, problem) = api(&app, reqwest::Method::POST, "/subscription-requests", &job, Some(access)).await;
+    assert_eq!((status, &problem["type"]), (403, &json!("/api/v1/problems/other-product")), "{problem}");
 
     // The audit trail names the pipeline, the person and the job.
     let after: Value = sqlx::query_scalar(

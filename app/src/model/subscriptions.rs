@@ -703,6 +703,8 @@ mod tests {
     #[test]
     fn the_form_explains_what_is_wrong() {
         let form = AccessRequestForm { project_id: "p".into(), reason: " ".into(), ..AccessRequestForm::default() };
+        assert_eq!(form.problem().map(|p| p.0), Some("listing_id"));
+        let form = AccessRequestForm { listing_id: "l".into(), ..form };
         assert_eq!(form.problem().map(|p| p.0), Some("reason"));
         let form = AccessRequestForm { reason: "x".into(), days: Some(0), ..form };
         assert_eq!(form.problem().map(|p| p.0), Some("days"));

@@ -24,7 +24,7 @@ pub fn PipelinesAdminPage() -> impl IntoView {
             <h1 class="mt-2 text-2xl font-bold tracking-tight">"Pipelines"</h1>
             <p class="mt-1 max-w-3xl text-slate-600">
                 "GitLab CI and GitHub Actions jobs call Meshgate with the ID token their platform gives them, so no Meshgate secret is kept in CI. "
-                "A pipeline acts for the person you name, with that person's roles when it calls and only the scopes you give it, and requests and changes the projects of its product only."
+                "A pipeline acts for the person you name, with that person's roles when it calls and only the scopes you give it, and changes only what belongs to its product: its projects, their members and assets, and the access they ask for."
             </p>
             <Loaded resource=page let:data>
                 <Pipelines data on_change=Callback::new(move |()| page.refetch())/>
@@ -50,7 +50,7 @@ fn Pipelines(data: PipelinesPage, on_change: Callback<()>) -> impl IntoView {
                     )}</pre>
                     <p class="mt-3 font-medium">"GitHub Actions"</p>
                     <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{format!(
-                        "permissions:\n  id-token: write\nsteps:\n  - run: |\n      export MESHGATE_TOKEN=$(curl -sH \"Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN\" \\\n        \"$ACTIONS_ID_TOKEN_REQUEST_URL&audience={audience}\" | jq -r .value)\n      meshgate-cli --url {audience} whoami"
+                        "permissions:\n  id-token: write\nenv:\n  MESHGATE_URL: {audience}\nsteps:\n  # meshgate-cli asks the job for its ID token itself\n  - run: meshgate-cli whoami"
                     )}</pre>
                 </section>
             </div>

@@ -169,32 +169,74 @@ where
     future.await.map_err(Problem::from)
 }
 
-/// For a pipeline, which may work on one product only: refuses a product other than its
-/// own, named directly or as the product of project request `id`. People's tokens pass.
-async fn pipeline_product(
-    state: &AppState,
-    parts: &Parts,
-    product: Option<&str>,
-    id: Option<&str>,
-) -> Result<(), Problem> {
+/// What a pipeline's call would change, to check that it belongs to the pipeline's product.
+enum Touches<'a> {
+    /// A product named in the body.
+    Product(&'a str),
+    /// A project request, by id.
+    Request(&'a str),
+    /// A DataZone project, by id.
+    Project(&'a str),
+    /// A DataZone asset, by id.
+    Asset(&'a str),
+}
+
+/// For a pipeline, which works on one product only: refuses a change to anything that is
+/// not its product's (a project request, one of its projects, an asset of those). People's
+/// tokens pass. The lookups run as the pipeline, with `scope`, the scope of the call itself.
+async fn pipeline_product(state: &AppState, parts: &Parts, scope: TokenScope, touches: Touches<'_>) -> Result<(), Problem> {
     let Some(own) = parts.extensions.get::<TokenOwner>().and_then(|o| o.product.clone()) else { return Ok(()) };
-    let product = match (product, id) {
-        (Some(product), _) => product.trim().to_owned(),
-        (None, Some(id)) => {
+    let product = match touches {
+        Touches::Product(product) => Some(product.trim().to_owned()),
+        Touches::Request(id) => {
             let id = id.to_owned();
-            call(state, parts.clone(), TokenScope::Projects, || app::api::project_request(id)).await?.summary.product
+            Some(call(state, parts.clone(), scope, || app::api::project_request(id)).await?.summary.product)
         }
-        (None, None) => return Ok(()),
+        Touches::Project(project_id) => product_of_project(state, parts, scope, project_id).await?,
+        Touches::Asset(id) => {
+            let id = id.to_owned();
+            let asset = call(state, parts.clone(), scope, || app::api::data_asset(id)).await?;
+            product_of_project(state, parts, scope, &asset.project_id).await?
+        }
     };
-    if product.eq_ignore_ascii_case(&own) {
+    if product.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(&own)) {
         return Ok(());
     }
+    let what = product.map_or_else(|| "a project of no Meshgate product".to_owned(), |p| p);
     Err(Problem::new(
         StatusCode::FORBIDDEN,
         "other-product",
         "The pipeline works on another product",
-        format!("This pipeline may request and change the projects of {own} only, not {product}."),
+        format!("This pipeline may change what belongs to {own} only, not {what}."),
     ))
+}
+
+/// The product whose environment DataZone project `project_id` is, among the caller's.
+async fn product_of_project(
+    state: &AppState,
+    parts: &Parts,
+    scope: TokenScope,
+    project_id: &str,
+) -> Result<Option<String>, Problem> {
+    let mine = call(state, parts.clone(), scope, app::api::load_my_projects).await?;
+    Ok(mine
+        .products
+        .into_iter()
+        .find(|p| p.environments.iter().any(|e| e.project_id.as_deref() == Some(project_id.trim())))
+        .map(|p| p.product))
+}
+
+/// Decisions on access are a person's: a pipeline may not make them.
+fn not_a_pipeline(parts: &Parts) -> Result<(), Problem> {
+    if parts.extensions.get::<TokenOwner>().is_some_and(|o| o.product.is_some()) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "person-only",
+            "Only a person decides access",
+            "Decide subscription requests with a personal access token, not a pipeline's ID token.",
+        ));
+    }
+    Ok(())
 }
 
 /// A JSON body, or a 400 problem naming what could not be read.
@@ -216,8 +258,8 @@ struct Created {
     id: String,
 }
 
-/// Where a project request stands after a change: `retiring`, `cancelled`, `approved` or
-/// `rejected`.
+/// What a change left: `retiring`, `cancelled`, `approved`, `rejected` (project requests),
+/// `member`, `removed` (members), `published`, `unpublished` (assets).
 #[derive(Serialize, utoipa::ToSchema)]
 struct Status {
     status: String,
@@ -506,7 +548,7 @@ async fn dashboard(State(s): State<AppState>, parts: Parts) -> Answer {
 )]
 async fn submit_project_request(State(s): State<AppState>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
     let form: ProjectRequestForm = body(&bytes)?;
-    pipeline_product(&s, &parts, Some(&form.product), None).await?;
+    pipeline_product(&s, &parts, TokenScope::Projects, Touches::Product(&form.product)).await?;
     let id = call(&s, parts, TokenScope::Projects, || app::api::submit_project_request(form)).await?;
     ok(StatusCode::CREATED, &Created { id })
 }
@@ -534,7 +576,7 @@ struct Promotion {
 )]
 async fn promote(State(s): State<AppState>, Path(id): Path<String>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
     let p: Promotion = body(&bytes)?;
-    pipeline_product(&s, &parts, None, Some(&id)).await?;
+    pipeline_product(&s, &parts, TokenScope::Projects, Touches::Request(&id)).await?;
     let id =
         call(&s, parts, TokenScope::Projects, || app::api::promote_project(id, p.environment, p.justification)).await?;
     ok(StatusCode::CREATED, &Created { id })
@@ -561,7 +603,7 @@ struct Retirement {
 )]
 async fn retire(State(s): State<AppState>, Path(id): Path<String>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
     let r: Retirement = body(&bytes)?;
-    pipeline_product(&s, &parts, None, Some(&id)).await?;
+    pipeline_product(&s, &parts, TokenScope::Projects, Touches::Request(&id)).await?;
     call(&s, parts, TokenScope::Projects, || app::api::retire_project(id, r.reason)).await?;
     status("retiring")
 }
@@ -580,7 +622,7 @@ async fn retire(State(s): State<AppState>, Path(id): Path<String>, parts: Parts,
     security(("token" = ["projects"])),
 )]
 async fn cancel(State(s): State<AppState>, Path(id): Path<String>, parts: Parts) -> Answer {
-    pipeline_product(&s, &parts, None, Some(&id)).await?;
+    pipeline_product(&s, &parts, TokenScope::Projects, Touches::Request(&id)).await?;
     call(&s, parts, TokenScope::Projects, || app::api::cancel_project_request(id)).await?;
     status("cancelled")
 }
@@ -613,7 +655,7 @@ async fn decide_project(
     bytes: axum::body::Bytes,
 ) -> Answer {
     let d: ProjectDecision = body(&bytes)?;
-    pipeline_product(&s, &parts, None, Some(&id)).await?;
+    pipeline_product(&s, &parts, TokenScope::Decide, Touches::Request(&id)).await?;
     call(&s, parts, TokenScope::Decide, || app::api::decide_project_request(id, d.approve, d.comment)).await?;
     status(if d.approve { "approved" } else { "rejected" })
 }
@@ -640,6 +682,7 @@ async fn request_access(State(s): State<AppState>, parts: Parts, bytes: axum::bo
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), |k| format!("{:x}", Sha256::digest(k.as_bytes())));
         form.token.truncate(64);
     }
+    pipeline_product(&s, &parts, TokenScope::Subscriptions, Touches::Project(&form.project_id)).await?;
     let id = call(&s, parts, TokenScope::Subscriptions, || app::api::request_access(form)).await?;
     ok(StatusCode::CREATED, &Created { id })
 }
@@ -659,6 +702,7 @@ async fn request_access(State(s): State<AppState>, parts: Parts, bytes: axum::bo
 )]
 async fn decide(State(s): State<AppState>, parts: Parts, bytes: axum::body::Bytes) -> Answer {
     let decision: BulkDecision = body(&bytes)?;
+    not_a_pipeline(&parts)?;
     let run = call(&s, parts, TokenScope::Decide, || app::api::decide_subscriptions(decision)).await?;
     ok(StatusCode::ACCEPTED, &run)
 }
@@ -754,7 +798,7 @@ async fn change_member(
     bytes: axum::body::Bytes,
 ) -> Answer {
     let change: MemberChange = body(&bytes)?;
-    pipeline_product(&s, &parts, None, Some(&id)).await?;
+    pipeline_product(&s, &parts, TokenScope::Projects, Touches::Request(&id)).await?;
     let removed = change.remove;
     call(&s, parts, TokenScope::Projects, || app::api::change_project_member(id, change)).await?;
     status(if removed { "removed" } else { "member" })
@@ -871,6 +915,7 @@ async fn revise(State(s): State<AppState>, Path(id): Path<String>, parts: Parts,
             message: "The body's asset_id is not the asset in the path.".into(),
         }));
     }
+    pipeline_product(&s, &parts, TokenScope::Projects, Touches::Asset(&id)).await?;
     let revision = call(&s, parts, TokenScope::Projects, || app::api::revise_asset(edit)).await?;
     ok(StatusCode::CREATED, &Created { id: revision })
 }
@@ -903,6 +948,7 @@ async fn publication(
     bytes: axum::body::Bytes,
 ) -> Answer {
     let p: PublicationChange = body(&bytes)?;
+    pipeline_product(&s, &parts, TokenScope::Projects, Touches::Asset(&id)).await?;
     call(&s, parts, TokenScope::Projects, || app::api::publish_asset(id, p.revision, p.publish)).await?;
     status(if p.publish { "published" } else { "unpublished" })
 }

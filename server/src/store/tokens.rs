@@ -198,8 +198,8 @@ pub async fn claim(pool: &sqlx::PgPool, token_id: Uuid, key: &str, fingerprint: 
     })
 }
 
-/// Keeps the first call's answer for retries. Answers that a retry could change (a 5xx,
-/// a 429) are not kept: the key is released so the retry does the work.
+/// Keeps the first call's answer for retries. Answers that a retry could change (403, 404,
+/// 409, 429, 5xx) are not kept: the key is released so the retry does the work.
 pub async fn answer(
     pool: &sqlx::PgPool,
     token_id: Uuid,
@@ -207,7 +207,11 @@ pub async fn answer(
     status: u16,
     body: &serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    if status >= 500 || status == 429 {
+    // Success and refused input (the same body is refused again) are kept; an answer that
+    // depends on the moment (not allowed yet, not found yet, a conflict, too many calls, a
+    // failure) is not, so a retry does the work then.
+    let kept = (200..400).contains(&status) || status == 400 || status == 422;
+    if !kept {
         sqlx::query("DELETE FROM api_idempotency WHERE token_id = $1 AND key = $2 AND status IS NULL")
             .bind(token_id)
             .bind(key)
