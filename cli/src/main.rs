@@ -235,7 +235,11 @@ fn github_actions() -> Option<(String, String)> {
 
 /// A fresh ID token from GitHub Actions for `audience` (they live minutes, so a long
 /// `apply --wait` asks again when the portal answers 401).
-async fn github_id_token(http: &reqwest::Client, (url, token): &(String, String), audience: &str) -> Result<String, Failure> {
+async fn github_id_token(
+    http: &reqwest::Client,
+    (url, token): &(String, String),
+    audience: &str,
+) -> Result<String, Failure> {
     let separator = if url.contains('?') { '&' } else { '?' };
     let answer: Value = http
         .get(format!("{url}{separator}audience={}", encode(audience)))
@@ -580,15 +584,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 applied.extend(product::apply(&client, &plan, json).await?);
                 let settled = plan.steps.is_empty() && plan.waiting.is_empty();
-                if !wait || settled {
+                // What needs a person does not come by waiting: report it and stop.
+                if !wait || settled || !plan.attention.is_empty() {
                     if json {
                         println!(
                             "{}",
                             serde_json::to_string_pretty(&json!({ "applied": applied, "left": plan.to_json() }))
                                 .unwrap_or_default()
                         );
-                    } else if settled {
+                    } else if settled && plan.attention.is_empty() {
                         println!("Meshgate holds what the file declares.");
+                    }
+                    if !plan.attention.is_empty() {
+                        return Err(Failure::new(7, format!("needs a person: {}", plan.attention.join("; "))));
                     }
                     return Ok(());
                 }

@@ -83,7 +83,8 @@ async fn a_bound_pipeline_acts_for_its_person_on_its_product_only(pool: PgPool) 
     assert_eq!((status, &problem["type"]), (403, &json!("/api/v1/problems/person-only")));
     // Frank's other projects are not the pipeline's to ask access for, though Frank may.
     let projects = ok(app.call(&frank, "my_projects", &[]).await).await;
-    let other = projects["other_projects"].as_array().unwrap().iter().find(|p| p["name"] == "SalesPipeline Dev").unwrap();
+    let other =
+        projects["other_projects"].as_array().unwrap().iter().find(|p| p["name"] == "SalesPipeline Dev").unwrap();
     let access = json!({"listing_id": "any", "project_id": other["id"], "reason": "Not ours", "days": 30});
     let (status, problem) = api(&app, reqwest::Method::POST, "/subscription-requests", &job, Some(access)).await;
     assert_eq!((status, &problem["type"]), (403, &json!("/api/v1/problems/other-product")), "{problem}");

@@ -243,7 +243,9 @@ impl PipelineBindingForm {
             return Some(("repository", "Enter the project path or repository, such as data/sales-orders.".into()));
         }
         let pattern = self.ref_pattern.trim();
-        if !pattern.starts_with("refs/") || too_long(pattern) || pattern.strip_suffix('*').unwrap_or(pattern).contains('*')
+        if !pattern.starts_with("refs/")
+            || too_long(pattern)
+            || pattern.strip_suffix('*').unwrap_or(pattern).contains('*')
         {
             return Some((
                 "ref_pattern",

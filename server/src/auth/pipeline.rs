@@ -136,9 +136,7 @@ impl PipelineVerifier {
         if normal_issuer(&document.issuer) != issuer {
             return Err(format!("{url} names the issuer {}, not {issuer}", document.issuer));
         }
-        let same_origin = |a: &str, b: &str| {
-            matches!((url::Url::parse(a), url::Url::parse(b)), (Ok(a), Ok(b)) if a.origin() == b.origin())
-        };
+        let same_origin = |a: &str, b: &str| matches!((url::Url::parse(a), url::Url::parse(b)), (Ok(a), Ok(b)) if a.origin() == b.origin());
         if !same_origin(&document.jwks_uri, issuer) {
             return Err(format!("{url} keeps its keys at {}, not on the issuer's own address", document.jwks_uri));
         }
@@ -163,12 +161,20 @@ impl PipelineVerifier {
         if !self.keys.contains_key(issuer) && self.recently_read.contains_key(issuer) {
             return Err(invalid("the issuer's keys could not be read; try again in a minute"));
         }
-        let keys = self.keys.try_get_with(issuer.to_owned(), self.fetch_keys(issuer)).await.map_err(|e| unreadable(e.to_string()))?;
+        let keys = self
+            .keys
+            .try_get_with(issuer.to_owned(), self.fetch_keys(issuer))
+            .await
+            .map_err(|e| unreadable(e.to_string()))?;
         let jwk = match keys.find(kid) {
             Some(jwk) => jwk.clone(),
             None if !self.recently_read.contains_key(issuer) => {
                 self.keys.invalidate(issuer).await;
-                let keys = self.keys.try_get_with(issuer.to_owned(), self.fetch_keys(issuer)).await.map_err(|e| unreadable(e.to_string()))?;
+                let keys = self
+                    .keys
+                    .try_get_with(issuer.to_owned(), self.fetch_keys(issuer))
+                    .await
+                    .map_err(|e| unreadable(e.to_string()))?;
                 keys.find(kid).cloned().ok_or_else(|| invalid(format!("the issuer publishes no key {kid}")))?
             }
             None => return Err(invalid(format!("the issuer publishes no key {kid}"))),

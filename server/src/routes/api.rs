@@ -184,7 +184,12 @@ enum Touches<'a> {
 /// For a pipeline, which works on one product only: refuses a change to anything that is
 /// not its product's (a project request, one of its projects, an asset of those). People's
 /// tokens pass. The lookups run as the pipeline, with `scope`, the scope of the call itself.
-async fn pipeline_product(state: &AppState, parts: &Parts, scope: TokenScope, touches: Touches<'_>) -> Result<(), Problem> {
+async fn pipeline_product(
+    state: &AppState,
+    parts: &Parts,
+    scope: TokenScope,
+    touches: Touches<'_>,
+) -> Result<(), Problem> {
     let Some(own) = parts.extensions.get::<TokenOwner>().and_then(|o| o.product.clone()) else { return Ok(()) };
     let product = match touches {
         Touches::Product(product) => Some(product.trim().to_owned()),
@@ -202,7 +207,7 @@ async fn pipeline_product(state: &AppState, parts: &Parts, scope: TokenScope, to
     if product.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(&own)) {
         return Ok(());
     }
-    let what = product.map_or_else(|| "a project of no Meshgate product".to_owned(), |p| p);
+    let what = product.unwrap_or_else(|| "a project of no Meshgate product".to_owned());
     Err(Problem::new(
         StatusCode::FORBIDDEN,
         "other-product",
