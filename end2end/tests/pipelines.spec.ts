@@ -22,10 +22,10 @@ test("a platform admin binds a CI pipeline to a product, sees how to wire it, an
   // Bad input is explained next to its field and nothing is bound.
   await page.getByRole("button", { name: "Bind pipeline" }).click();
   await expect(page.getByText("Name the pipeline")).toBeVisible();
-  await page.getByLabel("Name").fill("sales-orders deploy");
+  await page.getByLabel("Name", { exact: true }).fill("sales-orders deploy");
   await page.getByLabel("Issuer").fill("http://127.0.0.1:9");
   await page.getByLabel("Project path or repository").fill("data/sales-orders");
-  await page.getByLabel("Product").fill("Sales Orders");
+  await page.getByLabel("Product", { exact: true }).fill("Sales Orders");
   await page.getByLabel("Acts for (username)").fill("frank");
   await page.getByRole("button", { name: "Bind pipeline" }).click();
   await expect(page.getByText("The issuer could not be used")).toBeVisible();
