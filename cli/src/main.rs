@@ -264,8 +264,8 @@ struct Client {
 }
 
 impl Client {
-    /// One call with retries (backoff, at most five tries) on what a retry can fix: no
-    /// answer, a 429 or a 5xx. Changes carry the same `Idempotency-Key` on every try.
+    /// One call; with a GitHub Actions job's own ID token, tried once more with a fresh
+    /// token after a 401 (those tokens live minutes).
     async fn call(
         &self,
         method: reqwest::Method,
@@ -284,6 +284,8 @@ impl Client {
         }
     }
 
+    /// One call with retries (backoff, at most five tries) on what a retry can fix: no
+    /// answer, a 429 or a 5xx. Changes carry the same `Idempotency-Key` on every try.
     async fn call_once(
         &self,
         method: reqwest::Method,
