@@ -11,6 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 
 use crate::faults::{Faults, Injected};
+use crate::sqs::{self, SqsCall};
 use crate::state::State;
 use crate::wire::{self, ApiError, Dialect, Outcome, PageRequest};
 use crate::{datazone, identitystore, lock, ssoadmin, Emulator};
@@ -94,6 +95,7 @@ enum Api {
     DataZone,
     IdentityStore,
     SsoAdmin,
+    Sqs,
 }
 
 impl Api {
@@ -102,6 +104,7 @@ impl Api {
             Self::DataZone => "datazone",
             Self::IdentityStore => "identitystore",
             Self::SsoAdmin => "sso",
+            Self::Sqs => "sqs",
         }
     }
 
@@ -109,6 +112,30 @@ impl Api {
         match self {
             Self::DataZone => Dialect::RestJson,
             Self::IdentityStore | Self::SsoAdmin => Dialect::AwsJson,
+            Self::Sqs => Dialect::AwsJson10,
+        }
+    }
+
+    /// Renders an error the way this API's SDKs read it.
+    fn fail(self, err: ApiError) -> Response {
+        match self {
+            Self::Sqs => sqs::errors::adapt(err).render(self.dialect()),
+            _ => err.render(self.dialect()),
+        }
+    }
+}
+
+/// What serves a resolved operation: a handler over the DataZone/Identity Center state, or SQS.
+enum Target {
+    State(Route),
+    Sqs(&'static str),
+}
+
+impl Target {
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::State(route) => route.operation,
+            Self::Sqs(operation) => operation,
         }
     }
 }
@@ -122,12 +149,16 @@ fn classify(target: Option<&str>, signing: Option<&str>, path: &str) -> Option<A
         if target.starts_with("SWBExternalService.") {
             return Some(Api::SsoAdmin);
         }
+        if target.starts_with("AmazonSQS.") {
+            return Some(Api::Sqs);
+        }
         return None;
     }
     match signing {
         Some("datazone") => Some(Api::DataZone),
         Some("identitystore") => Some(Api::IdentityStore),
         Some("sso") => Some(Api::SsoAdmin),
+        Some("sqs") => Some(Api::Sqs),
         _ if path.starts_with("/v2/") => Some(Api::DataZone),
         _ => None,
     }
@@ -140,21 +171,34 @@ fn decode_segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-fn resolve(api: Api, method: &Method, path: &str, target: Option<&str>) -> Option<Route> {
-    match api {
-        Api::DataZone => datazone::route(method, &decode_segments(path)),
-        Api::IdentityStore | Api::SsoAdmin => {
-            if method != Method::POST || path != "/" {
-                return None;
-            }
-            let name = target?.split_once('.')?.1;
-            if api == Api::IdentityStore {
-                identitystore::route(name)
-            } else {
-                ssoadmin::route(name)
-            }
-        }
+fn resolve(api: Api, method: &Method, path: &str, target: Option<&str>) -> Option<Target> {
+    if api == Api::DataZone {
+        return datazone::route(method, &decode_segments(path)).map(Target::State);
     }
+    // The awsJson protocols: `POST /`, the operation named by `X-Amz-Target`.
+    if method != Method::POST || path != "/" {
+        return None;
+    }
+    let name = target?.split_once('.')?.1;
+    match api {
+        Api::IdentityStore => identitystore::route(name).map(Target::State),
+        Api::SsoAdmin => ssoadmin::route(name).map(Target::State),
+        Api::Sqs => sqs::route(name).map(Target::Sqs),
+        Api::DataZone => None,
+    }
+}
+
+/// `scheme://host[:port]` of the request, the base of the SQS queue URLs it is told. The
+/// listener speaks plain HTTP.
+fn base_url(parts: &axum::http::request::Parts) -> String {
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(ToString::to_string))
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("http://{host}")
 }
 
 /// The fallback handler that serves every AWS API on the listener.
@@ -170,46 +214,55 @@ pub async fn aws(AxumState(emulator): AxumState<Emulator>, request: Request) -> 
     };
     let dialect = api.dialect();
     let Some(signature) = signature else {
-        return ApiError::new(
+        return api.fail(ApiError::new(
             StatusCode::FORBIDDEN,
             "MissingAuthenticationTokenException",
             "Missing Authentication Token",
-        )
-        .render(dialect);
+        ));
     };
     if signature.service != api.signing_name() {
-        return ApiError::new(
+        return api.fail(ApiError::new(
             StatusCode::FORBIDDEN,
             "InvalidSignatureException",
             format!("Credential should be scoped to correct service: '{}'", api.signing_name()),
-        )
-        .render(dialect);
+        ));
     }
-    let Some(route) = resolve(api, &parts.method, &path, target.as_deref()) else {
-        return ApiError::unknown_operation(format!("No operation matches {} {path}", parts.method)).render(dialect);
+    let Some(resolved) = resolve(api, &parts.method, &path, target.as_deref()) else {
+        return api.fail(ApiError::unknown_operation(format!("No operation matches {} {path}", parts.method)));
     };
     let Ok(bytes) = to_bytes(Body::new(body), BODY_LIMIT).await else {
-        return ApiError::validation("The request body is too large or was cut short").render(dialect);
+        return api.fail(ApiError::validation("The request body is too large or was cut short"));
     };
-    emulator.count(route.operation);
+    let operation = resolved.operation();
+    emulator.count(operation);
 
     let (latency, injected) = {
         let faults = lock(&emulator.inner.faults);
-        (faults.latency(), faults.roll(route.operation))
+        (faults.latency(), faults.roll(operation))
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     match injected {
-        Injected::Throttle => return ApiError::throttling("Rate exceeded").render(dialect),
-        Injected::ServerError => {
-            return ApiError::internal("An internal error occurred (injected)").render(dialect);
-        }
+        Injected::Throttle => return api.fail(ApiError::throttling("Rate exceeded")),
+        Injected::ServerError => return api.fail(ApiError::internal("An internal error occurred (injected)")),
         Injected::Nothing => {}
     }
-    if !emulator.take_quota(route.operation, Instant::now()) {
-        return ApiError::throttling(format!("Rate exceeded for operation {}", route.operation)).render(dialect);
+    if !emulator.take_quota(operation, Instant::now()) {
+        return api.fail(ApiError::throttling(format!("Rate exceeded for operation {operation}")));
     }
+    let route = match resolved {
+        Target::State(route) => route,
+        Target::Sqs(operation) => {
+            let call = SqsCall { operation, body: &bytes, caller: &signature.access_key, base_url: base_url(&parts) };
+            let outcome = emulator.inner.sqs.serve(&call).await;
+            delay_reply(&emulator).await;
+            return match outcome {
+                Ok(reply) => reply.render(dialect),
+                Err(err) => api.fail(err),
+            };
+        }
+    };
 
     let query =
         parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
@@ -225,17 +278,24 @@ pub async fn aws(AxumState(emulator): AxumState<Emulator>, request: Request) -> 
     let outcome = {
         let mut state = lock(&emulator.inner.state);
         state.advance(call.now);
-        (route.handler)(&mut state, &call)
+        let outcome = (route.handler)(&mut state, &call);
+        // Still under the state lock, so that events reach the bus in the order they happened.
+        emulator.publish(&mut state);
+        outcome
     };
-    // The change is made; a reply that is slow to come may never reach the caller.
-    let reply_delay = Duration::from_millis(lock(&emulator.inner.faults).reply_delay_ms);
-    if !reply_delay.is_zero() {
-        tokio::time::sleep(reply_delay).await;
-    }
+    delay_reply(&emulator).await;
     match outcome {
         Ok(reply) => reply.render(dialect),
         Err(err) if api == Api::DataZone => datazone::modeled_error(route.operation, err).render(dialect),
         Err(err) => err.render(dialect),
+    }
+}
+
+/// The change is made; a reply that is slow to come may never reach the caller.
+async fn delay_reply(emulator: &Emulator) {
+    let reply_delay = Duration::from_millis(lock(&emulator.inner.faults).reply_delay_ms);
+    if !reply_delay.is_zero() {
+        tokio::time::sleep(reply_delay).await;
     }
 }
 
@@ -248,6 +308,8 @@ mod tests {
         assert_eq!(classify(Some("AWSIdentityStore.GetUserId"), Some("identitystore"), "/"), Some(Api::IdentityStore));
         assert_eq!(classify(Some("SWBExternalService.ListInstances"), None, "/"), Some(Api::SsoAdmin));
         assert_eq!(classify(None, Some("datazone"), "/v2/domains"), Some(Api::DataZone));
+        assert_eq!(classify(Some("AmazonSQS.ReceiveMessage"), Some("sqs"), "/"), Some(Api::Sqs));
+        assert_eq!(classify(None, Some("sqs"), "/"), Some(Api::Sqs));
         assert_eq!(classify(Some("Other.Op"), None, "/"), None);
         assert_eq!(classify(None, None, "/favicon.ico"), None);
     }

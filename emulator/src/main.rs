@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Parser;
-use emulator::{EmulatorConfig, Faults, Seed};
+use emulator::{Emulator, EmulatorConfig, Faults, Seed};
 
-/// Local, in-memory stand-in for the DataZone, Identity Store and sso-admin APIs Meshgate calls.
+/// Local, in-memory stand-in for the DataZone, Identity Store, sso-admin and SQS APIs Meshgate calls.
 #[derive(Debug, Parser)]
 #[command(name = "emulator", version)]
 struct Args {
@@ -39,6 +39,10 @@ struct Args {
     /// Do not enforce the per-operation AWS quotas (3 TPS accept/reject/cancel, 20 TPS search).
     #[arg(long)]
     no_quotas: bool,
+    /// Create this SQS queue (and its dead-letter queue NAME-dlq, after 5 receives) and send
+    /// it every DataZone event, as an EventBridge rule on the default bus would.
+    #[arg(long, value_name = "NAME")]
+    events_queue: Option<String>,
 }
 
 fn check_rate(name: &str, rate: f64) -> anyhow::Result<()> {
@@ -74,12 +78,14 @@ async fn main() -> anyhow::Result<()> {
             quotas: !args.no_quotas,
             ..Faults::default()
         },
+        events_queue: args.events_queue,
     };
+    let emulator = Emulator::new(config)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(emulator::serve(listener, config));
+    let server = tokio::spawn(emulator::serve_emulator(listener, emulator));
     // Scripts wait for exactly this line before they start calling.
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{addr}")?;

@@ -374,6 +374,7 @@ impl<'a> Builder<'a> {
             groups: Vec::new(),
             group_memberships: Vec::new(),
             client_tokens: HashMap::new(),
+            events: Vec::new(),
         };
         Self {
             seed,
@@ -816,6 +817,8 @@ impl<'a> Builder<'a> {
                     revoke_fails: false,
                     created_at: at,
                     created_by: SEED_CREATOR.into(),
+                    // Seeded grants are history: no event announces them.
+                    announced: Some("GRANTED"),
                 });
             }
             self.state.requests.push(SubscriptionRequest {

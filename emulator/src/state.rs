@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
+use crate::events::BusEvent;
 use crate::wire::ApiError;
 
 /// A user or a group, as owners and members are named throughout DataZone.
@@ -400,6 +401,9 @@ pub struct SubscriptionGrant {
     pub revoke_fails: bool,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// The last asset status an event announced (GRANTED, GRANT_FAILED, REVOKED or
+    /// REVOKE_FAILED), so that each timed transition is put on the bus once.
+    pub announced: Option<&'static str>,
 }
 
 /// The failure cause DataZone reports on an asset whose grant failed.
@@ -464,6 +468,29 @@ impl SubscriptionGrant {
                 _ => state("COMPLETED", "GRANTED"),
             },
         }
+    }
+
+    /// The end states this grant reached by `now` that no event announced yet, oldest first,
+    /// each with the moment it was reached: a grant ends in GRANTED or GRANT_FAILED when
+    /// its delay is over, a revocation in REVOKED or REVOKE_FAILED when its own is. An end
+    /// that `state` never shows (a revocation overtaking a grant still in progress) yields
+    /// nothing.
+    pub fn unannounced(&self, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, &'static str)> {
+        let mut ends = vec![self.granted_at()];
+        ends.extend(self.revoked_at.map(|at| at + self.revoke_delay));
+        ends.sort();
+        let mut last = self.announced;
+        ends.into_iter()
+            .filter(|at| *at <= now)
+            .filter_map(|at| {
+                let asset = self.state(at).asset;
+                let is_end = ["GRANTED", "GRANT_FAILED", "REVOKED", "REVOKE_FAILED"].contains(&asset);
+                (is_end && last != Some(asset)).then(|| {
+                    last = Some(asset);
+                    (at, asset)
+                })
+            })
+            .collect()
     }
 
     pub fn granted_timestamp(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -545,11 +572,15 @@ pub struct State {
     pub group_memberships: Vec<GroupMembership>,
     /// Resource ids already created per (operation, clientToken), for idempotent retries.
     pub client_tokens: HashMap<(&'static str, String), String>,
+    /// Events for the default EventBridge bus not yet delivered, oldest first.
+    pub events: Vec<BusEvent>,
 }
 
 impl State {
-    /// Applies what time has done since the last call: deleted projects disappear.
+    /// Applies what time has done since the last call: grants that reached an end state are
+    /// announced on the bus, deleted projects disappear.
     pub fn advance(&mut self, now: DateTime<Utc>) {
+        crate::datazone::announce_grants(self, now);
         let gone: Vec<String> =
             self.projects.iter().filter(|p| p.deleted_at.is_some_and(|at| at <= now)).map(|p| p.id.clone()).collect();
         if gone.is_empty() {
@@ -643,6 +674,11 @@ impl State {
             .iter()
             .find(|t| t.domain_id == domain_id && t.id == id)
             .ok_or_else(|| ApiError::not_found(format!("Glossary term {id} not found")))
+    }
+
+    /// Puts an event in the outbox for the default EventBridge bus.
+    pub fn emit(&mut self, event: BusEvent) {
+        self.events.push(event);
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {

@@ -18,6 +18,10 @@ pub enum Dialect {
     RestJson,
     /// Identity Store's and sso-admin's awsJson1_1.
     AwsJson,
+    /// Amazon SQS's awsJson1_0, whose errors also carry the query-compatible
+    /// `x-amzn-query-error` header ("Interpreting Amazon SQS JSON API responses", SQS
+    /// Developer Guide).
+    AwsJson10,
 }
 
 impl Dialect {
@@ -25,6 +29,7 @@ impl Dialect {
         match self {
             Self::RestJson => "application/json",
             Self::AwsJson => "application/x-amz-json-1.1",
+            Self::AwsJson10 => "application/x-amz-json-1.0",
         }
     }
 }
@@ -36,11 +41,14 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub extra: Vec<(&'static str, Value)>,
+    /// The `x-amzn-query-error` value, `Code;Sender` or `Code;Receiver`, for awsQuery-compatible
+    /// services (SQS): SDKs take the error code from it rather than from `__type`.
+    pub query: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), extra: Vec::new() }
+        Self { status, code, message: message.into(), extra: Vec::new(), query: None }
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -79,6 +87,12 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "UnknownOperationException", message)
     }
 
+    /// Sets the awsQuery error code and fault (`Sender` or `Receiver`) sent in `x-amzn-query-error`.
+    pub fn with_query(mut self, code: &str, fault: &str) -> Self {
+        self.query = Some(format!("{code};{fault}"));
+        self
+    }
+
     /// Adds a shape-specific member such as Identity Store's `ResourceType`.
     pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Self {
         self.extra.push((key, value.into()));
@@ -90,7 +104,8 @@ impl ApiError {
         // `__type` is what botocore's awsJson parser reads; restJson SDKs ignore it.
         body.insert("__type".into(), Value::from(self.code));
         match dialect {
-            Dialect::RestJson => {
+            // The SQS Developer Guide's sample error body has `__type` and `message` only.
+            Dialect::RestJson | Dialect::AwsJson10 => {
                 body.insert("message".into(), Value::from(self.message.clone()));
             }
             Dialect::AwsJson => {
@@ -104,6 +119,9 @@ impl ApiError {
         let mut response = (self.status, Value::Object(body).to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert("x-amzn-errortype", HeaderValue::from_static(self.code));
+        if let Some(query) = self.query.as_deref().and_then(|q| HeaderValue::from_str(q).ok()) {
+            headers.insert("x-amzn-query-error", query);
+        }
         finish_headers(headers, dialect);
         response
     }

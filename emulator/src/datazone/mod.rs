@@ -2,6 +2,7 @@
 
 mod catalog;
 mod domains;
+mod events;
 mod grants;
 mod products;
 mod profiles;
@@ -13,6 +14,7 @@ mod users;
 use axum::http::Method;
 use serde_json::Value;
 
+pub use self::events::announce_grants;
 use crate::dispatch::{Call, Handler, Route};
 use crate::state::{Principal, State};
 use crate::wire::{self, ApiError, DOMAIN_ID, RESOURCE_ID};

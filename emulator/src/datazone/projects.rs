@@ -170,7 +170,12 @@ pub fn create_project(state: &mut State, call: &Call) -> Outcome {
         deleted_at: None,
     };
     let body = project_json(state, &project, call.now);
+    // "Project creation succeeded: Event is generated when project creation succeeds" (User
+    // Guide, "Amazon DataZone events and notifications"); CreateProject answers an ACTIVE
+    // project, so the stand-in announces it at once.
+    let event = super::events::project_created(state, &project, call.caller);
     state.projects.push(project);
+    state.emit(event);
     Ok(Reply::created(body))
 }
 

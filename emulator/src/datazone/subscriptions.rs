@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::events;
 use super::{descending, domain_id, id_label};
 use crate::dispatch::Call;
 use crate::ids::{new_resource_id, seeded_resource_id};
@@ -283,7 +284,9 @@ pub fn create_request(state: &mut State, call: &Call) -> Outcome {
     if let Some(token) = input.client_token {
         state.client_tokens.insert((call.operation, token), request.id.clone());
     }
+    let event = events::request(state, events::REQUEST_CREATED, &request, call.caller);
     state.requests.push(request);
+    state.emit(event);
     Ok(Reply::ok(body))
 }
 
@@ -429,6 +432,7 @@ fn new_grant(
         revoke_fails: false,
         created_at: call.now,
         created_by: call.caller.to_owned(),
+        announced: None,
     }
 }
 
@@ -446,8 +450,7 @@ pub fn accept_request(state: &mut State, call: &Call) -> Outcome {
     let (target_id, environment) = target_of(&request.subscriber);
     let grant =
         new_grant(state, call, &request.domain_id, &subscription_id, &request.listing_id, target_id, environment);
-    state.grants.push(grant);
-    state.subscriptions.push(Subscription {
+    let subscription = Subscription {
         id: subscription_id,
         domain_id: request.domain_id.clone(),
         status: "APPROVED".into(),
@@ -459,7 +462,15 @@ pub fn accept_request(state: &mut State, call: &Call) -> Outcome {
         updated_at: call.now,
         created_by: call.caller.to_owned(),
         updated_by: None,
-    });
+    };
+    let accepted = events::request(state, events::REQUEST_ACCEPTED, &request, call.caller);
+    let created = events::subscription(state, events::SUBSCRIPTION_CREATED, &subscription, call.caller);
+    state.subscriptions.push(subscription);
+    let requested = events::grant(state, events::GRANT_REQUESTED, &grant, call.caller, call.now);
+    state.grants.push(grant);
+    for event in [accepted, created, requested] {
+        state.emit(event);
+    }
     Ok(Reply::ok(request_json(state, &request, false)))
 }
 
@@ -472,6 +483,8 @@ pub fn reject_request(state: &mut State, call: &Call) -> Outcome {
     request.updated_by = Some(call.caller.to_owned());
     request.updated_at = call.now;
     let request = request.clone();
+    let event = events::request(state, events::REQUEST_REJECTED, &request, call.caller);
+    state.emit(event);
     Ok(Reply::ok(request_json(state, &request, false)))
 }
 
@@ -513,6 +526,9 @@ fn end_subscription(state: &mut State, call: &Call, status: &str, retain: Option
     if retain.is_some() {
         subscription.retain_permissions = retain;
     }
+    let ended = if status == "REVOKED" { events::SUBSCRIPTION_REVOKED } else { events::SUBSCRIPTION_CANCELLED };
+    let event = events::subscription(state, ended, find_subscription(state, call)?, call.caller);
+    state.emit(event);
     // "Specifies whether permissions are retained when the subscription is revoked"
     // (RevokeSubscription, retainPermissions): retained grants stay as they are.
     if retain == Some(true) {
@@ -524,6 +540,15 @@ fn end_subscription(state: &mut State, call: &Call, status: &str, retain: Option
         grant.revoked_at = Some(call.now);
         grant.revoke_delay = call.deploy_delay();
         grant.revoke_fails = revoke_fails;
+    }
+    let revoking: Vec<_> = state
+        .grants
+        .iter()
+        .filter(|g| g.subscription_id == id)
+        .map(|g| events::grant(state, events::GRANT_REVOKE_REQUESTED, g, call.caller, call.now))
+        .collect();
+    for event in revoking {
+        state.emit(event);
     }
     let subscription = find_subscription(state, call)?;
     Ok(Reply::ok(subscription_json(state, subscription)))
@@ -648,7 +673,9 @@ pub fn create_grant(state: &mut State, call: &Call) -> Outcome {
     if let Some(token) = input.client_token {
         state.client_tokens.insert((call.operation, token), grant.id.clone());
     }
+    let event = events::grant(state, events::GRANT_REQUESTED, &grant, call.caller, call.now);
     state.grants.push(grant);
+    state.emit(event);
     Ok(Reply::ok(body))
 }
 

@@ -9,6 +9,7 @@ pub struct Mesh {
     pub dz: aws_sdk_datazone::Client,
     pub ids: aws_sdk_identitystore::Client,
     pub sso: aws_sdk_ssoadmin::Client,
+    pub sqs: aws_sdk_sqs::Client,
     pub domain: String,
     pub store: String,
 }
@@ -27,7 +28,16 @@ pub async fn mesh() -> Mesh {
 }
 
 pub async fn mesh_with(faults: Faults) -> Mesh {
-    let server = emulator::spawn(EmulatorConfig { seed: Seed::demo(), faults }).await.expect("emulator starts");
+    mesh_from(EmulatorConfig { seed: Seed::demo(), faults, events_queue: None }).await
+}
+
+/// A mesh whose DataZone events go to the SQS queue `queue`.
+pub async fn mesh_with_events(queue: &str) -> Mesh {
+    mesh_from(EmulatorConfig { seed: Seed::demo(), faults: test_faults(), events_queue: Some(queue.to_owned()) }).await
+}
+
+pub async fn mesh_from(config: EmulatorConfig) -> Mesh {
+    let server = emulator::spawn(config).await.expect("emulator starts");
     let url = server.endpoint_url();
     // Retries are off so that every injected fault reaches the test as the SDK's typed error.
     let dz = aws_sdk_datazone::Client::from_conf(
@@ -57,9 +67,18 @@ pub async fn mesh_with(faults: Faults) -> Mesh {
             .retry_config(RetryConfig::disabled())
             .build(),
     );
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+            .credentials_provider(credentials())
+            .endpoint_url(&url)
+            .retry_config(RetryConfig::disabled())
+            .build(),
+    );
     let domain = server.emulator.domain_id();
     let store = server.emulator.identity_store_id();
-    Mesh { server, dz, ids, sso, domain, store }
+    Mesh { server, dz, ids, sso, sqs, domain, store }
 }
 
 impl Mesh {

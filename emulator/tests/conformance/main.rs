@@ -8,4 +8,5 @@ mod governance;
 mod identity;
 mod products;
 mod projects;
+mod sqs;
 mod subscriptions;

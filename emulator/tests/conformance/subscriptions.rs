@@ -11,7 +11,7 @@ use emulator::{Faults, FaultsPatch};
 
 use crate::common::{mesh, mesh_with, test_faults, Mesh};
 
-async fn listing_id(m: &Mesh, asset: &str) -> String {
+pub async fn listing_id(m: &Mesh, asset: &str) -> String {
     let out = m.dz.search_listings().domain_identifier(&m.domain).search_text(asset).send().await.unwrap();
     out.items()
         .iter()
@@ -22,11 +22,11 @@ async fn listing_id(m: &Mesh, asset: &str) -> String {
         .to_owned()
 }
 
-fn for_project(project: &str) -> SubscribedPrincipalInput {
+pub fn for_project(project: &str) -> SubscribedPrincipalInput {
     SubscribedPrincipalInput::Project(SubscribedProjectInput::builder().identifier(project).build())
 }
 
-fn listing(id: &str) -> SubscribedListingInput {
+pub fn listing(id: &str) -> SubscribedListingInput {
     SubscribedListingInput::builder().identifier(id).build().unwrap()
 }
 
