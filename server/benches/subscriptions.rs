@@ -53,7 +53,7 @@ async fn main() {
         .merge(("log_filter", "warn"));
     let config = Config::from_figment(figment).unwrap();
     let client = Aws::connect(&config).await.unwrap();
-    let jobs = Jobs::new(&config, &pool, &client);
+    let jobs = Jobs::new(&config, &pool, &client, "http://127.0.0.1:3000").unwrap();
     let service = SubscriptionService { access: jobs.access().clone(), pool: pool.clone(), aws: client.clone() };
     let alice = client.find_identity("alice", None).await.unwrap().unwrap();
     let caller = Caller {

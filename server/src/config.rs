@@ -48,6 +48,11 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "subscription_sync_seconds", default: Some("30"), help: "How often subscription requests made outside the portal are read from DataZone (also on opening the inbox)." },
     Setting { key: "expiry_check_seconds", default: Some("60"), help: "How often time-limited subscriptions are checked for expiry." },
     Setting { key: "drift_check_seconds", default: Some("300"), help: "How often the portal's projects, members and subscriptions are reconciled with DataZone (the Drift report)." },
+    Setting { key: "smtp_url", default: Some(""), help: "SMTP server for email notifications (secret): smtps://user:password@host:465 (TLS), smtp://user:password@host:587?tls=required (STARTTLS) or smtp://host:25 (plain, local relays only); empty sends no email." },
+    Setting { key: "mail_from", default: Some("Meshgate <meshgate@localhost>"), help: "The From of notification emails: an address, or Name <address>." },
+    Setting { key: "events_queue_url", default: Some(""), help: "SQS queue URL an EventBridge rule sends DataZone's events to (source aws.datazone); empty: outside changes arrive with the periodic sync only." },
+    Setting { key: "notice_check_seconds", default: Some("300"), help: "How often expiry warnings (7 days ahead), review reminders and escalations are looked for." },
+    Setting { key: "digest_hour_utc", default: Some("7"), help: "Hour of the day (UTC, 0-23) daily notification digests are sent." },
     Setting { key: "session_secure_cookie", default: Some("true"), help: "Mark the session cookie Secure; false only for plain-http localhost." },
     Setting { key: "session_idle_minutes", default: Some("60"), help: "A session ends after this long without a request." },
     Setting { key: "session_max_hours", default: Some("12"), help: "A session ends this long after sign-in, however active." },
@@ -114,6 +119,11 @@ pub struct Config {
     pub subscription_sync_seconds: u64,
     pub expiry_check_seconds: u64,
     pub drift_check_seconds: u64,
+    pub smtp_url: SecretString,
+    pub mail_from: String,
+    pub events_queue_url: String,
+    pub notice_check_seconds: u64,
+    pub digest_hour_utc: u32,
     pub session_secure_cookie: bool,
     pub session_idle_minutes: u32,
     pub session_max_hours: u32,
@@ -194,6 +204,22 @@ impl Config {
             && !self.aws_endpoint_url.starts_with("https://")
         {
             return invalid("aws_endpoint_url (MESHGATE_AWS_ENDPOINT_URL) must be an http:// or https:// URL");
+        }
+        let smtp = self.smtp_url.expose_secret();
+        if !smtp.is_empty() && !smtp.starts_with("smtp://") && !smtp.starts_with("smtps://") {
+            return invalid("smtp_url (MESHGATE_SMTP_URL) must be an smtp:// or smtps:// URL, such as smtps://user:password@mail.example.com:465");
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return invalid("mail_from (MESHGATE_MAIL_FROM) must be an email address, or Name <address>");
+        }
+        if !self.events_queue_url.is_empty() && !self.events_queue_url.starts_with("https://") && !self.events_queue_url.starts_with("http://") {
+            return invalid("events_queue_url (MESHGATE_EVENTS_QUEUE_URL) must be an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)");
+        }
+        if self.digest_hour_utc > 23 {
+            return invalid("digest_hour_utc (MESHGATE_DIGEST_HOUR_UTC) must be an hour from 0 to 23");
+        }
+        if self.notice_check_seconds == 0 {
+            return invalid("notice_check_seconds (MESHGATE_NOTICE_CHECK_SECONDS) must be at least 1");
         }
         if !self.aws_role_arn.is_empty() && !self.aws_role_arn.starts_with("arn:") {
             return invalid("aws_role_arn (MESHGATE_AWS_ROLE_ARN) must be an IAM role ARN (arn:aws:iam::…:role/…)");

@@ -6,6 +6,7 @@ pub mod aws;
 pub mod config;
 pub mod error;
 pub mod jobs;
+pub mod notify;
 pub mod routes;
 pub mod services;
 pub mod startup;

@@ -103,7 +103,7 @@ impl Application {
             .build();
         let base_url = config.public_base(listener.local_addr()?);
         let auth = AuthService::new(&config, base_url.clone(), aws.clone(), pool.clone())?;
-        let jobs = Jobs::new(&config, &pool, &aws);
+        let jobs = Jobs::new(&config, &pool, &aws, &base_url)?;
         let state = AppState {
             leptos_options,
             pool: pool.clone(),

@@ -69,7 +69,7 @@ async fn library(settings: &[(String, String)], pool: &PgPool) -> (Config, Aws, 
     let config = Config::from_figment(figment).unwrap();
     let aws = Aws::connect(&config).await.unwrap();
     meshgate::store::migrate(pool).await.unwrap();
-    let jobs = Jobs::new(&config, pool, &aws);
+    let jobs = Jobs::new(&config, pool, &aws, "http://127.0.0.1:3000").unwrap();
     (config, aws, jobs)
 }
 
@@ -216,7 +216,7 @@ async fn a_hundred_requests_on_two_replicas_survive_throttling_and_server_errors
     // A second replica: its own connection pool and workers, on the same database.
     let other_pool =
         sqlx::postgres::PgPoolOptions::new().max_connections(20).connect(&database_url(&pool)).await.unwrap();
-    let other_replica = Jobs::new(&config, &other_pool, &client);
+    let other_replica = Jobs::new(&config, &other_pool, &client, "http://127.0.0.1:3000").unwrap();
     let people = target(&client, &[("frank", "owner")]).await;
     let mut ids = Vec::new();
     for n in 0..100 {

@@ -18,6 +18,7 @@ use crate::jobs::{DecisionKick, DecisionQueue, DecisionTask};
 use crate::store::audit;
 use crate::store::subscriptions as store;
 
+pub mod events;
 mod expiry;
 mod index;
 mod intake;

@@ -123,6 +123,14 @@ impl Access {
         Ok(taken)
     }
 
+    /// Takes in or records one request as DataZone has it now (an event named it).
+    ///
+    /// # Errors
+    /// DataZone's or the database's.
+    pub async fn sync_one(&self, request: &SubRequest) -> Result<(), AppError> {
+        self.sync_page(&[request]).await.map(|_| ())
+    }
+
     /// Takes in or records what one page of the sync shows; returns how many requests were
     /// taken in and whether anything on the page was news to Postgres.
     async fn sync_page(&self, page: &[&SubRequest]) -> Result<(usize, bool), AppError> {

@@ -186,3 +186,87 @@ impl Aws {
         Ok(owned)
     }
 }
+
+/// How to reach a person: their Identity Center userName, display name and primary email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+}
+
+impl Aws {
+    /// The person with this userName as Identity Center has them now (GetUserId, then
+    /// DescribeUser); `Ok(None)` when there is no such user.
+    pub async fn contact(&self, username: &str) -> Result<Option<Contact>, AppError> {
+        let Some(user_id) = self.store_user_id(username, None).await? else { return Ok(None) };
+        self.contact_of(&user_id).await.map(Some)
+    }
+
+    /// An identity-store user's contact (DescribeUser): the primary email, else the first.
+    async fn contact_of(&self, user_id: &str) -> Result<Contact, AppError> {
+        let store = self.identity_store().await?;
+        let user = self
+            .identitystore
+            .describe_user()
+            .identity_store_id(&store)
+            .user_id(user_id)
+            .send()
+            .await
+            .map_err(|e| upstream("DescribeUser", e))?;
+        let emails = user.emails();
+        let email = emails.iter().find(|e| e.primary()).or_else(|| emails.first()).and_then(|e| e.value());
+        let username = user.user_name().unwrap_or(user_id).to_owned();
+        Ok(Contact {
+            display_name: user.display_name().map_or_else(|| username.clone(), str::to_owned),
+            username,
+            email: email.map(str::to_owned),
+        })
+    }
+
+    /// The members of the Identity Center group with this display name (GetGroupId, then
+    /// ListGroupMemberships and DescribeUser per member); empty when there is no such group.
+    pub async fn group_contacts(&self, group_name: &str) -> Result<Vec<Contact>, AppError> {
+        let store = self.identity_store().await?;
+        let attribute = UniqueAttribute::builder()
+            .attribute_path("displayName")
+            .attribute_value(Document::String(group_name.to_owned()))
+            .build()
+            .map_err(|e| AppError::invalid("group", e.to_string()))?;
+        let found = self
+            .identitystore
+            .get_group_id()
+            .identity_store_id(&store)
+            .alternate_identifier(AlternateIdentifier::UniqueAttribute(attribute))
+            .send()
+            .await;
+        let group_id = match found {
+            Ok(out) => out.group_id().to_owned(),
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_identitystore::operation::get_group_id::GetGroupIdError::is_resource_not_found_exception,
+                ) =>
+            {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(upstream("GetGroupId", e)),
+        };
+        let mut members = Vec::new();
+        let mut pages = self
+            .identitystore
+            .list_group_memberships()
+            .identity_store_id(&store)
+            .group_id(&group_id)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| upstream("ListGroupMemberships", e))?;
+            for membership in page.group_memberships() {
+                if let Some(MemberId::UserId(user)) = membership.member_id() {
+                    members.push(self.contact_of(user).await?);
+                }
+            }
+        }
+        Ok(members)
+    }
+}

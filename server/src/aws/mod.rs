@@ -19,7 +19,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_datazone::error::{ProvideErrorMetadata, SdkError};
 use futures_util::future::BoxFuture;
 
-pub use directory::Identity;
+pub use directory::{Contact, Identity};
 pub use projects::{ProfileGrant, ProfileInfo, ProjectListing, ProjectState, UnitInfo, UnitNode};
 pub use units::Grantee;
 
@@ -32,6 +32,8 @@ pub struct Aws {
     pub datazone: aws_sdk_datazone::Client,
     pub identitystore: aws_sdk_identitystore::Client,
     pub sso_admin: aws_sdk_ssoadmin::Client,
+    /// The queue DataZone's EventBridge events arrive on (`events_queue_url`).
+    pub sqs: aws_sdk_sqs::Client,
     pub domain_id: String,
     pub region: String,
     identity_store_id: Arc<tokio::sync::OnceCell<String>>,
@@ -116,6 +118,7 @@ impl Aws {
         let datazone = aws_sdk_datazone::Client::new(&sdk);
         let identitystore = aws_sdk_identitystore::Client::new(&sdk);
         let sso_admin = aws_sdk_ssoadmin::Client::new(&sdk);
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
         let domain_id = domain::resolve(&datazone, &config.aws_domain).await?;
         let endpoint = if config.aws_endpoint_url.is_empty() { "AWS" } else { config.aws_endpoint_url.as_str() };
         tracing::info!(%endpoint, %region, domain = %domain_id, "AWS endpoint in use");
@@ -123,6 +126,7 @@ impl Aws {
             datazone,
             identitystore,
             sso_admin,
+            sqs,
             domain_id,
             region,
             identity_store_id: Arc::default(),

@@ -24,6 +24,8 @@ use rate::RateLimits;
 use crate::access::Access;
 use crate::aws::Aws;
 use crate::config::Config;
+use crate::error::AppError;
+use crate::notify::{DeliveryTask, Notifier};
 
 /// How long an idle worker waits before looking for due tasks again.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -55,14 +57,21 @@ pub struct Jobs {
     project_task: ProjectTask,
     decisions: DecisionQueue,
     access: Access,
+    notifier: Notifier,
+    events_queue_url: String,
     workers: usize,
     sync_every: Duration,
+    notice_every: Duration,
     expiry_every: Duration,
     drift_every: Duration,
 }
 
 impl Jobs {
-    pub fn new(config: &Config, pool: &PgPool, aws: &Aws) -> Self {
+    /// `base_url` is the portal's address as people reach it, for links in notifications.
+    ///
+    /// # Errors
+    /// Notification settings that cannot be used (`smtp_url`, `mail_from`).
+    pub fn new(config: &Config, pool: &PgPool, aws: &Aws, base_url: &str) -> Result<Self, AppError> {
         let projects = LazyQueue::default();
         let limits = RateLimits::new(pool.clone(), config.rate_limits().unwrap_or_default());
         let decisions = DecisionQueue::default();
@@ -75,17 +84,26 @@ impl Jobs {
             Duration::from_millis(config.job_poll_ms),
             config.job_max_attempts,
         );
-        Self {
+        let notifier = Notifier::new(config, pool, &access, base_url)?;
+        Ok(Self {
             pool: pool.clone(),
             projects,
             project_task,
             decisions,
             access,
+            notifier,
+            events_queue_url: config.events_queue_url.clone(),
             workers: config.job_workers as usize,
             sync_every: Duration::from_secs(config.subscription_sync_seconds),
+            notice_every: Duration::from_secs(config.notice_check_seconds),
             expiry_every: Duration::from_secs(config.expiry_check_seconds),
             drift_every: Duration::from_secs(config.drift_check_seconds),
-        }
+        })
+    }
+
+    /// Notifications: the outbox, deliveries and notices.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 
     /// Subscription requests, rules and decisions, shared with the web side.
@@ -131,9 +149,23 @@ impl Jobs {
                 let (cell, pool) = (cell.clone(), pool.clone());
                 async move { decision_queue(&cell, &pool).await }
             }));
+            let notifier = self.notifier.clone();
+            workers.spawn(work(stop.clone(), DeliveryTask::new(self.notifier.clone()), move || {
+                let notifier = notifier.clone();
+                async move { notifier.queue().await }
+            }));
         }
-        let every = Every { sync: self.sync_every, expiry: self.expiry_every, drift: self.drift_every };
-        workers.spawn(periodic(stop, self.access.clone(), every));
+        workers.spawn(self.notifier.clone().run_fan_out(stop.clone()));
+        if !self.events_queue_url.is_empty() {
+            workers.spawn(self.access.clone().consume_events(self.events_queue_url.clone(), stop.clone()));
+        }
+        let every = Every {
+            sync: self.sync_every,
+            expiry: self.expiry_every,
+            drift: self.drift_every,
+            notices: self.notice_every,
+        };
+        workers.spawn(periodic(stop, self.access.clone(), self.notifier.clone(), every));
         tokio::spawn(async move { while workers.join_next().await.is_some() {} })
     }
 }
@@ -185,11 +217,12 @@ struct Every {
     sync: Duration,
     expiry: Duration,
     drift: Duration,
+    notices: Duration,
 }
 
 /// The periodic work: syncing subscription requests from DataZone, ending expired access,
-/// the drift check and (hourly) forgetting API answers kept past their 24 hours. Every replica looks each second; the schedule rows let one of them run it.
-async fn periodic(stop: CancellationToken, access: Access, every: Every) {
+/// the drift check, notices due by time and (hourly) forgetting API answers kept past their 24 hours. Every replica looks each second; the schedule rows let one of them run it.
+async fn periodic(stop: CancellationToken, access: Access, notifier: Notifier, every: Every) {
     let pool = access.pool().clone();
     while !stop.is_cancelled() {
         match crate::store::subscriptions::claim(&pool, "subscription_sync_scheduled", every.sync, false).await {
@@ -213,6 +246,13 @@ async fn periodic(stop: CancellationToken, access: Access, every: Every) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(ended = n, "expired subscriptions revoked"),
                 Err(error) => tracing::warn!(%error, "expiry run failed"),
+            }
+        }
+        if let Ok(true) = crate::store::subscriptions::claim(&pool, "notices", every.notices, false).await {
+            match notifier.notices_due(chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(notices = n, "expiry warnings, reminders and digests recorded"),
+                Err(error) => tracing::warn!(%error, "notices could not be recorded"),
             }
         }
         if let Ok(true) =

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod drift;
+pub mod notify;
 pub mod projects;
 pub mod reports;
 pub mod subscriptions;
