@@ -67,6 +67,7 @@ async fn main() {
         publishing_projects: alice.publishing_projects,
         member_projects: alice.member_projects,
         role_note: None,
+        unread_notifications: 0,
         token: None,
     };
 

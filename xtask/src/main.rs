@@ -73,7 +73,8 @@ fn install_common() -> Result {
     tools::debian(&[("postgresql", tools::postgres_present())])?;
     tools::rust()?;
     tools::npm(&root())?;
-    tools::npm(&root().join("idp"))
+    tools::npm(&root().join("idp"))?;
+    tools::aiosmtpd(&target_dir()).map(|_| ())
 }
 
 fn build_release() -> Result {
@@ -86,27 +87,58 @@ fn build_release() -> Result {
 fn spawn_emulator(slot: &mut Option<Child>) -> Result<String> {
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
     let mut cmd = Command::new(target_dir().join("release/emulator"));
-    cmd.current_dir(root()).args(["--listen", &addr.to_string()]);
+    cmd.current_dir(root()).args(["--listen", &addr.to_string(), "--events-queue", EVENTS_QUEUE]);
     let emulator = slot.insert(spawn(&mut cmd)?);
     wait_for_ok(addr, "/_emulator/faults", emulator, READY_WAIT)?;
     Ok(format!("http://{addr}"))
 }
 
-/// The local stand-ins the portal talks to: the AWS emulator and the OIDC provider.
+/// The queue the emulator sends DataZone's EventBridge events to, as a rule would.
+const EVENTS_QUEUE: &str = "meshgate-datazone-events";
+
+/// The local stand-ins the portal talks to: the AWS emulator (with its events queue), the
+/// OIDC provider and the SMTP server.
 struct Upstreams {
     aws: String,
     idp: String,
+    smtp: String,
 }
 
 impl Upstreams {
-    /// Starts the emulator's demo mesh and the local IdP (with its client registered for a
-    /// portal on `portal`), each on a free port.
-    fn spawn(emulator: &mut Option<Child>, idp: &mut Option<Child>, portal: SocketAddr) -> Result<Self> {
+    /// Starts the emulator's demo mesh, the local IdP (with its client registered for a
+    /// portal on `portal`) and the SMTP server, each on a free port.
+    fn spawn(
+        emulator: &mut Option<Child>,
+        idp: &mut Option<Child>,
+        smtp: &mut Option<Child>,
+        portal: SocketAddr,
+    ) -> Result<Self> {
         let aws = spawn_emulator(emulator)?;
         let idp = spawn_idp(idp, portal)?;
+        let (smtp, maildir) = spawn_smtp(smtp)?;
         println!("AWS emulator (demo mesh): {aws}\nLocal sign-in (OIDC): {idp}");
-        Ok(Self { aws, idp })
+        println!("Local SMTP server: {smtp} (mail it receives: {})", maildir.display());
+        Ok(Self { aws, idp, smtp })
     }
+
+    /// The emulator's events queue, as the SQS queue URL the portal reads.
+    fn events_queue_url(&self) -> String {
+        format!("{}/123456789012/{EVENTS_QUEUE}", self.aws)
+    }
+}
+
+/// aiosmtpd on a free port, keeping what it receives in a Maildir under the target
+/// directory (emptied each start); answers its smtp:// URL and the Maildir.
+fn spawn_smtp(slot: &mut Option<Child>) -> Result<(String, PathBuf)> {
+    let python = tools::aiosmtpd(&target_dir())?;
+    let maildir = std::path::absolute(target_dir().join("mail")).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&maildir);
+    let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "aiosmtpd", "-n", "-l", &addr.to_string(), "-c", "aiosmtpd.handlers.Mailbox"]).arg(&maildir);
+    let smtp = slot.insert(spawn(&mut cmd)?);
+    util::wait_for_port(addr, smtp, READY_WAIT)?;
+    Ok((format!("smtp://{addr}"), maildir))
 }
 
 fn spawn_idp(slot: &mut Option<Child>, portal: SocketAddr) -> Result<String> {
@@ -142,6 +174,8 @@ fn portal(addr: SocketAddr, database_url: &str, upstreams: &Upstreams) -> Comman
         .env("MESHGATE_OIDC_CLIENT_ID", "meshgate-local")
         .env("MESHGATE_OIDC_CLIENT_SECRET", "meshgate-local-secret")
         .env("MESHGATE_STEWARD_GROUPS", DEMO_STEWARD_GROUPS)
+        .env("MESHGATE_SMTP_URL", &upstreams.smtp)
+        .env("MESHGATE_EVENTS_QUEUE_URL", upstreams.events_queue_url())
         .env("MESHGATE_SESSION_SECURE_COOKIE", "false")
         // The browser suite's alive check and the bench load pages much faster than a person.
         .env("MESHGATE_PERSON_CALLS_PER_SECOND", "200")
@@ -177,12 +211,13 @@ struct Running {
     portal: Option<Child>,
     emulator: Option<Child>,
     idp: Option<Child>,
+    smtp: Option<Child>,
     cluster: Option<Cluster>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        for child in [&mut self.portal, &mut self.emulator, &mut self.idp].into_iter().flatten() {
+        for child in [&mut self.portal, &mut self.emulator, &mut self.idp, &mut self.smtp].into_iter().flatten() {
             terminate(child, Duration::from_secs(10));
         }
         if let Some(cluster) = &self.cluster {
@@ -204,7 +239,7 @@ fn run_portal(interrupted: &AtomicBool) -> Result {
     let database_url = running.cluster.insert(Cluster::start()?).fresh_database(&database)?;
     stages.run("build (release)", build_release)?;
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, addr)?;
+    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, &mut running.smtp, addr)?;
     let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &upstreams))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
     stages.summary();
@@ -231,6 +266,7 @@ fn test() -> Result {
 
 fn test_stages(stages: &mut Stages) -> Result {
     let mut schemathesis = PathBuf::new();
+    let mut aiosmtpd = PathBuf::new();
     stages.run("install missing tools", || {
         tools::debian(&[("postgresql", tools::postgres_present()), ("chromium", tools::chromium_present())])?;
         tools::rust()?;
@@ -239,6 +275,7 @@ fn test_stages(stages: &mut Stages) -> Result {
         tools::npm(&root().join("idp"))?;
         tools::npm(&root().join("end2end"))?;
         schemathesis = tools::schemathesis(&target_dir())?;
+        aiosmtpd = tools::aiosmtpd(&target_dir())?;
         Ok(())
     })?;
     let mut running = Running::default();
@@ -282,12 +319,14 @@ fn test_stages(stages: &mut Stages) -> Result {
             .args(["test", "--workspace", "--exclude", "frontend"])
             .env("DATABASE_URL", &admin_url)
             // server/tests/schemathesis.rs runs it against /api/v1.
-            .env("MESHGATE_SCHEMATHESIS", &schemathesis))
+            .env("MESHGATE_SCHEMATHESIS", &schemathesis)
+            // server/tests/notifications.rs reads the mail it receives.
+            .env("MESHGATE_AIOSMTPD", &aiosmtpd))
     })?;
     stages.run("build (release)", build_release)?;
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
     let database_url = cluster.fresh_database("meshgate_e2e")?;
-    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, addr)?;
+    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, &mut running.smtp, addr)?;
     let server = running.portal.insert(spawn(&mut portal(addr, &database_url, &upstreams))?);
     wait_for_ok(addr, "/readyz", server, READY_WAIT)?;
     let playwright = |args: &[&str]| run(playwright(addr, &upstreams).args(args));
@@ -307,7 +346,7 @@ fn bench() -> Result {
     build_release()?;
     // The IdP knows one portal address: the one the browser checks below sign in to.
     let browser_portal: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
-    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, browser_portal)?;
+    let upstreams = Upstreams::spawn(&mut running.emulator, &mut running.idp, &mut running.smtp, browser_portal)?;
     tools::npm(&root().join("end2end"))?;
 
     println!("\nStart-up, process start to /readyz = 200 (first run migrates an empty database):");

@@ -1,6 +1,6 @@
 //! Installs what the build and tests need when it is missing, from the package registries
 //! only: rustup's wasm target, cargo-leptos, the wasm-bindgen CLI matching Cargo.lock,
-//! sqlx-cli, npm packages, Debian's PostgreSQL and Chromium, and schemathesis from PyPI.
+//! sqlx-cli, npm packages, Debian's PostgreSQL and Chromium, and schemathesis and aiosmtpd from PyPI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,6 +13,9 @@ const CARGO_LEPTOS: &str = "0.3.10";
 /// The property-based API client server/tests/schemathesis.rs runs against /api/v1: pinned,
 /// so that a new release's new checks fail a change of the pin and never an unrelated one.
 const SCHEMATHESIS: &str = "4.32.5";
+
+/// The local SMTP server the run and test commands start, which tests read mail from.
+const AIOSMTPD: &str = "1.4.6";
 
 /// The version Cargo.lock pins for `package`, so the CLIs always match the libraries.
 fn locked_version(package: &str) -> Result<String> {
@@ -55,28 +58,47 @@ pub fn sqlx_cli() -> Result {
 /// (again when [`SCHEMATHESIS`] changes); answers its binary, which the tests find in
 /// `MESHGATE_SCHEMATHESIS`.
 pub fn schemathesis(target: &Path) -> Result<PathBuf> {
+    let venv = python_venv(target, "schemathesis", SCHEMATHESIS)?;
+    Ok(venv.join("bin/schemathesis"))
+}
+
+/// The local SMTP server (aiosmtpd, from PyPI) the run and test commands start: answers
+/// the venv's python, which runs it as `python -m aiosmtpd`; the tests find it in
+/// `MESHGATE_AIOSMTPD`.
+pub fn aiosmtpd(target: &Path) -> Result<PathBuf> {
+    let venv = python_venv(target, "aiosmtpd", AIOSMTPD)?;
+    Ok(venv.join("bin/python"))
+}
+
+/// `package==version` in its own venv under `target` (`<package>-venv`), installed once per
+/// target directory and again when the version changes; answers the venv.
+fn python_venv(target: &Path, package: &str, version: &str) -> Result<PathBuf> {
     // Absolute: the tests run in their package's directory, not this one.
-    let venv =
-        std::path::absolute(target.join("schemathesis-venv")).map_err(|e| format!("{}: {e}", target.display()))?;
-    let binary = venv.join("bin/schemathesis");
-    let wanted = format!("schemathesis, version {SCHEMATHESIS}");
-    if output(Command::new(&binary).arg("--version")).is_some_and(|v| v == wanted) {
-        return Ok(binary);
+    let venv = std::path::absolute(target.join(format!("{package}-venv")))
+        .map_err(|e| format!("{}: {e}", target.display()))?;
+    let python = venv.join("bin/python");
+    let installed = || {
+        let probe = format!("import importlib.metadata as m; print(m.version('{package}'))");
+        output(Command::new(&python).args(["-c", &probe])).is_some_and(|v| v == version)
+    };
+    if installed() {
+        return Ok(venv);
     }
-    println!("installing schemathesis {SCHEMATHESIS} from PyPI into {} (once per target directory)", venv.display());
+    println!("installing {package} {version} from PyPI into {} (once per target directory)", venv.display());
     run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv)).map_err(|e| {
-        format!("{e}: schemathesis needs python3 (3.9 or newer) with its venv module (on Debian: apt-get install python3-venv)")
+        format!("{e}: {package} needs python3 (3.9 or newer) with its venv module (on Debian: apt-get install python3-venv)")
     })?;
     run(Command::new(venv.join("bin/pip")).args([
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        &format!("schemathesis=={SCHEMATHESIS}"),
+        &format!("{package}=={version}"),
     ]))
-    .map_err(|e| format!("{e}: could not install schemathesis {SCHEMATHESIS} from PyPI"))?;
-    match output(Command::new(&binary).arg("--version")) {
-        Some(version) if version == wanted => Ok(binary),
-        other => Err(format!("{} answers {other:?} to --version after the install, not `{wanted}`", binary.display())),
+    .map_err(|e| format!("{e}: could not install {package} {version} from PyPI"))?;
+    if installed() {
+        Ok(venv)
+    } else {
+        Err(format!("{package} is not at {version} in {} after the install", venv.display()))
     }
 }
 

@@ -88,6 +88,21 @@ pub fn wait_for_ok(addr: SocketAddr, path: &str, child: &mut Child, limit: Durat
     Err(format!("http://{addr}{path} was not ready after {limit:?}"))
 }
 
+/// Waits until `addr` accepts TCP connections (a server that speaks no HTTP, like SMTP).
+pub fn wait_for_port(addr: SocketAddr, child: &mut Child, limit: Duration) -> Result<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(start.elapsed());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the process exited ({status}) before {addr} accepted connections"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(format!("{addr} accepted no connection after {limit:?}"))
+}
+
 /// Asks a child to stop with SIGTERM, then waits; SIGKILL after `grace`.
 pub fn terminate(child: &mut Child, grace: Duration) {
     if matches!(child.try_wait(), Ok(Some(_))) {

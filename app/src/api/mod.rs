@@ -5,6 +5,7 @@ mod activity;
 mod admin;
 mod domain;
 mod glossary;
+mod notifications;
 #[cfg(feature = "ssr")]
 pub mod ports;
 mod projects;
@@ -18,6 +19,7 @@ pub use activity::*;
 pub use admin::*;
 pub use domain::*;
 pub use glossary::*;
+pub use notifications::*;
 pub use projects::*;
 pub use publishing::*;
 pub use reports::*;

@@ -9,11 +9,11 @@ use leptos::prelude::*;
 use crate::model::{
     AccessQuery, AccessReport, AccessRequestForm, AccessTerms, ApiError, ApiReference, AssetDetail, AssetEdit,
     AuditEntry, AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, CreatedToken, Dashboard,
-    DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset,
-    NewProfileGrant, NewToken, PipelineBinding, PipelineBindingForm, PipelinesPage, Principal, ProducerAsset,
+    DeliveriesPage, DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset,
+    NewProfileGrant, NewToken, NotificationPreferences, NotificationsPage, PipelineBinding, PipelineBindingForm, PipelinesPage, Principal, ProducerAsset,
     ProducerProduct, ProductEdit, ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail,
     RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary, TokensPage,
-    UnitChoice, UnitDetail, UsageRow,
+    UnitChannelsForm, UnitChannelsView, UnitChoice, UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function
@@ -178,6 +178,27 @@ pub trait Drift: Send + Sync + 'static {
     async fn check_now(&self, caller: &Caller) -> Result<DriftReport, ApiError>;
 }
 
+/// Notifications: each person's list and email preferences; admins' channels and log.
+#[async_trait]
+pub trait Notifications: Send + Sync + 'static {
+    async fn page(&self, caller: &Caller) -> Result<NotificationsPage, ApiError>;
+    async fn unread(&self, caller: &Caller) -> Result<u32, ApiError>;
+    /// Marks the caller's entries read: `ids`, or all when empty.
+    async fn mark_read(&self, caller: &Caller, ids: Vec<i64>) -> Result<(), ApiError>;
+    async fn save_preferences(&self, caller: &Caller, preferences: NotificationPreferences) -> Result<(), ApiError>;
+    /// Sends a test email to the caller now; 422 with the SMTP server's answer when it fails.
+    async fn test_email(&self, caller: &Caller) -> Result<String, ApiError>;
+    /// Admins: email set-up, delivery counts and the newest deliveries (`state` filters).
+    async fn deliveries(&self, caller: &Caller, state: Option<String>) -> Result<DeliveriesPage, ApiError>;
+    async fn retry_delivery(&self, caller: &Caller, id: &str) -> Result<(), ApiError>;
+    async fn unit_channels(&self, caller: &Caller, unit: &str) -> Result<UnitChannelsView, ApiError>;
+    /// Saves a unit's webhooks and review SLA; 422 for a URL that is not a webhook.
+    async fn save_unit_channels(&self, caller: &Caller, form: UnitChannelsForm) -> Result<UnitChannelsView, ApiError>;
+    /// Posts a test message to a unit's `slack` or `teams` webhook now; 422 with what the
+    /// channel answered when it fails.
+    async fn test_unit_channel(&self, caller: &Caller, unit: &str, channel: &str) -> Result<String, ApiError>;
+}
+
 /// Personal access tokens, managed by their owner from a signed-in browser.
 #[async_trait]
 pub trait Tokens: Send + Sync + 'static {
@@ -207,6 +228,7 @@ pub struct Services {
     pub reports: Arc<dyn Reports>,
     pub drift: Arc<dyn Drift>,
     pub tokens: Arc<dyn Tokens>,
+    pub notifications: Arc<dyn Notifications>,
     /// The `/api/v1` reference, made once from the OpenAPI document.
     pub api_reference: Arc<ApiReference>,
 }

@@ -47,6 +47,9 @@ pub struct Caller {
     /// `identity_cache_seconds`): for marks pages show, never for authority; server side only.
     #[serde(skip)]
     pub member_projects: Vec<String>,
+    /// Unread entries of the person's notification list (filled by `who_am_i`).
+    #[serde(default)]
+    pub unread_notifications: u32,
     /// Why the person has fewer roles than their sign-in suggests (their ID token names
     /// role groups IAM Identity Center does not list them in), for the sign-in page.
     #[serde(default)]

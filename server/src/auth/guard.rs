@@ -114,6 +114,7 @@ impl AuthService {
             publishing_projects: person.identity.publishing_projects.clone(),
             member_projects: person.identity.member_projects.clone(),
             role_note: self.roles.fewer_roles_note(person),
+            unread_notifications: 0,
             token: None,
         }
     }

@@ -6,6 +6,7 @@ mod domain;
 mod drift;
 mod glossary;
 pub mod markdown;
+pub mod notifications;
 mod projects;
 pub mod publishing;
 pub mod reports;
@@ -57,6 +58,11 @@ pub fn build(config: &Config, pool: &PgPool, aws: &Aws, auth: &Arc<AuthService>,
             max_days: config.token_max_days,
             aws: aws.clone(),
             pipelines: auth.pipelines.clone(),
+        }),
+        notifications: Arc::new(notifications::NotificationService {
+            notifier: jobs.notifier().clone(),
+            mail_from: config.mail_from.clone(),
+            events_queue: !config.events_queue_url.is_empty(),
         }),
         api_reference: Arc::new(crate::routes::api::reference()),
     }

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub base: String,
     pub idp: String,
     pub aws: emulator::RunningEmulator,
+    /// The portal's configuration, for tests that drive the library beside it.
+    pub config: Config,
     _idp_process: Child,
 }
 
@@ -31,6 +33,8 @@ pub struct Setup {
     /// the demo users when absent.
     pub idp_seed: Option<PathBuf>,
     pub extra: Vec<(&'static str, serde_json::Value)>,
+    /// The SQS queue the emulator sends DataZone's events to; the portal reads it.
+    pub events_queue: Option<&'static str>,
 }
 
 /// The local IdP with its client registered for a portal at `portal`. A start that has not
@@ -91,6 +95,7 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
     if let Some(seed) = setup.seed {
         config.seed = seed;
     }
+    config.events_queue = setup.events_queue.map(str::to_owned);
     let aws = emulator::spawn(config).await.unwrap();
     // The portal's port is held from here on: the IdP needs its address before it starts.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -118,6 +123,9 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
         .merge(("expiry_check_seconds", 1))
         // Tests call far faster than people; the limit has its own test.
         .merge(("person_calls_per_second", 1000));
+    if let Some(queue) = setup.events_queue {
+        figment = figment.merge(("events_queue_url", format!("{}/123456789012/{queue}", aws.endpoint_url())));
+    }
     for (key, value) in setup.extra {
         figment = figment.merge((key, value));
     }
@@ -127,9 +135,10 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
     if let Err(error) = underway::run_migrations(&pool).await {
         eprintln!("job queue schema not created: {error}");
     }
-    let app = Application::build_on(Config::from_figment(figment).unwrap(), pool, listener).await.unwrap();
+    let config = Config::from_figment(figment).unwrap();
+    let app = Application::build_on(config.clone(), pool, listener).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { base, idp, aws, _idp_process: idp_process }
+    TestApp { base, idp, aws, config, _idp_process: idp_process }
 }
 
 /// SDK settings aimed at the emulator (which takes any credentials).
@@ -385,5 +394,101 @@ impl TestApp {
         })
         .await;
         last
+    }
+}
+
+/// The local SMTP server (aiosmtpd, installed by `cargo xtask test` and named by
+/// `MESHGATE_AIOSMTPD`), keeping what it receives in a Maildir.
+pub struct Mailbox {
+    pub url: String,
+    pub dir: tempfile_dir::Dir,
+    _process: Child,
+}
+
+/// A directory removed when dropped.
+pub mod tempfile_dir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Mailbox {
+    pub async fn start() -> Self {
+        let python = std::env::var("MESHGATE_AIOSMTPD")
+            .expect("MESHGATE_AIOSMTPD names aiosmtpd's python: run `cargo xtask test`, which installs it");
+        let port = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("meshgate-mail-{}", uuid::Uuid::new_v4()));
+        let process = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&dir)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("aiosmtpd starts");
+        wait_until("the SMTP server to listen", 20, async || {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
+        })
+        .await;
+        Self { url: format!("smtp://127.0.0.1:{port}"), dir: tempfile_dir::Dir(dir), _process: process }
+    }
+
+    /// Every message received so far, as raw RFC 5322 text.
+    pub fn messages(&self) -> Vec<String> {
+        let new = self.dir.0.join("new");
+        let Ok(entries) = std::fs::read_dir(new) else { return Vec::new() };
+        // Long headers come folded (RFC 5322 §2.2.3): unfolded here, as a mail client shows them.
+        entries
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|m| m.replace("\r\n ", " ").replace("\n ", " "))
+            .collect()
+    }
+
+    /// The messages to `address`.
+    pub fn to(&self, address: &str) -> Vec<String> {
+        let header = format!("To: {address}");
+        self.messages().into_iter().filter(|m| m.lines().any(|l| l.eq_ignore_ascii_case(&header))).collect()
+    }
+}
+
+/// A chat webhook receiver on loopback standing in for Slack's or Teams' incoming webhook:
+/// it answers 200 after `hold` and counts a message only once it has answered (as a
+/// webhook accepts one), so a sender killed while waiting leaves nothing counted.
+pub struct ChatReceiver {
+    pub url: String,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+    pub attempts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ChatReceiver {
+    pub async fn start(hold: Duration) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let (kept, tried) = (received.clone(), attempts.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+                let (kept, tried) = (kept.clone(), tried.clone());
+                async move {
+                    tried.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(hold).await;
+                    kept.lock().unwrap().push(body);
+                    "ok"
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, received, attempts }
+    }
+
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        self.received.lock().unwrap().clone()
     }
 }
