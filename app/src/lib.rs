@@ -15,10 +15,11 @@ use leptos_router::{path, SsrMode};
 
 use components::Layout;
 use pages::{
-    AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage, DevelopersPage,
-    DriftPage, GlossaryPage, HomePage, InboxPage, MyAccessPage, MyDataPage, MyProjectsPage, NewProjectPage, NotFound,
-    PipelinesAdminPage, ProducerAssetPage, ProductPage, RequestPage, RulesPage, SignInPage, SignedOutPage,
-    SubscriptionRequestPage, TermPage, TokensPage, UnitPage, UsagePage,
+    AccessReportPage, AdminPage, ApprovalsPage, AssetPage, AuditPage, CatalogSearchPage, DashboardPage,
+    DeliveriesAdminPage, DevelopersPage, DriftPage, GlossaryPage, HomePage, InboxPage, MyAccessPage, MyDataPage,
+    MyProjectsPage, NewProjectPage, NotFound, NotificationsPage, PipelinesAdminPage, ProducerAssetPage, ProductPage,
+    RequestPage, RulesPage, SignInPage, SignedOutPage, SubscriptionRequestPage, TermPage, TokensPage, UnitPage,
+    UsagePage,
 };
 
 /// Holds clicks and typing made before hydration and hands them over after it (see the
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/units/:id") view=UnitPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/pipelines") view=PipelinesAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/notifications") view=DeliveriesAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async/>
                 </Routes>

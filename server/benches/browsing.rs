@@ -91,6 +91,7 @@ async fn browse(pool: PgPool, label: &str, settings: &[(&'static str, u64)]) {
         .into_iter()
         .chain(settings.iter().map(|(key, value)| (*key, serde_json::json!(value))))
         .collect(),
+        ..support::Setup::default()
     };
     let app = support::spawn_with(pool, setup).await;
 

@@ -212,7 +212,10 @@ impl Config {
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return invalid("mail_from (MESHGATE_MAIL_FROM) must be an email address, or Name <address>");
         }
-        if !self.events_queue_url.is_empty() && !self.events_queue_url.starts_with("https://") && !self.events_queue_url.starts_with("http://") {
+        if !self.events_queue_url.is_empty()
+            && !self.events_queue_url.starts_with("https://")
+            && !self.events_queue_url.starts_with("http://")
+        {
             return invalid("events_queue_url (MESHGATE_EVENTS_QUEUE_URL) must be an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)");
         }
         if self.digest_hour_utc > 23 {

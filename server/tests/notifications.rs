@@ -162,10 +162,8 @@ async fn requests_from_the_portal_and_from_datazone_reach_stewards_once_on_every
     all.sort();
     all.dedup();
     assert_eq!(all.len(), total, "no chat message twice");
-    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state <> 'sent'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let failed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state <> 'sent'").fetch_one(&pool).await.unwrap();
     assert_eq!(failed, 0);
 
     // Read, the count goes to zero.
@@ -214,12 +212,14 @@ async fn reminders_escalations_and_expiry_warnings_fire_on_their_schedule(pool: 
     let decision = json!({ "decision": { "ids": [id], "accept": true, "comment": "" } });
     ok(app.call_json(&dave, "decide_subscriptions", &decision).await).await;
     wait_until("access granted", 30, async || {
-        sqlx::query_scalar::<_, Option<chrono::DateTime<Utc>>>("SELECT expires_at FROM subscription_requests WHERE id = $1")
-            .bind(&id)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            .is_some()
+        sqlx::query_scalar::<_, Option<chrono::DateTime<Utc>>>(
+            "SELECT expires_at FROM subscription_requests WHERE id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .is_some()
     })
     .await;
     let later = now + chrono::TimeDelta::days(24);

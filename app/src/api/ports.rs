@@ -9,11 +9,12 @@ use leptos::prelude::*;
 use crate::model::{
     AccessQuery, AccessReport, AccessRequestForm, AccessTerms, ApiError, ApiReference, AssetDetail, AssetEdit,
     AuditEntry, AuditLogPage, AuditQuery, BulkDecision, Caller, CatalogPage, CatalogQuery, CreatedToken, Dashboard,
-    DeliveriesPage, DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects, NewGlueAsset,
-    NewProfileGrant, NewToken, NotificationPreferences, NotificationsPage, PipelineBinding, PipelineBindingForm, PipelinesPage, Principal, ProducerAsset,
-    ProducerProduct, ProductEdit, ProfileSummary, ProjectRequestForm, ProjectSubscriptions, RequestDetail,
-    RequestSummary, Role, RuleForm, RulesPage, RunProgress, SubscriptionDetail, TermDetail, TermSummary, TokensPage,
-    UnitChannelsForm, UnitChannelsView, UnitChoice, UnitDetail, UsageRow,
+    DeliveriesPage, DomainInfo, DriftReport, DryRun, InboxPage, InboxQuery, Inventory, MemberChange, MyProjects,
+    NewGlueAsset, NewProfileGrant, NewToken, NotificationPreferences, NotificationsPage, PipelineBinding,
+    PipelineBindingForm, PipelinesPage, Principal, ProducerAsset, ProducerProduct, ProductEdit, ProfileSummary,
+    ProjectRequestForm, ProjectSubscriptions, RequestDetail, RequestSummary, Role, RuleForm, RulesPage, RunProgress,
+    SubscriptionDetail, TermDetail, TermSummary, TokensPage, UnitChannelsForm, UnitChannelsView, UnitChoice,
+    UnitDetail, UsageRow,
 };
 
 /// Who is calling. The one place identity and roles come from: every server function

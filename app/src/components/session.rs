@@ -121,6 +121,7 @@ fn SignedInAs(caller: Caller) -> impl IntoView {
                 // Shown where the header has room beside a long navigation.
                 <p class="hidden text-xs text-slate-300 2xl:block" data-testid="roles">{roles.clone()}</p>
             </div>
+            <NotificationBell unread=caller.unread_notifications/>
             <a
                 href="/tokens"
                 class="hidden whitespace-nowrap rounded px-2 py-1.5 text-sm text-slate-200 sm:inline-block hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400"
@@ -136,6 +137,34 @@ fn SignedInAs(caller: Caller) -> impl IntoView {
                 </button>
             </form>
         </div>
+    }
+}
+
+/// The header's link to the notification list, with the unread count.
+#[component]
+fn NotificationBell(unread: u32) -> impl IntoView {
+    let label = match unread {
+        0 => "Notifications".to_owned(),
+        1 => "Notifications, 1 unread".to_owned(),
+        n => format!("Notifications, {n} unread"),
+    };
+    view! {
+        <a
+            href="/notifications"
+            aria-label=label.clone()
+            title=label
+            data-testid="notification-bell"
+            class="relative rounded p-1.5 text-slate-200 hover:bg-slate-800 hover:text-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-400"
+        >
+            <svg aria-hidden="true" viewBox="0 0 20 20" class="h-5 w-5 fill-current">
+                <path d="M10 2a5 5 0 0 0-5 5v2.6L3.3 13A1 1 0 0 0 4.2 14.5h11.6a1 1 0 0 0 .9-1.5L15 9.6V7a5 5 0 0 0-5-5Zm-2 14a2 2 0 0 0 4 0H8Z"></path>
+            </svg>
+            {(unread > 0).then(|| view! {
+                <span class="absolute -right-1 -top-1 min-w-[1.1rem] rounded-full bg-emerald-500 px-1 text-center text-[0.65rem] font-bold leading-[1.1rem] text-slate-900" data-testid="unread-count">
+                    {if unread > 99 { "99+".to_owned() } else { unread.to_string() }}
+                </span>
+            })}
+        </a>
     }
 }
 

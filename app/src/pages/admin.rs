@@ -28,7 +28,8 @@ pub fn AdminPage() -> impl IntoView {
             <h1 class="text-2xl font-bold tracking-tight">"Admin"</h1>
             <p class="mt-1 text-slate-600">
                 "Domain units, who may create which projects where, and project profiles. CI/CD pipelines that call the API are bound on "
-                <a href="/admin/pipelines" class=LINK>"Pipelines"</a>"."
+                <a href="/admin/pipelines" class=LINK>"Pipelines"</a>"; what the portal sends, and to whom, on "
+                <a href="/admin/notifications" class=LINK>"Notifications"</a>"."
             </p>
             <div class="mt-6 grid gap-6 lg:grid-cols-2">
                 <UnitTree units/>
@@ -185,20 +186,25 @@ pub fn UnitPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let unit = page_resource(Role::Admin, id, admin_unit);
+    let channels = super::notifications::unit_channels_resource(id);
     let refetch = Callback::new(move |()| unit.refetch());
     view! {
         <Title text="Domain unit · Meshgate"/>
         <RequireRole role=Role::Admin>
             <a href="/admin" class=format!("text-sm {LINK}")>"← Admin"</a>
             <Loaded resource=unit rows=6 class=PANEL_MT4 let:detail>
-                <UnitView detail refetch/>
+                <UnitView detail refetch channels/>
             </Loaded>
         </RequireRole>
     }
 }
 
 #[component]
-fn UnitView(detail: UnitDetail, refetch: Callback<()>) -> impl IntoView {
+fn UnitView(
+    detail: UnitDetail,
+    refetch: Callback<()>,
+    channels: Resource<Result<crate::model::UnitChannelsView, crate::model::ApiError>>,
+) -> impl IntoView {
     let UnitDetail {
         id,
         name,
@@ -221,6 +227,7 @@ fn UnitView(detail: UnitDetail, refetch: Callback<()>) -> impl IntoView {
                 <EditUnit id=id.clone() name description refetch/>
                 <Approval id=id.clone() auto_approve_dev allow_self_decisions refetch/>
                 <Owners id=id.clone() owners refetch/>
+                <super::notifications::UnitChannels current=channels/>
             </div>
             <div class="space-y-6">
                 <Grants id=id.clone() grants profiles refetch/>

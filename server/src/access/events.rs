@@ -157,8 +157,14 @@ mod tests {
                 "detail": {"metadata": {"id": "r1"}}})
             .to_string()
         };
-        assert_eq!(work_of(&event("Subscription Request Created", "aws.datazone")), Ok(EventWork::Request("r1".into())));
-        assert_eq!(work_of(&event("Subscription Request Accepted", "aws.datazone")), Ok(EventWork::Request("r1".into())));
+        assert_eq!(
+            work_of(&event("Subscription Request Created", "aws.datazone")),
+            Ok(EventWork::Request("r1".into()))
+        );
+        assert_eq!(
+            work_of(&event("Subscription Request Accepted", "aws.datazone")),
+            Ok(EventWork::Request("r1".into()))
+        );
         assert_eq!(work_of(&event("Subscription Grant Completed", "aws.datazone")), Ok(EventWork::Sync));
         assert_eq!(work_of(&event("Project Created", "aws.datazone")), Ok(EventWork::Ignore));
         assert_eq!(work_of(&event("Subscription Request Created", "aws.s3")), Ok(EventWork::Ignore));

@@ -4,6 +4,7 @@
 //! the channel accepted the message leaves it queued (SMTP accepts a message only at the
 //! reply to its final dot; a webhook when it answers), and a sent one is never sent again.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -23,7 +24,7 @@ use crate::store::notify::{self as store, DeliveryRow};
 /// How long a channel that keeps failing is tried before the delivery is marked failed.
 const GIVE_UP_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(3);
 /// The longest wait between two attempts.
-const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
+const LONGEST_WAIT: Duration = Duration::from_mins(15);
 
 /// Why a message was not sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,8 +65,7 @@ impl DeliveryTask {
                 store::attempted(tx, id, "failed", Some(&error), None).await?;
             }
             Err(SendError::Transient(error)) if Utc::now() - row.created_at > GIVE_UP_AFTER => {
-                store::attempted(tx, id, "failed", Some(&format!("gave up after three days: {error}")), None)
-                    .await?;
+                store::attempted(tx, id, "failed", Some(&format!("gave up after three days: {error}")), None).await?;
             }
             Err(SendError::Transient(error)) => {
                 let wait = backoff(row.attempts);
@@ -199,7 +199,10 @@ pub(super) fn email_bodies(title: &str, body: &str, link: &str, base: &str) -> (
     let text = format!(
         "{body}\n\nOpen in Meshgate: {link}\n\n--\nYou get this from Meshgate. Choose what you receive: {settings}\n"
     );
-    let paragraphs: String = body.lines().map(|l| format!("<p style=\"margin:0 0 8px\">{}</p>", escape(l))).collect();
+    let paragraphs = body.lines().fold(String::new(), |mut html, line| {
+        let _ = write!(html, "<p style=\"margin:0 0 8px\">{}</p>", escape(line));
+        html
+    });
     let html = format!(
         "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#0f172a\">\
          <h2 style=\"font-size:18px\">{}</h2>{paragraphs}\
@@ -259,7 +262,7 @@ mod tests {
     #[test]
     fn waits_grow_and_stop_at_fifteen_minutes() {
         assert_eq!(backoff(0), Duration::from_secs(30));
-        assert_eq!(backoff(3), Duration::from_secs(240));
+        assert_eq!(backoff(3), Duration::from_mins(4));
         assert_eq!(backoff(40), LONGEST_WAIT);
     }
 

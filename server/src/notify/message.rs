@@ -125,11 +125,8 @@ impl Notifier {
                 )
             }
             "subscription.expired" | "subscription.revoked" => {
-                let how = if event.action.ends_with("expired") {
-                    "its access period is over"
-                } else {
-                    "it was revoked"
-                };
+                let how =
+                    if event.action.ends_with("expired") { "its access period is over" } else { "it was revoked" };
                 notice(
                     "expiry",
                     format!("Access to {asset} has ended"),
@@ -246,7 +243,10 @@ impl Notifier {
             let revision = text(after, "revision").unwrap_or("a new revision");
             (
                 format!("{asset} changed"),
-                format!("{} saved revision {revision} of {asset}, which a project of yours subscribes to.", event.actor),
+                format!(
+                    "{} saved revision {revision} of {asset}, which a project of yours subscribes to.",
+                    event.actor
+                ),
             )
         };
         Ok(Some(Notice {

@@ -125,8 +125,7 @@ impl Notifier {
             .inner
             .queue
             .get_or_try_init(|| async {
-                let queue =
-                    Queue::builder().name("meshgate.deliveries").pool(self.inner.pool.clone()).build().await?;
+                let queue = Queue::builder().name("meshgate.deliveries").pool(self.inner.pool.clone()).build().await?;
                 Ok::<_, underway::queue::Error>(Arc::new(queue))
             })
             .await?;

@@ -4,6 +4,7 @@
 //! audit event, recorded with its mark, and reaches people through the outbox.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::json;
@@ -28,7 +29,8 @@ impl Notifier {
         let mut recorded = 0;
         for (id, ends) in store::ending_between(pool, now, now + EXPIRY_WARNING).await? {
             let mark = format!("expiring:{}", ends.format("%Y-%m-%d"));
-            recorded += usize::from(self.once(&id, &mark, "subscription.expiring", json!({ "expires_at": ends })).await?);
+            recorded +=
+                usize::from(self.once(&id, &mark, "subscription.expiring", json!({ "expires_at": ends })).await?);
         }
         for (id, waited, sla, unit) in store::waiting_past_sla(pool, now).await? {
             let after = json!({ "waited_hours": waited.floor(), "sla_hours": sla, "unit": unit });
@@ -68,8 +70,12 @@ impl Notifier {
         }
         let sent = by_person.len();
         for ((person, address), items) in by_person {
-            let subject = format!("Meshgate: {} notification{} today", items.len(), if items.len() == 1 { "" } else { "s" });
-            let body: String = items.iter().map(|i| format!("• {}\n  {}\n", i.subject, i.link)).collect();
+            let subject =
+                format!("Meshgate: {} notification{} today", items.len(), if items.len() == 1 { "" } else { "s" });
+            let body = items.iter().fold(String::new(), |mut body, i| {
+                let _ = writeln!(body, "• {}\n  {}", i.subject, i.link);
+                body
+            });
             let base = &self.inner.base_url;
             let (text, html) = channels::email_bodies(&subject, &body, &format!("{base}/notifications"), base);
             let delivery = NewDelivery {

@@ -4,8 +4,8 @@
 
 use app::api::ports::Notifications;
 use app::model::{
-    ApiError, Caller, DeliveriesPage, DeliveryItem, NotificationItem, NotificationPreferences, NotificationsPage,
-    Role, UnitChannelsForm, UnitChannelsView, NOTIFICATION_TOPICS, WEBHOOK_URL_MAX,
+    ApiError, Caller, DeliveriesPage, DeliveryItem, NotificationItem, NotificationPreferences, NotificationsPage, Role,
+    UnitChannelsForm, UnitChannelsView, NOTIFICATION_TOPICS, WEBHOOK_URL_MAX,
 };
 use async_trait::async_trait;
 use serde_json::json;
@@ -184,7 +184,10 @@ impl Notifications for NotificationService {
         admin(caller)?;
         let Ok(uuid) = id.parse::<Uuid>() else { return Err(AppError::NotFound("Delivery".into()).into()) };
         if !self.notifier.retry(uuid).await? {
-            return Err(AppError::Conflict("Only a failed delivery can be sent again.".into()).into());
+            return Err(AppError::Conflict(
+                "There is no failed delivery with this id: only a failed one can be sent again.".into(),
+            )
+            .into());
         }
         audit_event(self.notifier.pool(), &caller.username, "notification.retried", ("delivery", id), None, None)
             .await?;

@@ -136,7 +136,7 @@ pub async fn spawn_with(pool: PgPool, setup: Setup) -> TestApp {
         eprintln!("job queue schema not created: {error}");
     }
     let config = Config::from_figment(figment).unwrap();
-    let app = Application::build_on(config.clone(), pool, listener).await.unwrap();
+    let app = Box::pin(Application::build_on(config.clone(), pool, listener)).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp { base, idp, aws, config, _idp_process: idp_process }
 }
