@@ -417,6 +417,12 @@ fn bench() -> Result {
     // /api/v1 list and get latency beside the pages' server functions.
     let api_db = cluster.fresh_database("meshgate_api_bench")?;
     run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "api"]).env("DATABASE_URL", api_db))?;
+    // Outside decisions to the inbox with and without DataZone's events; outbox throughput.
+    let notifications_db = cluster.fresh_database("meshgate_notifications_bench")?;
+    run(Command::new("cargo")
+        .args(["bench", "-p", "server", "--bench", "notifications"])
+        .env("DATABASE_URL", notifications_db)
+        .env("MESHGATE_AIOSMTPD", tools::aiosmtpd(&target_dir())?))?;
     // 200 people browsing at once: DataZone calls per second per operation, page latency.
     let browsing_db = cluster.fresh_database("meshgate_browsing_bench")?;
     run(Command::new("cargo").args(["bench", "-p", "server", "--bench", "browsing"]).env("DATABASE_URL", browsing_db))

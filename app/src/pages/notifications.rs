@@ -10,8 +10,8 @@ use crate::api::{
     SaveNotificationPreferences, SaveUnitChannels, SendTestEmail, TestUnitChannel,
 };
 use crate::components::{
-    on_result, page_resource, ActionError, EmptyState, FieldError, FormState, Loaded, RequireRole, BUTTON_PRIMARY,
-    BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT6,
+    on_result, page_resource, ActionError, CurrentUser, EmptyState, FieldError, FormState, Loaded, RequireRole,
+    BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL, LINK, PANEL, PANEL_MT6,
 };
 use crate::model::{
     ApiError, DeliveriesPage, DeliveryItem, NotificationItem, NotificationPreferences, NotificationsPage, Role,
@@ -48,7 +48,12 @@ pub fn NotificationsPage() -> impl IntoView {
 fn Notifications(data: NotificationsPage, on_change: Callback<()>) -> impl IntoView {
     let mark = ServerAction::<MarkNotificationsRead>::new();
     let error = RwSignal::new(None);
-    on_result(mark.value(), error, move |()| on_change.run(()));
+    // The header's count is the signed-in person's: read again with the list.
+    let user = CurrentUser::get().0;
+    on_result(mark.value(), error, move |()| {
+        on_change.run(());
+        user.refetch();
+    });
     let unread = data.unread;
     view! {
         <div class="mt-6 grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
