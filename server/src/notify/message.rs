@@ -11,16 +11,6 @@ use crate::store::notify::{self as store, PendingEvent};
 use crate::store::projects as project_store;
 use crate::store::subscriptions::{self as requests, SubRow};
 
-/// The subjects people can mute (never emailed); every notice has one.
-pub const TOPICS: &[(&str, &str)] = &[
-    ("requests", "New access requests to review"),
-    ("reminders", "Reminders and escalations of waiting requests"),
-    ("decisions", "Decisions on your access requests"),
-    ("expiry", "Access ending soon, ended or revoked"),
-    ("projects", "Your project requests"),
-    ("changes", "Changes to data you subscribe to"),
-];
-
 /// One event, as people are told of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {

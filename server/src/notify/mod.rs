@@ -29,7 +29,7 @@ use underway::Queue;
 use uuid::Uuid;
 
 pub use channels::{DeliveryKick, DeliveryTask, SendError};
-pub use message::{Notice, TOPICS};
+pub use message::Notice;
 
 use crate::access::Access;
 use crate::aws::Contact;
