@@ -48,7 +48,7 @@ async fn decision_latencies(app: &support::TestApp, pool: &PgPool) -> Vec<f64> {
     let steward = app.signed_in("alice").await;
     let query = json!({ "query": { "status": "PENDING", "q": "", "sort": "", "offset": 0 } });
     for id in &ids {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         while status(pool, id).await.is_none() && Instant::now() < deadline {
             let _ = app.call_json(&steward, "steward_inbox", &query).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -103,7 +103,7 @@ async fn outbox_throughput(pool: &PgPool, mail: &support::Mailbox) -> f64 {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_mins(5);
     let arrived =
         || mail.to("erin@example.com").iter().filter(|m| m.contains("Subject: Project request Bench")).count();
     while arrived() < OUTBOX_EVENTS && Instant::now() < deadline {
